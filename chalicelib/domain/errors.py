@@ -1,0 +1,58 @@
+"""Domain errors. The API translates them to HTTP in one place (chalicelib/api/errors.py)."""
+
+from __future__ import annotations
+
+
+class RepereError(Exception):
+    """Base of every error the domain raises on purpose.
+
+    ``code`` is a stable machine-readable identifier, ``field`` names the offending input
+    when there is one. Messages are written for the person reading the API response.
+    """
+
+    code = "error"
+
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code is not None:
+            self.code = code
+
+
+class InvalidInput(RepereError):
+    code = "invalid_input"
+
+
+class NotFound(RepereError):
+    code = "not_found"
+
+
+class Conflict(RepereError):
+    code = "conflict"
+
+
+class VersionConflict(Conflict):
+    """A write was based on a version that is no longer the current one."""
+
+    code = "version_conflict"
+
+    def __init__(self, message: str, *, current_version: int | None) -> None:
+        super().__init__(message)
+        self.current_version = current_version
+
+
+class Unauthorized(RepereError):
+    code = "unauthorized"
+
+
+class Forbidden(RepereError):
+    code = "forbidden"
+
+
+class Gone(RepereError):
+    code = "gone"
+
+
+class TooManyRequests(RepereError):
+    code = "too_many_requests"
