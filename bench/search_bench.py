@@ -1,0 +1,147 @@
+"""Search benchmark: 100,000 synthetic places in DynamoDB (moto, in-process), geo searches of
+1, 5 and 30 km in Paris and in a rural department, and cold-import time of the API.
+
+Prints one JSON document (and writes it to bench/results/search.json). Latencies are moto's,
+in-process, on this machine: they rank designs, they are not DynamoDB's. Items read and Query
+calls are what DynamoDB would bill, and do not depend on the machine.
+
+    make bench                       # 100,000 places
+    BENCH_PLACES=20000 make bench    # quicker
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results" / "search.json"
+
+SCENARIOS = {
+    "paris": (48.8867, 2.3795),
+    "lozere_rural": (44.52, 3.50),
+}
+RADII_KM = (1.0, 5.0, 30.0)
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, round(share * (len(ordered) - 1)))
+    return ordered[index]
+
+
+def _import_seconds(statement: str, runs: int) -> float:
+    """Median wall time of ``statement`` in a fresh interpreter (a cold start's import)."""
+    code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
+    timings = []
+    for _ in range(runs):
+        output = subprocess.run(  # noqa: S603 - our own interpreter and a fixed statement
+            [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+        )
+        timings.append(float(output.stdout.strip()))
+    return statistics.median(timings)
+
+
+def _search_figures(count: int, searches: int) -> dict[str, Any]:
+    from moto import mock_aws
+
+    from chalicelib.adapters.dynamodb.candidate_source import DynamoCandidateSource
+    from chalicelib.adapters.dynamodb.models import bind_tables, create_tables
+    from chalicelib.adapters.dynamodb.place_repository import DynamoPlaceRepository
+    from chalicelib.domain.clock import FixedClock
+    from chalicelib.domain.places.models import GeoPoint
+    from chalicelib.domain.search.models import OpenFilter, SearchQuery
+    from chalicelib.domain.search.service import SearchService
+    from chalicelib.domain.taxonomy.taxonomy import default_taxonomy
+    from devtools.demo_data import synthetic_places
+
+    now = datetime(2026, 11, 30, 11, 0, tzinfo=UTC)  # a Monday, late morning in Paris
+    figures: dict[str, Any] = {"places": count, "searches_per_case": searches, "cases": {}}
+    with mock_aws():
+        bind_tables(places_table="bench-places", region="eu-west-3")
+        create_tables(wait=True)
+        started = time.perf_counter()
+        loaded = DynamoPlaceRepository().load_fresh(synthetic_places(count, seed=7, now=now))
+        figures["load_seconds"] = round(time.perf_counter() - started, 1)
+        figures["loaded"] = loaded
+        service = SearchService(
+            DynamoCandidateSource(max_workers=8),
+            default_taxonomy(),
+            FixedClock(now),
+            "https://repere.example.org",
+        )
+        rng = random.Random(42)
+        for name, (lat, lon) in SCENARIOS.items():
+            for radius_km in RADII_KM:
+                latencies, reads, queries, matching, ratios = [], [], [], [], []
+                for _ in range(searches):
+                    # Jitter the centre by up to ~1 km so cells and cache effects vary.
+                    center = GeoPoint(
+                        lat=lat + rng.uniform(-0.009, 0.009), lon=lon + rng.uniform(-0.013, 0.013)
+                    )
+                    query = SearchQuery(
+                        center=center, radius_m=radius_km * 1000, open=OpenFilter.ANY, limit=20
+                    )
+                    t0 = time.perf_counter()
+                    page = service.search(query)
+                    latencies.append((time.perf_counter() - t0) * 1000)
+                    assert page.stats is not None  # noqa: S101 - the DynamoDB service sets it
+                    reads.append(page.stats.items_read)
+                    queries.append(page.stats.queries)
+                    matching.append(page.stats.matched_in_scope)
+                    if page.stats.matched_in_scope:
+                        ratios.append(page.stats.items_read / page.stats.matched_in_scope)
+                figures["cases"][f"{name}_{radius_km:g}km"] = {
+                    "p50_ms": round(_percentile(latencies, 0.5), 1),
+                    "p95_ms": round(_percentile(latencies, 0.95), 1),
+                    "items_read_median": statistics.median(reads),
+                    "query_calls_median": statistics.median(queries),
+                    "places_in_radius_median": statistics.median(matching),
+                    "items_read_per_place_in_radius_median": (
+                        round(statistics.median(ratios), 2) if ratios else None
+                    ),
+                    "items_read_per_place_in_radius_max": (
+                        round(max(ratios), 2) if ratios else None
+                    ),
+                }
+    return figures
+
+
+def main() -> None:
+    count = int(os.environ.get("BENCH_PLACES", "100000"))
+    searches = int(os.environ.get("BENCH_SEARCHES", "20"))
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
+    os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-3")
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
+
+    runs = int(os.environ.get("BENCH_IMPORT_RUNS", "7"))
+    import_app = _import_seconds("import app", runs)
+    import_boto3 = _import_seconds("import boto3", runs)
+    figures = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "import": {
+            "app_ms": round(import_app * 1000, 1),
+            "boto3_ms": round(import_boto3 * 1000, 1),
+            "ratio": round(import_app / import_boto3, 2),
+            "target_ratio_max": 1.5,
+        },
+        "search": _search_figures(count, searches),
+    }
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""HTTP plumbing shared by every blueprint: route registration with the error map, query-string
+parsing into pydantic models, cacheable JSON responses (ETag / 304) and CORS."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from chalice.app import Blueprint, Request, Response
+from pydantic import BaseModel, ValidationError
+
+from chalicelib.api.errors import domain_error_response, json_error, validation_error_response
+from chalicelib.config import get_settings
+from chalicelib.domain.errors import InvalidInput, RepereError
+from chalicelib.observability import logger
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+View = Callable[..., Response]
+
+_CORS_HEADERS = "Authorization,Content-Type,If-Match,If-None-Match"
+
+
+def route(
+    blueprint: Blueprint, path: str, *, methods: list[str], cors: bool = False
+) -> Callable[[View], View]:
+    """Register a view whose domain and validation errors become 4xx JSON, never a 500.
+
+    With ``cors=True`` the route also answers the browser's OPTIONS preflight, and responses
+    carry Access-Control-Allow-Origin for the configured website origins only.
+    """
+
+    def register(view: View) -> View:
+        @functools.wraps(view)
+        def handler(**kwargs: Any) -> Response:
+            request: Request = blueprint.current_request
+            if request.method == "OPTIONS":
+                response = Response(body="", status_code=204)
+            else:
+                try:
+                    response = view(**kwargs)
+                except RepereError as error:
+                    response = domain_error_response(error)
+                except ValidationError as error:
+                    response = validation_error_response(error)
+                except Exception:
+                    # A fault of ours, not of the caller: log it with its stack, answer in the
+                    # same JSON shape, and leak nothing of the internals.
+                    logger.exception("unhandled_error", extra={"route": path})
+                    response = json_error(500, "internal_error", "an internal error occurred")
+            if cors:
+                _add_cors_headers(request, response, methods)
+            return response
+
+        all_methods = [*methods, "OPTIONS"] if cors else methods
+        blueprint.route(path, methods=all_methods)(handler)
+        return handler
+
+    return register
+
+
+def _add_cors_headers(request: Request, response: Response, methods: list[str]) -> None:
+    origin = _header(request, "origin")
+    response.headers["Vary"] = "Origin"
+    if origin and origin in get_settings().cors_origins:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Methods"] = ",".join([*methods, "OPTIONS"])
+        response.headers["Access-Control-Allow-Headers"] = _CORS_HEADERS
+        response.headers["Access-Control-Expose-Headers"] = "ETag"
+        response.headers["Access-Control-Max-Age"] = "600"
+
+
+REPEATABLE_PARAMS = frozenset({"category", "audience", "modality", "language"})
+
+
+def parse_query(request: Request, model: type[ModelT]) -> ModelT:
+    """Validate the query string with ``model`` (extra parameters are rejected)."""
+    params = request.query_params
+    raw: dict[str, Any] = {}
+    if params is not None:
+        for key in params:
+            values = params.getlist(key)
+            if key in REPEATABLE_PARAMS:
+                # Accept both ?category=a&category=b and ?category=a,b
+                raw[key] = [v.strip() for value in values for v in value.split(",") if v.strip()]
+            elif len(values) > 1:
+                raise InvalidInput(f"parameter {key!r} is given more than once", field=key)
+            else:
+                raw[key] = values[0]
+    return model.model_validate(raw)
+
+
+def reject_query(request: Request) -> None:
+    """For routes that take no query parameters: name the first unexpected one."""
+    params = request.query_params
+    if params:
+        name = next(iter(params))
+        raise InvalidInput(f"unknown parameter {name!r}", field=name, code="unknown_parameter")
+
+
+def cacheable_json(request: Request, payload: Any, *, max_age: int) -> Response:
+    """JSON with Cache-Control and a strong ETag; 304 when the client already has it."""
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
+    etag = '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
+    headers: dict[str, str | list[str]] = {
+        "Cache-Control": f"public, max-age={max_age}",
+        "ETag": etag,
+    }
+    if _etag_matches(_header(request, "if-none-match"), etag):
+        return Response(body="", status_code=304, headers=headers)
+    headers["Content-Type"] = "application/json; charset=utf-8"
+    return Response(body=body, status_code=200, headers=headers)
+
+
+def _etag_matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    candidates = (tag.strip().removeprefix("W/") for tag in if_none_match.split(","))
+    return etag in candidates
+
+
+def _header(request: Request, name: str) -> str | None:
+    headers = request.headers
+    value = headers.get(name) if headers else None
+    return str(value) if value is not None else None

@@ -1,0 +1,127 @@
+"""Query-string models of the public routes, validated at the edge (unknown fields rejected)."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from chalicelib.config import Settings
+from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.places.models import GeoPoint
+from chalicelib.domain.search.models import (
+    AUDIENCE_VALUES,
+    ModalityFilter,
+    OpenFilter,
+    SearchQuery,
+    Territory,
+)
+from chalicelib.domain.search.ports import TerritoryKind
+
+DEPARTMENT_PATTERN = r"^(0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6])$"
+_LANGUAGE = re.compile(r"^([a-z]{2}|lsf)$")
+
+Department = Annotated[str, Field(pattern=DEPARTMENT_PATTERN)]
+
+
+class Params(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SearchParams(Params):
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    radius_km: float | None = Field(default=None, gt=0)
+    department: Department | None = None
+    postal_code: str | None = Field(default=None, pattern=r"^\d{5}$")
+    city_code: str | None = Field(default=None, pattern=r"^(\d{5}|2A\d{3}|2B\d{3})$")
+    category: list[str] = Field(default_factory=list, max_length=20)
+    q: str | None = Field(default=None, min_length=1, max_length=200)
+    open: OpenFilter = OpenFilter.NOT_CLOSED
+    audience: list[str] = Field(default_factory=list, max_length=10)
+    modality: list[ModalityFilter] = Field(default_factory=list, max_length=10)
+    language: list[str] = Field(default_factory=list, max_length=10)
+    limit: int | None = Field(default=None, ge=1)
+    cursor: str | None = Field(default=None, max_length=1000)
+
+    @field_validator("audience")
+    @classmethod
+    def _audience(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if value not in AUDIENCE_VALUES:
+                raise ValueError(f"unknown audience {value!r}; one of {', '.join(AUDIENCE_VALUES)}")
+        return values
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not _LANGUAGE.match(value):
+                raise ValueError(f"{value!r} is not an ISO 639-1 code nor 'lsf'")
+        return values
+
+    @model_validator(mode="after")
+    def _one_location(self) -> SearchParams:
+        if (self.lat is None) != (self.lon is None):
+            missing = "lon" if self.lon is None else "lat"
+            raise InvalidInput("lat and lon go together", field=missing)
+        given = [
+            name
+            for name, value in (
+                ("lat", self.lat),
+                ("department", self.department),
+                ("postal_code", self.postal_code),
+                ("city_code", self.city_code),
+            )
+            if value is not None
+        ]
+        if not given:
+            raise InvalidInput(
+                "say where: lat and lon (with radius_km), or department, postal_code or city_code",
+                field="lat",
+            )
+        if len(given) > 1:
+            raise InvalidInput(f"give only one of {', '.join(given)}", field=given[1])
+        if self.radius_km is not None and self.lat is None:
+            raise InvalidInput("radius_km needs lat and lon", field="radius_km")
+        return self
+
+    def to_query(self, settings: Settings) -> SearchQuery:
+        radius_km = self.radius_km or settings.search_default_radius_km
+        if radius_km > settings.search_max_radius_km:
+            raise InvalidInput(
+                f"radius_km must be at most {settings.search_max_radius_km:g}", field="radius_km"
+            )
+        limit = self.limit or settings.search_default_limit
+        if limit > settings.search_max_limit:
+            raise InvalidInput(f"limit must be at most {settings.search_max_limit}", field="limit")
+        center = None
+        territory = None
+        if self.lat is not None and self.lon is not None:
+            center = GeoPoint(lat=self.lat, lon=self.lon)
+        elif self.department is not None:
+            territory = Territory(TerritoryKind.DEPARTMENT, self.department)
+        elif self.postal_code is not None:
+            territory = Territory(TerritoryKind.POSTAL_CODE, self.postal_code)
+        elif self.city_code is not None:
+            territory = Territory(TerritoryKind.CITY_CODE, self.city_code)
+        return SearchQuery(
+            center=center,
+            radius_m=radius_km * 1000,
+            territory=territory,
+            categories=tuple(dict.fromkeys(self.category)),
+            text=self.q,
+            open=self.open,
+            audiences=tuple(self.audience),
+            modalities=tuple(self.modality),
+            languages=tuple(self.language),
+            limit=limit,
+            cursor=self.cursor,
+        )
+
+
+class DepartmentListingParams(Params):
+    category: list[str] = Field(default_factory=list, max_length=20)
+    open: OpenFilter = OpenFilter.NOT_CLOSED
+    limit_per_category: int = Field(default=200, ge=1, le=1000)

@@ -1,0 +1,101 @@
+"""Public read API: what the website, street kiosks and partners call. Thin handlers only."""
+
+from __future__ import annotations
+
+import re
+
+from chalice.app import Blueprint, Response
+
+from chalicelib import wiring
+from chalicelib.api.http import cacheable_json, parse_query, reject_query, route
+from chalicelib.api.params import DEPARTMENT_PATTERN, DepartmentListingParams, SearchParams
+from chalicelib.config import get_settings
+from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.search.models import SearchPage
+
+public = Blueprint(__name__)
+
+_PLACE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+@route(public, "/health", methods=["GET"])
+def health() -> Response:
+    reject_query(public.current_request)
+    return Response(body={"status": "ok"}, status_code=200, headers={"Cache-Control": "no-store"})
+
+
+@route(public, "/categories", methods=["GET"], cors=True)
+def categories() -> Response:
+    request = public.current_request
+    reject_query(request)
+    payload = {"categories": wiring.taxonomy().as_tree()}
+    return cacheable_json(request, payload, max_age=get_settings().taxonomy_cache_seconds)
+
+
+@route(public, "/search", methods=["GET"], cors=True)
+def search() -> Response:
+    request = public.current_request
+    settings = get_settings()
+    query = parse_query(request, SearchParams).to_query(settings)
+    page = wiring.search_service().search(query)
+    return cacheable_json(request, search_payload(page), max_age=settings.public_cache_seconds)
+
+
+def search_payload(page: SearchPage) -> dict[str, object]:
+    return {
+        "total": page.total,
+        "results": [result.model_dump(mode="json") for result in page.results],
+        "next_cursor": page.next_cursor,
+        "facets": {"categories": page.facets},
+    }
+
+
+@route(public, "/places/{place_id}", methods=["GET"], cors=True)
+def place(place_id: str) -> Response:
+    request = public.current_request
+    reject_query(request)
+    if not _PLACE_ID.match(place_id):
+        raise InvalidInput("malformed place id", field="id")
+    detail = wiring.public_place_service().get(place_id)
+    return cacheable_json(
+        request, detail.model_dump(mode="json"), max_age=get_settings().public_cache_seconds
+    )
+
+
+@route(public, "/territories/{department}/places", methods=["GET"], cors=True)
+def department_places(department: str) -> Response:
+    request = public.current_request
+    if not re.match(DEPARTMENT_PATTERN, department):
+        raise InvalidInput(f"{department!r} is not a French department code", field="department")
+    params = parse_query(request, DepartmentListingParams)
+    listing = wiring.search_service().department_listing(
+        department,
+        tuple(dict.fromkeys(params.category)),
+        params.open,
+        params.limit_per_category,
+    )
+    taxonomy = wiring.taxonomy()
+    payload = {
+        "department": listing.department,
+        "total_places": listing.total_places,
+        "groups": [
+            {
+                "category": {
+                    "id": group.category,
+                    "fr": taxonomy.get(group.category).fr,
+                    "en": taxonomy.get(group.category).en,
+                },
+                "total": group.total,
+                "places": [place.model_dump(mode="json") for place in group.places],
+            }
+            for group in listing.groups
+        ],
+    }
+    return cacheable_json(request, payload, max_age=get_settings().public_cache_seconds)
+
+
+@route(public, "/openapi.json", methods=["GET"], cors=True)
+def openapi() -> Response:
+    request = public.current_request
+    reject_query(request)
+    return cacheable_json(request, wiring.openapi_document(), max_age=3600)

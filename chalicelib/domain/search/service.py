@@ -1,0 +1,376 @@
+"""Search over candidates from an index: exact distance, filters, relevance, facets, pages.
+
+The DynamoDB backend feeds this service with geohash/territory candidates; every rule about what
+matches and in which order lives here, once, and is what the OpenSearch backend must reproduce
+(the contract suite runs the same scenarios against both).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from chalicelib.domain.clock import Clock
+from chalicelib.domain.hours.engine import (
+    HoursState,
+    OpenStatus,
+    schedule_for_place,
+    schedule_for_service,
+    state_at,
+)
+from chalicelib.domain.places.models import (
+    AdministrativeSituation,
+    Audience,
+    AudienceKind,
+    FamilySituation,
+    Gender,
+    Place,
+    PlaceStatus,
+    Price,
+    Service,
+)
+from chalicelib.domain.places.views import PlaceSummary, place_summary
+from chalicelib.domain.search.cursor import SortKey, decode_cursor, encode_cursor, fingerprint
+from chalicelib.domain.search.geo import haversine_m
+from chalicelib.domain.search.models import (
+    ModalityFilter,
+    OpenFilter,
+    SearchPage,
+    SearchQuery,
+    SearchStats,
+    Territory,
+)
+from chalicelib.domain.search.ports import Candidates, CandidateSource, TerritoryKind
+from chalicelib.domain.search.text import query_terms, words
+from chalicelib.domain.taxonomy.taxonomy import Taxonomy
+
+# Relevance weights: a word in the name says more than one in the description.
+_FIELD_WEIGHTS = {"name": 3.0, "organisation": 2.0, "category": 2.0, "description": 1.0}
+_EXACT, _PREFIX, _FUZZY = 1.0, 0.7, 0.5
+
+
+@dataclass(frozen=True)
+class _Match:
+    place: Place
+    distance_m: float | None
+    score: float
+    key: SortKey
+    state: HoursState | None  # computed when the open filter needed it; reused for display
+
+
+@dataclass(frozen=True)
+class _Found:
+    matches: list[_Match]
+    facets: dict[str, int]
+    stats: SearchStats
+
+
+@dataclass(frozen=True)
+class ListingGroup:
+    category: str
+    total: int
+    places: list[PlaceSummary]
+
+
+@dataclass(frozen=True)
+class DepartmentListing:
+    department: str
+    total_places: int
+    groups: list[ListingGroup]
+
+
+class SearchService:
+    def __init__(
+        self, candidates: CandidateSource, taxonomy: Taxonomy, clock: Clock, base_url: str
+    ) -> None:
+        self._candidates = candidates
+        self._taxonomy = taxonomy
+        self._clock = clock
+        self._base_url = base_url
+
+    def search(self, query: SearchQuery) -> SearchPage:
+        now = self._clock.now()
+        search_fingerprint = fingerprint(query.fingerprint_parts())
+        after = None if query.cursor is None else decode_cursor(query.cursor, search_fingerprint)
+        found = self._match(query, now)
+
+        remaining = [m for m in found.matches if after is None or m.key > after]
+        page = remaining[: query.limit]
+        has_more = len(remaining) > query.limit
+        return SearchPage(
+            total=len(found.matches),
+            results=[self._summary(match, now) for match in page],
+            next_cursor=encode_cursor(page[-1].key, search_fingerprint) if has_more else None,
+            facets=found.facets,
+            stats=found.stats,
+        )
+
+    def department_listing(
+        self,
+        department: str,
+        categories: tuple[str, ...],
+        open_filter: OpenFilter,
+        limit_per_category: int,
+    ) -> DepartmentListing:
+        """The department's places grouped by leaf category, in taxonomy order, by name."""
+        now = self._clock.now()
+        query = SearchQuery(
+            territory=Territory(TerritoryKind.DEPARTMENT, department),
+            categories=categories,
+            open=open_filter,
+        )
+        found = self._match(query, now)
+        wanted = self._wanted_categories(categories)
+        groups: dict[str, list[_Match]] = {}
+        for match in found.matches:
+            for category in match.place.categories:
+                if wanted is None or category in wanted:
+                    groups.setdefault(category, []).append(match)
+        order = {category.id: index for index, category in enumerate(self._taxonomy.all())}
+        return DepartmentListing(
+            department=department,
+            total_places=len(found.matches),
+            groups=[
+                ListingGroup(
+                    category=category,
+                    total=len(members),
+                    places=[self._summary(m, now) for m in members[:limit_per_category]],
+                )
+                for category, members in sorted(groups.items(), key=lambda g: order[g[0]])
+            ],
+        )
+
+    def _match(self, query: SearchQuery, now: datetime) -> _Found:
+        wanted = self._wanted_categories(query.categories)
+        terms = query_terms(query.text) if query.text else []
+        fetched = self._fetch(query)
+        in_scope = self._in_scope(query, fetched.places)
+
+        facets: Counter[str] = Counter()
+        matches: list[_Match] = []
+        for place, distance in in_scope:
+            score = _text_score(place, terms, self._taxonomy) if terms else 0.0
+            if score is None or not _passes_people_filters(place, query):
+                continue
+            place_ok, place_state = _passes_open_filter(place, None, query.open, now)
+            if place_ok:
+                # Facets ignore the category filter, so the website can show what else is near.
+                # Each place counts once per category, however many of its services fall in it.
+                facets.update(
+                    {a for leaf in place.categories for a in self._taxonomy.ancestors(leaf)}
+                )
+            if wanted is None:
+                passes, state = place_ok, place_state
+            else:
+                services = [s for s in place.services if s.category in wanted]
+                if not services:
+                    continue
+                passes, state = _services_pass_open_filter(place, services, query.open, now)
+            if passes:
+                key = _sort_key(score, distance, place)
+                matches.append(_Match(place, distance, score, key, state))
+        matches.sort(key=lambda match: match.key)
+        return _Found(
+            matches=matches,
+            facets=dict(sorted(facets.items(), key=lambda item: (-item[1], item[0]))),
+            stats=SearchStats(
+                items_read=fetched.items_read,
+                queries=fetched.queries,
+                candidates=len(fetched.places),
+                matched_in_scope=len(in_scope),
+            ),
+        )
+
+    def _wanted_categories(self, categories: Iterable[str]) -> frozenset[str] | None:
+        wanted: set[str] = set()
+        for category in categories:
+            wanted |= self._taxonomy.descendants(category)  # raises on an unknown id
+        return frozenset(wanted) if wanted else None
+
+    def _fetch(self, query: SearchQuery) -> Candidates:
+        if query.center is not None:
+            return self._candidates.near(query.center, query.radius_m)
+        assert query.territory is not None  # guaranteed by SearchQuery  # noqa: S101
+        return self._candidates.in_territory(query.territory.kind, query.territory.code)
+
+    def _in_scope(
+        self, query: SearchQuery, places: list[Place]
+    ) -> list[tuple[Place, float | None]]:
+        scoped: list[tuple[Place, float | None]] = []
+        seen: set[str] = set()
+        for place in places:
+            # Defensive: an index lagging behind a status change must not leak a draft.
+            if place.status is not PlaceStatus.ONLINE or place.id in seen:
+                continue
+            seen.add(place.id)
+            if query.center is None:
+                scoped.append((place, None))
+                continue
+            distance = haversine_m(query.center, place.location)
+            if distance <= query.radius_m:
+                scoped.append((place, distance))
+        return scoped
+
+    def _summary(self, match: _Match, now: datetime) -> PlaceSummary:
+        return place_summary(
+            match.place,
+            at=now,
+            base_url=self._base_url,
+            distance_m=match.distance_m,
+            state=match.state,
+        )
+
+
+def _sort_key(score: float, distance: float | None, place: Place) -> SortKey:
+    # Best score first, then nearest, then by name and id so the order is total and stable.
+    distance_mm = 0 if distance is None else round(distance * 1000)
+    return (-round(score, 6), distance_mm, " ".join(words(place.name)), place.id)
+
+
+def _local_day(place: Place, now: datetime) -> date:
+    return now.astimezone(ZoneInfo(place.timezone)).date()
+
+
+def _closed_today(place: Place, service: Service | None, day: date) -> bool:
+    if place.status is PlaceStatus.PERMANENTLY_CLOSED or place.active_temporary_closure(day):
+        return True
+    closure = None if service is None else service.temporary_closure
+    return closure is not None and closure.covers(day)
+
+
+def _state_passes(state: HoursState, wanted: OpenFilter, now: datetime) -> bool:
+    if wanted is OpenFilter.NOW:
+        return state.open_now
+    # TODAY: open now, or an opening interval of today is still to come.
+    return state.open_now or (
+        state.status is OpenStatus.CLOSED
+        and any(interval.end > now for interval in state.today.intervals)
+    )
+
+
+def _passes_open_filter(
+    place: Place, service: Service | None, wanted: OpenFilter, now: datetime
+) -> tuple[bool, HoursState | None]:
+    if wanted is OpenFilter.ANY:
+        return True, None
+    if wanted is OpenFilter.NOT_CLOSED:
+        # Cheap path for the default filter: dates only, no hours computed.
+        return not _closed_today(place, service, _local_day(place, now)), None
+    schedule = (
+        schedule_for_place(place) if service is None else schedule_for_service(place, service)
+    )
+    state = state_at(schedule, now)
+    return _state_passes(state, wanted, now), state if service is None else None
+
+
+def _services_pass_open_filter(
+    place: Place, services: list[Service], wanted: OpenFilter, now: datetime
+) -> tuple[bool, HoursState | None]:
+    """With a category filter the services asked for decide, not the whole place:
+    a day centre whose shower is closed is not where to shower today."""
+    return (
+        any(_passes_open_filter(place, service, wanted, now)[0] for service in services),
+        None,
+    )
+
+
+def _welcomes(audience: Audience, value: str) -> bool:
+    """Whether a place welcomes a person described by one audience filter value."""
+    if audience.kind is not AudienceKind.EXCLUSIVE:
+        return True  # unconditional, or preferential: everyone is welcome
+    dimensions: tuple[tuple[type[StrEnum], list[Any]], ...] = (
+        (Gender, audience.genders),
+        (FamilySituation, audience.family),
+        (AdministrativeSituation, audience.administrative),
+    )
+    for kind, listed in dimensions:
+        if value in kind._value2member_map_:
+            # An exclusive place that lists nobody in this dimension does not restrict it.
+            return not listed or value in {item.value for item in listed}
+    return True
+
+
+def _passes_people_filters(place: Place, query: SearchQuery) -> bool:
+    if not all(_welcomes(place.audience, value) for value in query.audiences):
+        return False
+    modalities = place.modalities
+    checks = {
+        ModalityFilter.NO_APPOINTMENT: not modalities.appointment,
+        ModalityFilter.NO_REGISTRATION: not modalities.registration,
+        ModalityFilter.NO_REFERRAL: not modalities.referral_required,
+        ModalityFilter.FREE: modalities.price is Price.FREE,
+        ModalityFilter.WHEELCHAIR_ACCESS: modalities.wheelchair_access,
+        ModalityFilter.ANIMALS_ACCEPTED: modalities.animals_accepted,
+    }
+    if not all(checks[modality] for modality in query.modalities):
+        return False
+    # French is spoken everywhere in the directory; other languages only where listed.
+    return all(code == "fr" or code in place.languages for code in query.languages)
+
+
+def _text_score(place: Place, terms: list[str], taxonomy: Taxonomy) -> float | None:
+    """Relevance of a place for the query words, or None when a word is found nowhere."""
+    fields = {
+        "name": words(place.name),
+        "organisation": words(place.organisation or ""),
+        "category": [
+            word
+            for category in place.categories
+            for label in taxonomy.labels(category)
+            for word in words(label)
+        ],
+        "description": words(
+            " ".join(
+                [place.description or ""]
+                + [f"{s.name or ''} {s.description or ''}" for s in place.services]
+            )
+        ),
+    }
+    total = 0.0
+    for term in terms:
+        best = 0.0
+        for field, field_words in fields.items():
+            strength = _term_strength(term, field_words)
+            best = max(best, strength * _FIELD_WEIGHTS[field])
+        if best == 0.0:
+            return None
+        total += best
+    return total
+
+
+def _term_strength(term: str, field_words: list[str]) -> float:
+    best = 0.0
+    for word in field_words:
+        if word == term:
+            return _EXACT
+        if len(term) >= 3 and word.startswith(term):
+            best = max(best, _PREFIX)
+        elif len(term) >= 5 and best < _FUZZY and _within_one_edit(term, word):
+            best = _FUZZY
+    return best
+
+
+def _within_one_edit(a: str, b: str) -> bool:
+    """True when a and b differ by at most one insertion, deletion or substitution (typos)."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = j = edits = 0
+    while i < len(a) and j < len(b):
+        if a[i] == b[j]:
+            i += 1
+            j += 1
+            continue
+        edits += 1
+        if edits > 1:
+            return False
+        if len(a) == len(b):
+            i += 1
+        j += 1
+    return edits + (len(b) - j) + (len(a) - i) <= 1

@@ -1,0 +1,151 @@
+"""`make run`: an embedded AWS (moto server on 127.0.0.1), the tables, demo data, and the API
+served by `chalice local` on 127.0.0.1:$PORT. Ctrl-C stops everything it started.
+
+moto keeps its state in memory only, so on exit the tables are dumped to .local/dynamodb.json
+and loaded again at the next start (`make run RESET=1` starts from fresh demo data).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+STATE_FILE = ROOT / ".local" / "dynamodb.json"
+REGION = "eu-west-3"
+
+
+def _environment(moto_port: int) -> dict[str, str]:
+    endpoint = f"http://127.0.0.1:{moto_port}"
+    return {
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",  # moto accepts any credentials
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
+        "REPERE_STAGE": "local",
+        "REPERE_PLACES_TABLE": os.environ.get("REPERE_PLACES_TABLE", "repere-local-places"),
+        "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+    }
+
+
+def _dump_tables() -> int:
+    import boto3
+
+    client = boto3.client("dynamodb")
+    state: dict[str, list[dict[str, Any]]] = {}
+    for table in client.list_tables()["TableNames"]:
+        items: list[dict[str, Any]] = []
+        for page in client.get_paginator("scan").paginate(TableName=table):
+            items.extend(page["Items"])
+        state[table] = items
+    STATE_FILE.parent.mkdir(exist_ok=True)
+    STATE_FILE.write_text(json.dumps(state), encoding="utf-8")
+    return sum(len(items) for items in state.values())
+
+
+def _restore_tables() -> int:
+    import boto3
+
+    client = boto3.client("dynamodb")
+    state: dict[str, list[dict[str, Any]]] = json.loads(STATE_FILE.read_text(encoding="utf-8"))
+    existing = set(client.list_tables()["TableNames"])
+    restored = 0
+    for table, items in state.items():
+        if table not in existing:
+            continue  # a table that no longer exists in the code: its data is left in the file
+        for start in range(0, len(items), 25):
+            chunk = items[start : start + 25]
+            request = {table: [{"PutRequest": {"Item": item}} for item in chunk]}
+            while request:
+                response = client.batch_write_item(RequestItems=request)
+                request = response.get("UnprocessedItems") or {}
+            restored += len(chunk)
+    return restored
+
+
+def _seed(synthetic_count: int) -> int:
+    from chalicelib import wiring
+    from devtools.demo_data import leaflet_places, synthetic_places
+
+    now = datetime.now(UTC)
+    places = list(leaflet_places(now))
+    places.extend(synthetic_places(synthetic_count, seed=2020, now=now))
+    return wiring.places().load_fresh(places)
+
+
+def main() -> int:
+    port = int(os.environ.get("PORT", "8000"))
+    moto_port = int(os.environ.get("MOTO_PORT", "5055"))
+    synthetic_count = int(os.environ.get("SEED_SYNTHETIC", "2000"))
+    reset = os.environ.get("RESET", "") not in ("", "0")
+    os.environ.update(_environment(moto_port))
+
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+    server.start()
+    print(f"embedded AWS (moto) on http://127.0.0.1:{moto_port}")
+
+    from chalicelib.adapters.dynamodb.models import bind_tables, create_tables
+    from chalicelib.config import get_settings
+
+    settings = get_settings()
+    bind_tables(places_table=settings.places_table, region=settings.region)
+    create_tables(wait=True)
+    if STATE_FILE.exists() and not reset:
+        print(f"restored {_restore_tables()} items from {STATE_FILE.relative_to(ROOT)}")
+    else:
+        print(f"seeded {_seed(synthetic_count)} places (30 from the Paris Nord-Est leaflet)")
+
+    api = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "chalice"),
+            "local",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--stage",
+            "local",
+            "--no-autoreload",
+        ],
+        cwd=ROOT,
+        env=os.environ.copy(),
+    )
+    print(f"API on http://127.0.0.1:{port}  (Ctrl-C to stop)")
+
+    stopping = False
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while not stopping and api.poll() is None:
+            time.sleep(0.2)
+    finally:
+        if api.poll() is None:
+            api.terminate()
+            try:
+                api.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                api.kill()
+        print(f"saved {_dump_tables()} items to {STATE_FILE.relative_to(ROOT)}")
+        server.stop()
+        print("stopped")
+    return 0 if stopping else (api.returncode or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

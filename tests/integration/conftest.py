@@ -1,0 +1,38 @@
+"""API test fixtures: the Chalice test client over in-memory fakes at a fixed instant."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+from chalice.test import Client
+
+from chalicelib import wiring
+from chalicelib.domain.clock import FixedClock
+from tests.fakes import InMemoryCandidateSource, InMemoryPlaceRepository
+
+# Tuesday 1 December 2026, 20:45 in Paris: the Tuesday evening food trucks are serving.
+TUESDAY_EVENING = datetime(2026, 12, 1, 19, 45, tzinfo=UTC)
+
+
+@dataclass
+class Api:
+    client: Client
+    places: InMemoryPlaceRepository
+    clock: FixedClock
+
+
+@pytest.fixture
+def api() -> Iterator[Api]:
+    from app import app
+
+    places = InMemoryPlaceRepository()
+    clock = FixedClock(TUESDAY_EVENING)
+    wiring.override(clock=clock, places=places, candidates=InMemoryCandidateSource(places.places))
+    try:
+        with Client(app) as client:
+            yield Api(client=client, places=places, clock=clock)
+    finally:
+        wiring.reset()
