@@ -35,7 +35,8 @@ class Settings(BaseModel):
     search_default_limit: int = Field(default=20, ge=1, le=100)
     search_max_limit: int = Field(default=100, ge=1, le=500)
     search_default_radius_km: float = Field(default=5.0, gt=0)
-    search_max_radius_km: float = Field(default=100.0, gt=0)
+    # The geohash planner covers at most 100 km (chalicelib/adapters/dynamodb/geo_cells.py).
+    search_max_radius_km: float = Field(default=100.0, gt=0, le=100)
     # Threads used to run the geohash cell queries of one search in parallel.
     geo_query_workers: int = Field(default=8, ge=1, le=32)
 

@@ -1,0 +1,63 @@
+"""Shared fixtures.
+
+Every test runs with fake AWS credentials in eu-west-3 and without a local DynamoDB endpoint,
+so nothing can reach a real AWS account. ``dynamodb_tables`` gives a test its own empty tables
+in moto; ``place_store`` runs a test once per store implementation (memory, DynamoDB).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from moto import mock_aws
+
+from chalicelib.adapters.dynamodb.candidate_source import DynamoCandidateSource
+from chalicelib.adapters.dynamodb.models import bind_tables, create_tables
+from chalicelib.adapters.dynamodb.place_repository import DynamoPlaceRepository
+from chalicelib.domain.places.ports import PlaceRepository
+from chalicelib.domain.search.ports import CandidateSource
+from tests.fakes import InMemoryCandidateSource, InMemoryPlaceRepository
+
+TEST_REGION = "eu-west-3"
+TEST_PLACES_TABLE = "test-places"
+
+
+@pytest.fixture(autouse=True)
+def _fake_aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SECURITY_TOKEN", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", TEST_REGION)
+    monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+@pytest.fixture
+def dynamodb_tables() -> Iterator[None]:
+    """Empty tables in an in-process moto, bound to the PynamoDB models for this test."""
+    with mock_aws():
+        bind_tables(TEST_PLACES_TABLE, region=TEST_REGION)
+        create_tables()
+        yield
+
+
+@dataclass(frozen=True)
+class PlaceStore:
+    """A repository and a candidate source over the same storage."""
+
+    kind: str
+    repository: PlaceRepository
+    candidates: CandidateSource
+
+
+@pytest.fixture(params=["memory", "dynamodb"])
+def place_store(request: pytest.FixtureRequest) -> PlaceStore:
+    if request.param == "memory":
+        repository = InMemoryPlaceRepository()
+        return PlaceStore("memory", repository, InMemoryCandidateSource(repository.places))
+    request.getfixturevalue("dynamodb_tables")
+    return PlaceStore("dynamodb", DynamoPlaceRepository(), DynamoCandidateSource())
