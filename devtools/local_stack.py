@@ -74,11 +74,15 @@ def _restore_tables() -> int:
 
 def _seed(synthetic_count: int) -> int:
     from chalicelib import wiring
+    from devtools.data.departments import DEPARTMENTS
     from devtools.demo_data import leaflet_places, synthetic_places
 
     now = datetime.now(UTC)
     places = list(leaflet_places(now))
-    places.extend(synthetic_places(synthetic_count, seed=2020, now=now))
+    # Paris keeps only the real leaflet places, so the demo search shows them; synthetic
+    # places fill the other departments (department pages, rural searches).
+    elsewhere = [department.code for department in DEPARTMENTS if department.code != "75"]
+    places.extend(synthetic_places(synthetic_count, seed=2020, now=now, departments=elsewhere))
     return wiring.places().load_fresh(places)
 
 
@@ -89,7 +93,11 @@ def main() -> int:
     reset = os.environ.get("RESET", "") not in ("", "0")
     os.environ.update(_environment(moto_port))
 
+    import logging
+
     from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per AWS call is noise
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
     server.start()
