@@ -54,8 +54,8 @@ def _search_figures(count: int, searches: int) -> dict[str, Any]:
     from moto import mock_aws
 
     from chalicelib.adapters.dynamodb.candidate_source import DynamoCandidateSource
-    from chalicelib.adapters.dynamodb.models import bind_tables, create_tables
     from chalicelib.adapters.dynamodb.place_repository import DynamoPlaceRepository
+    from chalicelib.adapters.dynamodb.tables import bind_tables, create_tables
     from chalicelib.domain.clock import FixedClock
     from chalicelib.domain.places.models import GeoPoint
     from chalicelib.domain.search.models import OpenFilter, SearchQuery
@@ -66,7 +66,7 @@ def _search_figures(count: int, searches: int) -> dict[str, Any]:
     now = datetime(2026, 11, 30, 11, 0, tzinfo=UTC)  # a Monday, late morning in Paris
     figures: dict[str, Any] = {"places": count, "searches_per_case": searches, "cases": {}}
     with mock_aws():
-        bind_tables(places_table="bench-places", region="eu-west-3")
+        bind_tables("bench", region="eu-west-3")
         create_tables(wait=True)
         started = time.perf_counter()
         loaded = DynamoPlaceRepository().load_fresh(synthetic_places(count, seed=7, now=now))

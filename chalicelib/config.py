@@ -21,7 +21,8 @@ class Settings(BaseModel):
 
     stage: str = "local"
     region: str = "eu-west-3"
-    places_table: str = "repere-local-places"
+    # Tables are named <table_prefix>-<name> (chalicelib/adapters/dynamodb/tables.py).
+    table_prefix: str = Field(default="repere-local", pattern=r"^[A-Za-z0-9_.-]{1,200}$")
     # Where the website shows a place; the API builds public links from it.
     public_site_url: str = "https://repere.example.org"
     # Origins of the website allowed by CORS on public routes (comma-separated in the env).

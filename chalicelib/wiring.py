@@ -60,11 +60,11 @@ def clock() -> Clock:
 def _dynamo() -> tuple[PlaceRepository, CandidateSource]:
     # Imported here so a cold start that only serves /health or /categories skips PynamoDB.
     from chalicelib.adapters.dynamodb.candidate_source import DynamoCandidateSource
-    from chalicelib.adapters.dynamodb.models import bind_tables
     from chalicelib.adapters.dynamodb.place_repository import DynamoPlaceRepository
+    from chalicelib.adapters.dynamodb.tables import bind_tables
 
     settings = get_settings()
-    bind_tables(places_table=settings.places_table, region=settings.region)
+    bind_tables(settings.table_prefix, region=settings.region)
     return DynamoPlaceRepository(), DynamoCandidateSource(max_workers=settings.geo_query_workers)
 
 

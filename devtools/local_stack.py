@@ -32,7 +32,7 @@ def _environment(moto_port: int) -> dict[str, str]:
         "AWS_ENDPOINT_URL": endpoint,
         "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
         "REPERE_STAGE": "local",
-        "REPERE_PLACES_TABLE": os.environ.get("REPERE_PLACES_TABLE", "repere-local-places"),
+        "REPERE_TABLE_PREFIX": os.environ.get("REPERE_TABLE_PREFIX", "repere-local"),
         "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
     }
 
@@ -103,11 +103,11 @@ def main() -> int:
     server.start()
     print(f"embedded AWS (moto) on http://127.0.0.1:{moto_port}")
 
-    from chalicelib.adapters.dynamodb.models import bind_tables, create_tables
+    from chalicelib.adapters.dynamodb.tables import bind_tables, create_tables
     from chalicelib.config import get_settings
 
     settings = get_settings()
-    bind_tables(places_table=settings.places_table, region=settings.region)
+    bind_tables(settings.table_prefix, region=settings.region)
     create_tables(wait=True)
     if STATE_FILE.exists() and not reset:
         print(f"restored {_restore_tables()} items from {STATE_FILE.relative_to(ROOT)}")

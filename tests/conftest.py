@@ -14,14 +14,14 @@ import pytest
 from moto import mock_aws
 
 from chalicelib.adapters.dynamodb.candidate_source import DynamoCandidateSource
-from chalicelib.adapters.dynamodb.models import bind_tables, create_tables
 from chalicelib.adapters.dynamodb.place_repository import DynamoPlaceRepository
+from chalicelib.adapters.dynamodb.tables import bind_tables, create_tables
 from chalicelib.domain.places.ports import PlaceRepository
 from chalicelib.domain.search.ports import CandidateSource
 from tests.fakes import InMemoryCandidateSource, InMemoryPlaceRepository
 
 TEST_REGION = "eu-west-3"
-TEST_PLACES_TABLE = "test-places"
+TEST_TABLE_PREFIX = "test"
 
 
 @pytest.fixture(autouse=True)
@@ -40,7 +40,7 @@ def _fake_aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def dynamodb_tables() -> Iterator[None]:
     """Empty tables in an in-process moto, bound to the PynamoDB models for this test."""
     with mock_aws():
-        bind_tables(TEST_PLACES_TABLE, region=TEST_REGION)
+        bind_tables(TEST_TABLE_PREFIX, region=TEST_REGION)
         create_tables()
         yield
 

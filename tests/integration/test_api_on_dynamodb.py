@@ -13,7 +13,7 @@ from chalicelib import wiring
 from chalicelib.config import get_settings
 from chalicelib.domain.clock import FixedClock
 from devtools.demo_data import leaflet_places
-from tests.conftest import TEST_PLACES_TABLE
+from tests.conftest import TEST_TABLE_PREFIX
 from tests.integration.conftest import TUESDAY_EVENING
 
 
@@ -22,7 +22,7 @@ def client(dynamodb_tables: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[C
     from app import app
 
     # The wiring builds the DynamoDB adapters from the settings, as in Lambda.
-    monkeypatch.setenv("REPERE_PLACES_TABLE", TEST_PLACES_TABLE)
+    monkeypatch.setenv("REPERE_TABLE_PREFIX", TEST_TABLE_PREFIX)
     get_settings.cache_clear()
     wiring.reset()
     wiring.override(clock=FixedClock(TUESDAY_EVENING))

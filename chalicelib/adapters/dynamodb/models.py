@@ -11,12 +11,10 @@ the item lacks the index key, so the indexes are sparse: draft, offline and clos
 cost a read in a search, and taking a place offline removes it from every index in the same
 write. Every GSI projects ALL attributes so that one Query returns whole places.
 
-Table names are configuration: call ``bind_tables`` (the settings module does) before use.
+Table names are configuration: ``tables.bind_tables`` binds every model at start-up.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE, STREAM_NEW_AND_OLD_IMAGE
@@ -116,22 +114,6 @@ class PlaceRecord(Model):
     by_city_code = ByCityCodeIndex()
 
 
-def bind_tables(places_table: str, region: str, host: str | None = None) -> None:
-    """Point the models at their tables. Call once at start-up, before any read or write.
-
-    ``host`` is an endpoint URL for a local DynamoDB (``http://localhost:8001``); None means
-    the AWS endpoint of ``region``. Rebinding drops the cached connection so the next call
-    uses the new settings (tests bind once per test inside their own moto mock).
-    """
-    if not places_table:
-        raise ValueError("the places table name must not be empty")
-    meta: Any = PlaceRecord.Meta  # PynamoDB types Meta as read-only settings
-    meta.table_name = places_table
-    meta.region = region
-    meta.host = host
-    PlaceRecord._connection = None
-
-
 def warm_up() -> None:
     """Create the DynamoDB client now, in the calling thread.
 
@@ -141,8 +123,3 @@ def warm_up() -> None:
     of the first request.
     """
     PlaceRecord._get_connection().connection.client  # noqa: B018 - the property builds it
-
-
-def create_tables(wait: bool = True) -> None:
-    """Create the bound tables if they do not exist (tests, local stack; prod uses infra/)."""
-    PlaceRecord.create_table(wait=wait)

@@ -188,7 +188,9 @@ def test_next_opening_is_later_and_open(schedule: Schedule, at: datetime) -> Non
         assert state.next_opening.astimezone(UTC) > at.astimezone(UTC)
         assert state_at(schedule, state.next_opening).open_now
         # Nothing opens in between: the instant just before is still closed.
-        assert not state_at(schedule, state.next_opening - timedelta(microseconds=1)).open_now
+        # In UTC: wall-clock arithmetic on an aware local datetime can land in the DST gap.
+        just_before = state.next_opening.astimezone(UTC) - timedelta(microseconds=1)
+        assert not state_at(schedule, just_before).open_now
 
 
 @PROPERTY_SETTINGS
@@ -200,7 +202,9 @@ def test_closes_at_is_later_and_closed(schedule: Schedule, at: datetime) -> None
         assert state.open_now
         assert state.closes_at.astimezone(UTC) > at.astimezone(UTC)
         assert not state_at(schedule, state.closes_at).open_now
-        assert state_at(schedule, state.closes_at - timedelta(microseconds=1)).open_now
+        assert state_at(
+            schedule, state.closes_at.astimezone(UTC) - timedelta(microseconds=1)
+        ).open_now
 
 
 @PROPERTY_SETTINGS

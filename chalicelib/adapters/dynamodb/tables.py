@@ -1,0 +1,47 @@
+"""Every DynamoDB table of Repère, bound to its name in one place.
+
+Tables are named ``<table_prefix>-<logical name>`` (``repere-prod-places``), so one setting
+(REPERE_TABLE_PREFIX) points a stage, a test or the local stack at its own set of tables, and
+infra/ derives the same names. A feature adds its PynamoDB model to ``TABLES`` below.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.models import Model
+
+from chalicelib.adapters.dynamodb.models import PlaceRecord
+
+# logical name -> model. Keep in sync with infra/ (a test checks the synthesized template).
+TABLES: dict[str, type[Model]] = {
+    "places": PlaceRecord,
+}
+
+
+def table_name(prefix: str, logical: str) -> str:
+    return f"{prefix}-{logical}"
+
+
+def bind_tables(prefix: str, region: str, host: str | None = None) -> None:
+    """Point every model at its table. Call once at start-up, before any read or write.
+
+    ``host`` is an endpoint URL for a local DynamoDB; None means the AWS endpoint of
+    ``region`` (or AWS_ENDPOINT_URL_DYNAMODB). Rebinding drops cached connections, so tests
+    can bind once per test inside their own moto mock.
+    """
+    if not prefix:
+        raise ValueError("the table prefix must not be empty")
+    for logical, model in TABLES.items():
+        meta: Any = model.Meta  # PynamoDB types Meta as read-only settings
+        meta.table_name = table_name(prefix, logical)
+        meta.region = region
+        meta.host = host
+        model._connection = None
+
+
+def create_tables(wait: bool = True) -> None:
+    """Create the bound tables that do not exist yet (tests, local stack; AWS uses infra/)."""
+    for model in TABLES.values():
+        if not model.exists():
+            model.create_table(wait=wait)
