@@ -1,0 +1,269 @@
+"""OpenAPI part: the public read API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic.json_schema import models_json_schema
+
+from chalicelib.domain.places.views import PlaceDetail, PlaceSummary
+from chalicelib.domain.search.models import AUDIENCE_VALUES, ModalityFilter, OpenFilter
+from devtools.openapi.common import (
+    IF_NONE_MATCH,
+    NOT_MODIFIED,
+    REF,
+    REPEATABLE,
+    error,
+    json_response,
+    param,
+    ref,
+)
+
+
+def part() -> tuple[dict[str, Any], dict[str, Any]]:
+    """(paths, schemas) of the public read API."""
+    _, definitions = models_json_schema(
+        [(PlaceSummary, "serialization"), (PlaceDetail, "serialization")], ref_template=REF
+    )
+    schemas: dict[str, Any] = definitions["$defs"]
+    schemas["Error"] = {
+        "type": "object",
+        "required": ["code", "message", "field"],
+        "properties": {
+            "code": {"type": "string", "examples": ["invalid_parameter"]},
+            "message": {"type": "string"},
+            "field": {"type": ["string", "null"]},
+        },
+    }
+    schemas["SearchResponse"] = {
+        "type": "object",
+        "required": ["total", "results", "next_cursor", "facets"],
+        "properties": {
+            "total": {"type": "integer"},
+            "results": {"type": "array", "items": ref("PlaceSummary")},
+            "next_cursor": {"type": ["string", "null"]},
+            "facets": {
+                "type": "object",
+                "properties": {
+                    "categories": {
+                        "type": "object",
+                        "additionalProperties": {"type": "integer"},
+                        "description": "Places per category id (ancestors included), counted "
+                        "over the search without its category filter.",
+                    }
+                },
+            },
+        },
+    }
+    schemas["CategoryNode"] = {
+        "type": "object",
+        "required": ["id", "labels", "children"],
+        "properties": {
+            "id": {"type": "string"},
+            "labels": {
+                "type": "object",
+                "properties": {"fr": {"type": "string"}, "en": {"type": "string"}},
+            },
+            "children": {"type": "array", "items": ref("CategoryNode")},
+        },
+    }
+    schemas["DepartmentListing"] = {
+        "type": "object",
+        "required": ["department", "total_places", "groups"],
+        "properties": {
+            "department": {"type": "string"},
+            "total_places": {"type": "integer"},
+            "groups": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["category", "total", "places"],
+                    "properties": {
+                        "category": {
+                            "type": "object",
+                            "properties": {
+                                "id": {"type": "string"},
+                                "fr": {"type": "string"},
+                                "en": {"type": "string"},
+                            },
+                        },
+                        "total": {"type": "integer"},
+                        "places": {"type": "array", "items": ref("PlaceSummary")},
+                    },
+                },
+            },
+        },
+    }
+    category_param = param(
+        "category",
+        {"type": "array", "items": {"type": "string"}},
+        "Category id (repeatable, or comma-separated); matches its descendants.",
+        **REPEATABLE,
+    )
+    open_param = param(
+        "open",
+        {"type": "string", "enum": [o.value for o in OpenFilter], "default": "not_closed"},
+        "not_closed hides places temporarily or permanently closed today; now: open at this "
+        "instant; today: opens at some point today; any: no filter.",
+    )
+    bad_request = error("Invalid or unknown parameter.")
+    paths: dict[str, Any] = {
+        "/health": {
+            "get": {
+                "summary": "Liveness check",
+                "operationId": "health",
+                "responses": {
+                    "200": {
+                        "description": "The API answers.",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {"status": {"type": "string"}},
+                                }
+                            }
+                        },
+                    },
+                    "400": bad_request,
+                },
+            }
+        },
+        "/categories": {
+            "get": {
+                "summary": "The category taxonomy (French and English labels)",
+                "operationId": "listCategories",
+                "parameters": [IF_NONE_MATCH],
+                "responses": {
+                    "200": json_response(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "categories": {"type": "array", "items": ref("CategoryNode")}
+                            },
+                        },
+                        "The taxonomy as a tree.",
+                    ),
+                    "304": NOT_MODIFIED,
+                    "400": bad_request,
+                },
+            }
+        },
+        "/search": {
+            "get": {
+                "summary": "Search online places around a point or in a territory",
+                "operationId": "search",
+                "parameters": [
+                    param("lat", {"type": "number", "minimum": -90, "maximum": 90}, "Latitude."),
+                    param("lon", {"type": "number", "minimum": -180, "maximum": 180}, "Longitude."),
+                    param(
+                        "radius_km",
+                        {"type": "number", "exclusiveMinimum": 0, "maximum": 100, "default": 5},
+                        "Radius around lat/lon.",
+                    ),
+                    param("department", {"type": "string"}, "Department code (75, 2A, 971...)."),
+                    param("postal_code", {"type": "string"}, "Five-digit postal code."),
+                    param("city_code", {"type": "string"}, "INSEE code of the commune."),
+                    category_param,
+                    param(
+                        "q",
+                        {"type": "string", "maxLength": 200},
+                        "Words, case- and accent-insensitive, over name, organisation, "
+                        "description and category labels; results ranked by relevance.",
+                    ),
+                    open_param,
+                    param(
+                        "audience",
+                        {
+                            "type": "array",
+                            "items": {"type": "string", "enum": list(AUDIENCE_VALUES)},
+                        },
+                        "Who is looking: keeps places that welcome them.",
+                        **REPEATABLE,
+                    ),
+                    param(
+                        "modality",
+                        {
+                            "type": "array",
+                            "items": {"type": "string", "enum": [m.value for m in ModalityFilter]},
+                        },
+                        "Access conditions required.",
+                        **REPEATABLE,
+                    ),
+                    param(
+                        "language",
+                        {"type": "array", "items": {"type": "string"}},
+                        "ISO 639-1 codes or 'lsf'.",
+                        **REPEATABLE,
+                    ),
+                    param(
+                        "limit",
+                        {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+                        "Page size.",
+                    ),
+                    param("cursor", {"type": "string"}, "next_cursor of the previous page."),
+                    IF_NONE_MATCH,
+                ],
+                "responses": {
+                    "200": json_response(ref("SearchResponse"), "A page of results."),
+                    "304": NOT_MODIFIED,
+                    "400": bad_request,
+                },
+            }
+        },
+        "/places/{place_id}": {
+            "get": {
+                "summary": "The public record of an online place, with its computed status",
+                "operationId": "getPlace",
+                "parameters": [
+                    param("place_id", {"type": "string"}, "Place id.", where="path", required=True),
+                    IF_NONE_MATCH,
+                ],
+                "responses": {
+                    "200": json_response(ref("PlaceDetail"), "The place."),
+                    "304": NOT_MODIFIED,
+                    "400": bad_request,
+                    "404": error("No online place has this id."),
+                    "410": error("The place closed permanently."),
+                },
+            }
+        },
+        "/territories/{department}/places": {
+            "get": {
+                "summary": "A department's places grouped by category (department pages)",
+                "operationId": "listDepartmentPlaces",
+                "parameters": [
+                    param(
+                        "department",
+                        {"type": "string"},
+                        "Department code.",
+                        where="path",
+                        required=True,
+                    ),
+                    category_param,
+                    open_param,
+                    param(
+                        "limit_per_category",
+                        {"type": "integer", "minimum": 1, "maximum": 1000, "default": 200},
+                        "Places listed per category (totals count them all).",
+                    ),
+                    IF_NONE_MATCH,
+                ],
+                "responses": {
+                    "200": json_response(ref("DepartmentListing"), "The listing."),
+                    "304": NOT_MODIFIED,
+                    "400": bad_request,
+                },
+            }
+        },
+        "/openapi.json": {
+            "get": {
+                "summary": "This document",
+                "operationId": "openapi",
+                "responses": {
+                    "200": json_response({"type": "object"}, "OpenAPI 3.1 document."),
+                    "304": NOT_MODIFIED,
+                },
+            }
+        },
+    }
+    return paths, schemas
