@@ -6,15 +6,35 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit venv bench openapi clean
+.PHONY: run test lint typecheck unit venv bench openapi clean system-deps bench-exports token bench-batch infra-check bench-infra
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt requirements-workers.txt requirements-infra.txt | system-deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+# Native libraries of WeasyPrint (leaflet PDFs, docs/exports.md) and a font for them. Installed
+# with apt-get only when missing (CI runs as root on Debian); otherwise says what to install.
+SYSTEM_DEPS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+system-deps:
+	@missing=""; \
+	for package in $(SYSTEM_DEPS); do \
+		dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" \
+			|| missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "installing system packages:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+				apt-get install -y -qq --no-install-recommends $$missing; \
+		else \
+			echo "missing system packages:$$missing (run: sudo apt-get install$$missing)" >&2; \
+			exit 1; \
+		fi; \
+	fi
 
 run: $(STAMP)
 	PORT=$(PORT) $(BIN)/python -m devtools.local_stack
@@ -29,13 +49,34 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -n 2
 
-test: lint typecheck unit
+# The AWS stack (docs/infra.md): synthesis of every stage offline (no Docker, no AWS account),
+# cdk-nag and cfn-lint; skipped when nothing it reads changed since the last run. jsii runs
+# aws-cdk-lib on Node.js, hence the check for node.
+infra-check: $(STAMP)
+	@command -v node >/dev/null || { echo "infra-check needs Node.js (>= 20) for aws-cdk-lib" >&2; exit 1; }
+	$(BIN)/python -m infra.check --if-stale
+
+test: lint typecheck infra-check unit
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.search_bench
 
 openapi: $(STAMP)
 	$(BIN)/python -m devtools.write_openapi
+
+# A back-office bearer token for the local stack: make -s token ROLE=admin DEPARTMENTS=75,93
+token: $(STAMP)
+	@$(BIN)/python -m devtools.token --role "$(ROLE)" --departments "$(DEPARTMENTS)" \
+		--subject "$(SUBJECT)" --name "$(NAME)"
+
+bench-batch: $(STAMP)
+	$(BIN)/python -m bench.batch_bench
+
+bench-exports: $(STAMP)
+	$(BIN)/python -m bench.exports_bench
+
+bench-infra: $(STAMP)
+	$(BIN)/python -m bench.infra_bench
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .local

@@ -7,11 +7,23 @@ from collections.abc import Callable
 
 from chalice.app import Chalice, Request, Response
 
+from chalicelib.api.admin_places import admin_places
+from chalicelib.api.announcements import announcements
+from chalicelib.api.batch_updates import batch_updates
+from chalicelib.api.exports import exports
 from chalicelib.api.public import public
+from chalicelib.api.selfupdate import selfupdate
+from chalicelib.api.submissions import submissions
 from chalicelib.observability import logger
 
 app = Chalice(app_name="repere")
 app.register_blueprint(public)
+app.register_blueprint(exports)
+app.register_blueprint(admin_places)
+app.register_blueprint(batch_updates)
+app.register_blueprint(announcements)
+app.register_blueprint(submissions)
+app.register_blueprint(selfupdate)
 
 
 @app.middleware("http")

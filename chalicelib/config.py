@@ -11,13 +11,24 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 PREFIX = "REPERE_"
 
+DEV_JWT_SECRET = "repere-DEVELOPMENT-ONLY-jwt-secret-never-use-in-a-deployed-stage"  # noqa: S105
+"""Signs back-office tokens of the local stack and tests (``make token``). Refused when the
+stage is a deployed one (see ``Settings._check_auth``): a deployed stage in local auth mode
+must be given its own secret."""
+
+LOCAL_STAGES = frozenset({"local", "test"})
+
+DEV_SUBMISSIONS_SECRET = "repere-DEVELOPMENT-ONLY-submissions-hmac-key"  # noqa: S105
+"""Keys the hashes of client addresses and payloads of submissions; deployed stages must set
+REPERE_SUBMISSIONS_HASH_SECRET (docs/submissions.md)."""
+
 
 class Settings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     stage: str = "local"
     region: str = "eu-west-3"
@@ -28,6 +39,21 @@ class Settings(BaseModel):
     # Origins of the website allowed by CORS on public routes (comma-separated in the env).
     cors_origins: list[str] = Field(default_factory=lambda: ["http://localhost:3000"])
     search_backend: Literal["dynamodb", "opensearch"] = "dynamodb"
+    # OpenSearch backend (docs/opensearch.md). The endpoint is the domain's HTTPS URL; requests
+    # are signed with SigV4 (service "es" for a managed domain, "aoss" for serverless) unless
+    # opensearch_auth is "none" (a local cluster). Searches go to the alias, never to an index.
+    opensearch_endpoint: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    opensearch_auth: Literal["sigv4", "none"] = "sigv4"
+    opensearch_sigv4_service: Literal["es", "aoss"] = "es"
+    opensearch_alias: str = Field(default="repere-places", pattern=r"^[a-z0-9][a-z0-9_-]{0,150}$")
+    # A search slower than this answers from DynamoDB instead (the fallback).
+    opensearch_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+    # Indexing (stream indexer, reindex) may wait longer: bulk requests are large.
+    opensearch_bulk_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+    opensearch_bulk_size: int = Field(default=500, ge=1, le=10000)
+    opensearch_replicas: int = Field(default=1, ge=0, le=5)
+    # Days of opening intervals indexed ahead for open=now/today (refreshed daily by reindex).
+    opensearch_hours_days: int = Field(default=8, ge=2, le=60)
     default_timezone: str = "Europe/Paris"
     # Public GET responses may be cached this long by kiosks and the CDN. Short, because
     # open-now changes by the minute.
@@ -41,12 +67,89 @@ class Settings(BaseModel):
     # Threads used to run the geohash cell queries of one search in parallel.
     geo_query_workers: int = Field(default=8, ge=1, le=32)
 
-    @field_validator("cors_origins", mode="before")
+    # Exports (docs/exports.md): files in this bucket, jobs on this queue (the API only
+    # enqueues; functions/exports renders). The download link lives a few minutes.
+    exports_bucket: str = Field(
+        default="repere-local-exports", pattern=r"^[a-z0-9][a-z0-9.-]{2,62}$"
+    )
+    exports_queue_url: str | None = None
+    exports_download_ttl_seconds: int = Field(default=300, ge=30, le=3600)
+    exports_list_cache_seconds: int = Field(default=300, ge=0, le=86400)
+    exports_list_max_limit: int = Field(default=100, ge=1, le=500)
+    # The schedule's export sets (JSON, ExportSchedule); default functions/exports/export_sets.json
+    exports_sets_file: str | None = None
+
+    # Mail (docs/selfupdate.md): the API queues messages on mail_queue_url; functions/mailer.py
+    # renders templates/mail/ and sends through SES v2 from mail_from_address (a verified
+    # identity). A message id is remembered mail_sent_retention_days (no duplicate send).
+    mail_queue_url: str | None = None
+    mail_from_address: str = Field(
+        default="no-reply@repere.example.org", pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+    )
+    mail_configuration_set: str | None = None
+    mail_sent_retention_days: int = Field(default=30, ge=1, le=365)
+    # Self-update links (docs/selfupdate.md): the website page the link opens (the token goes
+    # in its fragment), how long a link lives, how many writes a link may make per hour, and
+    # the SSM SecureString parameter holding the signing keys (cached per container).
+    self_update_page_url: str = Field(
+        default="https://repere.example.org/mise-a-jour", pattern=r"^https?://\S+$"
+    )
+    self_update_link_days: int = Field(default=30, ge=1, le=365)
+    self_update_writes_per_hour: int = Field(default=30, ge=1, le=10000)
+    self_update_keys_parameter: str = Field(
+        default="/repere/local/self-update-keys", pattern=r"^/[A-Za-z0-9_./-]{1,1000}$"
+    )
+    self_update_keys_cache_seconds: int = Field(default=300, ge=0, le=3600)
+
+    # Back office (docs/backoffice.md). "local": HS256 bearer tokens signed with
+    # local_jwt_secret (`make token`); "cognito": API Gateway's Cognito user pool authorizer
+    # verifies the token and the API reads its claims.
+    auth_mode: Literal["local", "cognito"] = "local"
+    local_jwt_secret: SecretStr = Field(default=SecretStr(DEV_JWT_SECRET), min_length=32)
+    local_jwt_issuer: str = Field(default="repere-local", min_length=1)
+    local_jwt_audience: str = Field(default="repere-backoffice", min_length=1)
+    cognito_user_pool_arns: list[str] = Field(default_factory=list)
+    # A batch update over HTTP must finish within API Gateway's 29 s; larger ones go to the
+    # batch_update Lambda function (same service).
+    batch_http_max_places: int = Field(default=1000, ge=1, le=10000)
+    admin_default_limit: int = Field(default=50, ge=1, le=500)
+    admin_max_limit: int = Field(default=200, ge=1, le=1000)
+
+    # Public submissions (docs/submissions.md). Client addresses are kept only as an HMAC
+    # under this key; "fake" geocodes a few cities offline (tests, `make run`).
+    submissions_hash_secret: SecretStr = Field(
+        default=SecretStr(DEV_SUBMISSIONS_SECRET), min_length=32
+    )
+    submissions_per_hour: int = Field(default=10, ge=1, le=1000)
+    submissions_queue_max_limit: int = Field(default=200, ge=1, le=1000)
+    geocoder: Literal["api_adresse", "fake"] = "api_adresse"
+    geocoder_url: str = Field(
+        default="https://api-adresse.data.gouv.fr/search/", pattern=r"^https?://\S+$"
+    )
+    geocoder_timeout_seconds: float = Field(default=3.0, gt=0, le=10)
+
+    @field_validator("cors_origins", "cognito_user_pool_arns", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
+
+    @model_validator(mode="after")
+    def _check_auth(self) -> Settings:
+        deployed = self.stage not in LOCAL_STAGES
+        if (
+            self.auth_mode == "local"
+            and deployed
+            and self.local_jwt_secret.get_secret_value() == DEV_JWT_SECRET
+        ):
+            raise ValueError(
+                f"stage {self.stage!r} uses the development JWT secret: set "
+                "REPERE_LOCAL_JWT_SECRET, or REPERE_AUTH_MODE=cognito"
+            )
+        if self.auth_mode == "cognito" and not self.cognito_user_pool_arns:
+            raise ValueError("REPERE_AUTH_MODE=cognito needs REPERE_COGNITO_USER_POOL_ARNS")
+        return self
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:

@@ -32,6 +32,8 @@ def _environment(moto_port: int) -> dict[str, str]:
         "AWS_ENDPOINT_URL": endpoint,
         "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
         "REPERE_STAGE": "local",
+        # Submissions are geocoded offline (docs/submissions.md).
+        "REPERE_GEOCODER": os.environ.get("REPERE_GEOCODER", "fake"),
         "REPERE_TABLE_PREFIX": os.environ.get("REPERE_TABLE_PREFIX", "repere-local"),
         "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
     }
@@ -103,6 +105,10 @@ def main() -> int:
     server.start()
     print(f"embedded AWS (moto) on http://127.0.0.1:{moto_port}")
 
+    from devtools.local_mail import MailPump, prepare_mail
+
+    os.environ.update(prepare_mail())  # mail queues, SES identity, self-update signing keys
+
     from chalicelib.adapters.dynamodb.tables import bind_tables, create_tables
     from chalicelib.config import get_settings
 
@@ -113,6 +119,10 @@ def main() -> int:
         print(f"restored {_restore_tables()} items from {STATE_FILE.relative_to(ROOT)}")
     else:
         print(f"seeded {_seed(synthetic_count)} places (30 from the Paris Nord-Est leaflet)")
+
+    pump = MailPump(os.environ["REPERE_MAIL_QUEUE_URL"], REGION)
+    pump.start()
+    print("mailer: queued mails are sent to moto SES and written to .local/outbox/")
 
     api = subprocess.Popen(
         [
@@ -149,6 +159,7 @@ def main() -> int:
                 api.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 api.kill()
+        pump.stop()
         print(f"saved {_dump_tables()} items to {STATE_FILE.relative_to(ROOT)}")
         server.stop()
         print("stopped")

@@ -160,6 +160,7 @@ def make_full_place(id: str = "full-1", **fields: Any) -> Place:
             website="https://example.org",
         ),
         "internal_note": "Clé chez le gardien",
+        "created_by": "volunteer-sub-1",
         "verified_at": datetime(2024, 2, 1, 8, 0, tzinfo=UTC),
         "version": 3,
     }

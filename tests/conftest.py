@@ -16,6 +16,7 @@ from moto import mock_aws
 from chalicelib.adapters.dynamodb.candidate_source import DynamoCandidateSource
 from chalicelib.adapters.dynamodb.place_repository import DynamoPlaceRepository
 from chalicelib.adapters.dynamodb.tables import bind_tables, create_tables
+from chalicelib.config import get_settings
 from chalicelib.domain.places.ports import PlaceRepository
 from chalicelib.domain.search.ports import CandidateSource
 from tests.fakes import InMemoryCandidateSource, InMemoryPlaceRepository
@@ -34,6 +35,12 @@ def _fake_aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
+    # chalice.test.Client runs each request inside its stage's environment variables
+    # (.chalice/config.json; stage "dev" unless told otherwise). Settings first read during a
+    # request would be the deployed "dev" stage's, which refuses the development JWT secret
+    # (chalicelib/config.py): read them now, from the test's own environment.
+    get_settings.cache_clear()
+    get_settings()
 
 
 @pytest.fixture

@@ -15,20 +15,33 @@ their lists are not), so a test cannot change the store behind the repository's 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from chalicelib.adapters.dynamodb.geo_cells import MAX_RADIUS_M
-from chalicelib.domain.errors import Conflict, NotFound, VersionConflict
+from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, VersionConflict
+from chalicelib.domain.places.history import HistoryEntry, HistoryPage
+from chalicelib.domain.places.listing import (
+    PlaceFilter,
+    PlaceListPage,
+    PlaceListQuery,
+    admin_summary,
+    decode_position,
+    encode_position,
+    verified_key,
+)
 from chalicelib.domain.places.models import GeoPoint, Place, PlaceStatus
+from chalicelib.domain.places.ports import PlaceWrite, WriteOutcome, WriteStatus
 from chalicelib.domain.search.geo import haversine_m
 from chalicelib.domain.search.ports import Candidates, TerritoryKind
 
 
 class InMemoryPlaceRepository:
-    """``PlaceRepository`` over a dict ``id -> Place``."""
+    """``PlaceRepository`` and ``PlaceEditStore`` over a dict ``id -> Place`` (and a dict
+    ``id -> {version: HistoryEntry}`` for the history)."""
 
     def __init__(self, places: dict[str, Place] | None = None) -> None:
         self.places: dict[str, Place] = places if places is not None else {}
+        self.history_entries: dict[str, dict[int, HistoryEntry]] = {}
 
     def get(self, place_id: str) -> Place:
         try:
@@ -66,6 +79,121 @@ class InMemoryPlaceRepository:
         for place in batch:
             self.places[place.id] = _copy(place)  # unconditional, like a batch write
         return len(batch)
+
+    # PlaceEditStore (same semantics as DynamoPlaceRepository; see the contract suite).
+
+    def create(self, place: Place, entry: HistoryEntry) -> None:
+        _check_write(place, 0, entry)
+        if place.id in self.places or entry.version in self.history_entries.get(place.id, {}):
+            raise Conflict(f"a place with id {place.id!r} already exists", field="id")
+        self.places[place.id] = _copy(place)
+        self.history_entries.setdefault(place.id, {})[entry.version] = entry
+
+    def update(self, place: Place, *, expected_version: int, entry: HistoryEntry) -> None:
+        outcome = self.update_many([PlaceWrite(place, expected_version, entry)])[0]
+        if outcome.status is WriteStatus.NOT_FOUND:
+            raise NotFound(f"no place with id {place.id!r}", field="id")
+        if outcome.status is WriteStatus.CONFLICT:
+            raise VersionConflict(
+                f"place {place.id!r} is at version {outcome.current_version}, "
+                f"not {expected_version}",
+                current_version=outcome.current_version,
+            )
+
+    def update_many(self, writes: Sequence[PlaceWrite]) -> list[WriteOutcome]:
+        ids = [write.place.id for write in writes]
+        if len(set(ids)) != len(ids):
+            raise ValueError("a place appears twice in one update_many")
+        for write in writes:
+            _check_write(write.place, write.expected_version, write.entry)
+        outcomes: list[WriteOutcome] = []
+        for write in writes:
+            place_id = write.place.id
+            current = self.places.get(place_id)
+            history = self.history_entries.setdefault(place_id, {})
+            if current is None:
+                outcomes.append(WriteOutcome(place_id, WriteStatus.NOT_FOUND))
+            elif current.version != write.expected_version or write.entry.version in history:
+                outcomes.append(
+                    WriteOutcome(place_id, WriteStatus.CONFLICT, current_version=current.version)
+                )
+            else:
+                self.places[place_id] = _copy(write.place)
+                history[write.entry.version] = write.entry
+                outcomes.append(WriteOutcome(place_id, WriteStatus.APPLIED))
+        return outcomes
+
+    def get_many(self, place_ids: Sequence[str]) -> dict[str, Place]:
+        return {
+            place_id: _copy(self.places[place_id])
+            for place_id in dict.fromkeys(place_ids)
+            if place_id in self.places
+        }
+
+    def history(self, place_id: str, *, limit: int, before: int | None = None) -> HistoryPage:
+        versions = sorted(self.history_entries.get(place_id, {}), reverse=True)
+        if before is not None:
+            versions = [version for version in versions if version < before]
+        page = [self.history_entries[place_id][version] for version in versions[:limit]]
+        more = len(versions) > limit
+        return HistoryPage(entries=page, next_before=page[-1].version if more else None)
+
+    def history_entry(self, place_id: str, version: int) -> HistoryEntry | None:
+        return self.history_entries.get(place_id, {}).get(version)
+
+    def list_places(self, query: PlaceListQuery) -> PlaceListPage:
+        place_filter = query.filter
+        if (
+            place_filter.organisation_key is None
+            and place_filter.department is None
+            and place_filter.status is None
+        ):
+            raise ValueError("a listing needs an organisation, a department or a status")
+        ordered = sorted(
+            (place for place in self.places.values() if place_filter.matches(place)),
+            key=_listing_key,
+        )
+        if query.cursor is not None:
+            position = decode_position(query.cursor, place_filter)
+            if set(position) != {"verified_key", "id"}:
+                raise InvalidInput(
+                    "malformed cursor: use next_cursor exactly as returned", field="cursor"
+                )
+            after = (position["verified_key"], position["id"])
+            ordered = [place for place in ordered if _listing_key(place) > after]
+        page = ordered[: query.limit]
+        cursor = None
+        if len(ordered) > query.limit:
+            last_key, last_id = _listing_key(page[-1])
+            cursor = encode_position({"verified_key": last_key, "id": last_id}, place_filter)
+        return PlaceListPage(places=[admin_summary(place) for place in page], next_cursor=cursor)
+
+    def iter_matching(self, place_filter: PlaceFilter) -> Iterator[tuple[str, int]]:
+        cursor: str | None = None
+        while True:
+            page = self.list_places(PlaceListQuery(filter=place_filter, limit=1000, cursor=cursor))
+            for row in page.places:
+                yield row.id, row.version
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+
+def _listing_key(place: Place) -> tuple[str, str]:
+    return verified_key(place.verified_at), place.id
+
+
+def _check_write(place: Place, expected_version: int, entry: HistoryEntry) -> None:
+    if place.version != expected_version + 1:
+        raise ValueError(
+            f"a place saved over version {expected_version} must carry version "
+            f"{expected_version + 1}, not {place.version}"
+        )
+    if entry.place_id != place.id or entry.version != place.version:
+        raise ValueError(
+            f"the history entry ({entry.place_id!r}, version {entry.version}) does not "
+            f"describe place {place.id!r} at version {place.version}"
+        )
 
 
 class InMemoryCandidateSource:

@@ -18,9 +18,11 @@ from chalicelib.domain.errors import (
     Gone,
     InvalidInput,
     NotFound,
+    PreconditionRequired,
     RepereError,
     TooManyRequests,
     Unauthorized,
+    Unprocessable,
     VersionConflict,
 )
 
@@ -32,6 +34,8 @@ _STATUS: tuple[tuple[type[RepereError], int], ...] = (
     (VersionConflict, 409),
     (Conflict, 409),
     (Gone, 410),
+    (Unprocessable, 422),
+    (PreconditionRequired, 428),
     (TooManyRequests, 429),
 )
 
@@ -51,6 +55,8 @@ def json_error(status: int, code: str, message: str, field: str | None = None) -
 def domain_error_response(error: RepereError) -> Response:
     status = next((code for kind, code in _STATUS if isinstance(error, kind)), 400)
     response = json_error(status, error.code, error.message, error.field)
+    if isinstance(error, Unauthorized):
+        response.headers["WWW-Authenticate"] = 'Bearer realm="repere"'
     if isinstance(error, VersionConflict) and error.current_version is not None:
         body = json.loads(response.body)
         body["current_version"] = error.current_version

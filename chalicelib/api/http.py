@@ -24,12 +24,19 @@ _CORS_HEADERS = "Authorization,Content-Type,If-Match,If-None-Match"
 
 
 def route(
-    blueprint: Blueprint, path: str, *, methods: list[str], cors: bool = False
+    blueprint: Blueprint,
+    path: str,
+    *,
+    methods: list[str],
+    cors: bool = False,
+    authorizer: Any = None,
 ) -> Callable[[View], View]:
     """Register a view whose domain and validation errors become 4xx JSON, never a 500.
 
     With ``cors=True`` the route also answers the browser's OPTIONS preflight, and responses
     carry Access-Control-Allow-Origin for the configured website origins only.
+    ``authorizer``: an API Gateway authorizer for the route (admin routes pass
+    ``chalicelib.api.auth.admin_authorizer()``; None in local mode).
     """
 
     def register(view: View) -> View:
@@ -55,7 +62,10 @@ def route(
             return response
 
         all_methods = [*methods, "OPTIONS"] if cors else methods
-        blueprint.route(path, methods=all_methods)(handler)
+        if authorizer is not None:
+            blueprint.route(path, methods=all_methods, authorizer=authorizer)(handler)
+        else:
+            blueprint.route(path, methods=all_methods)(handler)
         return handler
 
     return register

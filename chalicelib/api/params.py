@@ -26,7 +26,7 @@ Department = Annotated[str, Field(pattern=DEPARTMENT_PATTERN)]
 
 
 class Params(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class SearchParams(Params):

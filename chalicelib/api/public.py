@@ -37,7 +37,7 @@ def search() -> Response:
     request = public.current_request
     settings = get_settings()
     query = parse_query(request, SearchParams).to_query(settings)
-    page = wiring.search_service().search(query)
+    page = wiring.place_search().search(query)
     return cacheable_json(request, search_payload(page), max_age=settings.public_cache_seconds)
 
 
@@ -68,7 +68,7 @@ def department_places(department: str) -> Response:
     if not re.match(DEPARTMENT_PATTERN, department):
         raise InvalidInput(f"{department!r} is not a French department code", field="department")
     params = parse_query(request, DepartmentListingParams)
-    listing = wiring.search_service().department_listing(
+    listing = wiring.place_search().department_listing(
         department,
         tuple(dict.fromkeys(params.category)),
         params.open,

@@ -42,6 +42,12 @@ class VersionConflict(Conflict):
         self.current_version = current_version
 
 
+class PreconditionRequired(RepereError):
+    """A write that must say which version it is based on (If-Match) did not."""
+
+    code = "version_required"
+
+
 class Unauthorized(RepereError):
     code = "unauthorized"
 
@@ -56,3 +62,9 @@ class Gone(RepereError):
 
 class TooManyRequests(RepereError):
     code = "too_many_requests"
+
+
+class Unprocessable(RepereError):
+    """Well-formed input the service cannot act on (an address that cannot be located)."""
+
+    code = "unprocessable"

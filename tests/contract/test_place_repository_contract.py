@@ -174,6 +174,13 @@ def test_dynamodb_table_layout() -> None:
         "by_department": ([("department", "HASH"), ("id", "RANGE")], "ALL"),
         "by_postal_code": ([("postal_code", "HASH"), ("id", "RANGE")], "ALL"),
         "by_city_code": ([("city_code", "HASH"), ("id", "RANGE")], "ALL"),
+        # Back office (docs/backoffice.md): every status, listing rows only.
+        "admin_department": ([("admin_department", "HASH"), ("verified_key", "RANGE")], "INCLUDE"),
+        "admin_organisation": (
+            [("organisation_key", "HASH"), ("verified_key", "RANGE")],
+            "INCLUDE",
+        ),
+        "admin_status": ([("status", "HASH"), ("verified_key", "RANGE")], "INCLUDE"),
     }
 
 

@@ -11,11 +11,31 @@ from typing import Any
 
 from pynamodb.models import Model
 
+from chalicelib.adapters.dynamodb.backoffice_models import (
+    AnnouncementRecord,
+    BatchLedgerRecord,
+    PlaceHistoryRecord,
+)
+from chalicelib.adapters.dynamodb.export_models import ExportItem
+from chalicelib.adapters.dynamodb.mail_models import (
+    SelfUpdateLinkRecord,
+    SentMailRecord,
+    SuppressionRecord,
+)
 from chalicelib.adapters.dynamodb.models import PlaceRecord
+from chalicelib.adapters.dynamodb.submissions import SubmissionRecord
 
 # logical name -> model. Keep in sync with infra/ (a test checks the synthesized template).
 TABLES: dict[str, type[Model]] = {
     "places": PlaceRecord,
+    "place-history": PlaceHistoryRecord,
+    "batch-updates": BatchLedgerRecord,
+    "announcements": AnnouncementRecord,
+    "exports": ExportItem,
+    "submissions": SubmissionRecord,
+    "sent-mail": SentMailRecord,
+    "mail-suppressions": SuppressionRecord,
+    "self-update-links": SelfUpdateLinkRecord,
 }
 
 

@@ -57,7 +57,7 @@ def minutes_of(hhmm: str) -> int:
 class DomainModel(BaseModel):
     """Base for domain models: unknown fields are errors, values are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class TimeSlot(DomainModel):

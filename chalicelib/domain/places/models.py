@@ -194,6 +194,9 @@ class Place(DomainModel):
 
     # Private: never in a public response, an export or a log line.
     internal_note: str | None = Field(default=None, max_length=4000)
+    # Private: subject of the back-office account that created the place (volunteers edit
+    # their own drafts only, chalicelib/domain/auth.py); None for imported places.
+    created_by: str | None = Field(default=None, max_length=256)
 
     created_at: datetime
     updated_at: datetime
@@ -251,4 +254,4 @@ class Place(DomainModel):
         return closure if closure is not None and closure.covers(day) else None
 
 
-PRIVATE_FIELDS: frozenset[str] = frozenset({"internal_note"})
+PRIVATE_FIELDS: frozenset[str] = frozenset({"internal_note", "created_by"})

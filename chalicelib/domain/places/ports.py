@@ -3,9 +3,13 @@ tests/fakes.py (in memory). Both pass the contract suite in tests/contract/."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
+from chalicelib.domain.places.history import HistoryEntry, HistoryPage
+from chalicelib.domain.places.listing import PlaceFilter, PlaceListPage, PlaceListQuery
 from chalicelib.domain.places.models import Place
 
 
@@ -31,4 +35,72 @@ class PlaceRepository(Protocol):
 
         Unconditional batch writes: never use it for edits.
         """
+        ...
+
+
+@dataclass(frozen=True)
+class PlaceWrite:
+    """A change to store: the new state of the place and its history entry, written together
+    only if the stored version is still ``expected_version``."""
+
+    place: Place
+    expected_version: int
+    entry: HistoryEntry
+
+
+class WriteStatus(StrEnum):
+    APPLIED = "applied"
+    CONFLICT = "conflict"  # the stored version is not the expected one
+    NOT_FOUND = "not_found"
+
+
+@dataclass(frozen=True)
+class WriteOutcome:
+    place_id: str
+    status: WriteStatus
+    current_version: int | None = None  # on a conflict
+
+
+class PlaceEditStore(PlaceRepository, Protocol):
+    """The place store as the back office uses it: every change is written with its history
+    entry, atomically (docs/backoffice.md). Both implementations pass
+    tests/contract/test_place_edit_store_contract.py.
+
+    ``entry.place_id`` and ``entry.version`` must be the place's id and (new) version.
+    """
+
+    def create(self, place: Place, entry: HistoryEntry) -> None:
+        """Store a new place (version 1) with its creation entry. Raises Conflict when the id
+        is already taken."""
+        ...
+
+    def update(self, place: Place, *, expected_version: int, entry: HistoryEntry) -> None:
+        """Like ``save``, plus the history entry in the same transaction. Raises
+        VersionConflict (with the current version) or NotFound."""
+        ...
+
+    def update_many(self, writes: Sequence[PlaceWrite]) -> list[WriteOutcome]:
+        """Each write on its own terms: a conflict on one place never fails another. One
+        outcome per write, in order. A place id must not appear twice."""
+        ...
+
+    def get_many(self, place_ids: Sequence[str]) -> dict[str, Place]:
+        """The places that exist among ``place_ids`` (strongly consistent), by id."""
+        ...
+
+    def history(self, place_id: str, *, limit: int, before: int | None = None) -> HistoryPage:
+        """Entries newest first, of versions below ``before`` when given."""
+        ...
+
+    def history_entry(self, place_id: str, version: int) -> HistoryEntry | None:
+        """The entry that produced ``version`` of the place (strongly consistent)."""
+        ...
+
+    def list_places(self, query: PlaceListQuery) -> PlaceListPage:
+        """One page of the back-office listing (see chalicelib/domain/places/listing.py).
+        A page may hold fewer than ``limit`` places and still have a next cursor."""
+        ...
+
+    def iter_matching(self, place_filter: PlaceFilter) -> Iterator[tuple[str, int]]:
+        """(id, version) of every place the filter matches, in listing order."""
         ...

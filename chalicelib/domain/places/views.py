@@ -38,7 +38,7 @@ from chalicelib.domain.taxonomy.taxonomy import Taxonomy
 
 
 class View(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class PublicAddress(View):

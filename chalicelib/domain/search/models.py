@@ -99,3 +99,17 @@ class SearchPage:
     next_cursor: str | None
     facets: dict[str, int] = field(default_factory=dict)
     stats: SearchStats | None = None
+
+
+@dataclass(frozen=True)
+class ListingGroup:
+    category: str
+    total: int
+    places: list[PlaceSummary]
+
+
+@dataclass(frozen=True)
+class DepartmentListing:
+    department: str
+    total_places: int
+    groups: list[ListingGroup]

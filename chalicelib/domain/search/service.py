@@ -38,6 +38,8 @@ from chalicelib.domain.places.views import PlaceSummary, place_summary
 from chalicelib.domain.search.cursor import SortKey, decode_cursor, encode_cursor, fingerprint
 from chalicelib.domain.search.geo import haversine_m
 from chalicelib.domain.search.models import (
+    DepartmentListing,
+    ListingGroup,
     ModalityFilter,
     OpenFilter,
     SearchPage,
@@ -49,9 +51,14 @@ from chalicelib.domain.search.ports import Candidates, CandidateSource, Territor
 from chalicelib.domain.search.text import query_terms, words
 from chalicelib.domain.taxonomy.taxonomy import Taxonomy
 
-# Relevance weights: a word in the name says more than one in the description.
-_FIELD_WEIGHTS = {"name": 3.0, "organisation": 2.0, "category": 2.0, "description": 1.0}
-_EXACT, _PREFIX, _FUZZY = 1.0, 0.7, 0.5
+# Relevance weights: a word in the name says more than one in the description. Public because
+# the OpenSearch backend reproduces this scoring exactly (chalicelib/adapters/opensearch/).
+TEXT_FIELD_WEIGHTS = {"name": 3.0, "organisation": 2.0, "category": 2.0, "description": 1.0}
+MATCH_EXACT, MATCH_PREFIX, MATCH_FUZZY = 1.0, 0.7, 0.5
+PREFIX_MIN_LENGTH = 3  # a query word this long matches the words it begins
+FUZZY_MIN_LENGTH = 5  # a query word this long matches words one typo away
+_FIELD_WEIGHTS = TEXT_FIELD_WEIGHTS
+_EXACT, _PREFIX, _FUZZY = MATCH_EXACT, MATCH_PREFIX, MATCH_FUZZY
 
 
 @dataclass(frozen=True)
@@ -68,20 +75,6 @@ class _Found:
     matches: list[_Match]
     facets: dict[str, int]
     stats: SearchStats
-
-
-@dataclass(frozen=True)
-class ListingGroup:
-    category: str
-    total: int
-    places: list[PlaceSummary]
-
-
-@dataclass(frozen=True)
-class DepartmentListing:
-    department: str
-    total_places: int
-    groups: list[ListingGroup]
 
 
 class SearchService:
@@ -229,7 +222,12 @@ class SearchService:
 def _sort_key(score: float, distance: float | None, place: Place) -> SortKey:
     # Best score first, then nearest, then by name and id so the order is total and stable.
     distance_mm = 0 if distance is None else round(distance * 1000)
-    return (-round(score, 6), distance_mm, " ".join(words(place.name)), place.id)
+    return (-round(score, 6), distance_mm, sort_name(place), place.id)
+
+
+def sort_name(place: Place) -> str:
+    """The name as the result order compares it (normalised words)."""
+    return " ".join(words(place.name))
 
 
 def _local_day(place: Place, now: datetime) -> date:
@@ -295,9 +293,13 @@ def _welcomes(audience: Audience, value: str) -> bool:
     return True
 
 
-def _passes_people_filters(place: Place, query: SearchQuery) -> bool:
-    if not all(_welcomes(place.audience, value) for value in query.audiences):
-        return False
+def welcomes(audience: Audience, value: str) -> bool:
+    """Whether a place welcomes a person described by one audience filter value."""
+    return _welcomes(audience, value)
+
+
+def satisfied_modalities(place: Place) -> frozenset[ModalityFilter]:
+    """The modality filters a place passes."""
     modalities = place.modalities
     checks = {
         ModalityFilter.NO_APPOINTMENT: not modalities.appointment,
@@ -307,7 +309,13 @@ def _passes_people_filters(place: Place, query: SearchQuery) -> bool:
         ModalityFilter.WHEELCHAIR_ACCESS: modalities.wheelchair_access,
         ModalityFilter.ANIMALS_ACCEPTED: modalities.animals_accepted,
     }
-    if not all(checks[modality] for modality in query.modalities):
+    return frozenset(modality for modality, passes in checks.items() if passes)
+
+
+def _passes_people_filters(place: Place, query: SearchQuery) -> bool:
+    if not all(_welcomes(place.audience, value) for value in query.audiences):
+        return False
+    if not set(query.modalities) <= satisfied_modalities(place):
         return False
     # French is spoken everywhere in the directory; other languages only where listed.
     return all(code == "fr" or code in place.languages for code in query.languages)
@@ -315,7 +323,22 @@ def _passes_people_filters(place: Place, query: SearchQuery) -> bool:
 
 def _text_score(place: Place, terms: list[str], taxonomy: Taxonomy) -> float | None:
     """Relevance of a place for the query words, or None when a word is found nowhere."""
-    fields = {
+    fields = text_fields(place, taxonomy)
+    total = 0.0
+    for term in terms:
+        best = 0.0
+        for field, field_words in fields.items():
+            strength = _term_strength(term, field_words)
+            best = max(best, strength * _FIELD_WEIGHTS[field])
+        if best == 0.0:
+            return None
+        total += best
+    return total
+
+
+def text_fields(place: Place, taxonomy: Taxonomy) -> dict[str, list[str]]:
+    """The normalised words of each searchable field of a place (keys of TEXT_FIELD_WEIGHTS)."""
+    return {
         "name": words(place.name),
         "organisation": words(place.organisation or ""),
         "category": [
@@ -331,16 +354,6 @@ def _text_score(place: Place, terms: list[str], taxonomy: Taxonomy) -> float | N
             )
         ),
     }
-    total = 0.0
-    for term in terms:
-        best = 0.0
-        for field, field_words in fields.items():
-            strength = _term_strength(term, field_words)
-            best = max(best, strength * _FIELD_WEIGHTS[field])
-        if best == 0.0:
-            return None
-        total += best
-    return total
 
 
 def _term_strength(term: str, field_words: list[str]) -> float:
@@ -348,9 +361,9 @@ def _term_strength(term: str, field_words: list[str]) -> float:
     for word in field_words:
         if word == term:
             return _EXACT
-        if len(term) >= 3 and word.startswith(term):
+        if len(term) >= PREFIX_MIN_LENGTH and word.startswith(term):
             best = max(best, _PREFIX)
-        elif len(term) >= 5 and best < _FUZZY and _within_one_edit(term, word):
+        elif len(term) >= FUZZY_MIN_LENGTH and best < _FUZZY and _within_one_edit(term, word):
             best = _FUZZY
     return best
 

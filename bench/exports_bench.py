@@ -1,0 +1,159 @@
+"""Exports benchmark: the 2020 reference leaflet to PDF, a 1,000-entry leaflet to PDF, and CSV
+and XLSX of 100,000 synthetic places.
+
+Each case runs in its own Python process so that its peak memory (ru_maxrss, the resident set
+high-water mark, which is what Lambda's memory setting must cover) is its own. Times are wall
+clock on this machine, selection + content + rendering (not the store's reads).
+
+Prints one JSON document and writes it to bench/results/exports.json.
+
+    make bench-exports
+    BENCH_TABLE_PLACES=20000 make bench-exports    # quicker
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results" / "exports.json"
+NOW = datetime(2024, 3, 14, 9, 30, tzinfo=UTC)
+BASE_URL = "https://repere.example.org"
+CASES = ("leaflet_30_pdf", "leaflet_1000_pdf", "csv_100k", "xlsx_100k")
+
+
+def _peak_mb() -> float:
+    # Linux reports ru_maxrss in KiB.
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def _render(places: list[Any], spec: Any) -> tuple[bytes, int]:
+    from chalicelib.domain.exports.content import build_content
+    from chalicelib.domain.exports.selection import select_places, wanted_categories
+    from chalicelib.domain.exports.service import entry_count
+    from chalicelib.domain.taxonomy.taxonomy import default_taxonomy
+    from functions.exports.render import FileRenderer
+
+    taxonomy = default_taxonomy()
+    selected = select_places(
+        places,
+        territory=spec.territory,
+        wanted=wanted_categories(taxonomy, spec.categories),
+        day=spec.data_date,
+        closed=spec.closed,
+    )
+    content = build_content(selected, spec, taxonomy, BASE_URL)
+    body = FileRenderer().render(content, paper=spec.paper)
+    return body, entry_count(content, selected)
+
+
+def _spec(export_format: Any, department: str, categories: list[str]) -> Any:
+    from chalicelib.domain.clock import FixedClock
+    from chalicelib.domain.exports.models import ExportRequest, Territory
+    from chalicelib.domain.exports.service import ExportService
+    from chalicelib.domain.taxonomy.taxonomy import default_taxonomy
+    from tests.export_fakes import (
+        InMemoryExportFiles,
+        InMemoryExportQueue,
+        InMemoryExportRepository,
+    )
+
+    service = ExportService(
+        InMemoryExportRepository(),
+        InMemoryExportQueue(),
+        InMemoryExportFiles(),
+        default_taxonomy(),
+        FixedClock(NOW),
+        timezone="Europe/Paris",
+        download_ttl_seconds=300,
+    )
+    request = ExportRequest(
+        territory=Territory(department=department),
+        categories=categories,
+        format=export_format,
+        title="Tous les services",
+    )
+    return service.resolve(request, date(2024, 3, 14))
+
+
+def run_case(case: str) -> dict[str, Any]:
+    from chalicelib.domain.exports.models import ExportFormat
+    from devtools.demo_data import synthetic_places
+
+    if case == "leaflet_30_pdf":
+        from tests.unit.exports.reference import reference_places, reference_spec
+
+        places = reference_places()
+        spec = reference_spec(ExportFormat.PDF)
+    elif case == "leaflet_1000_pdf":
+        roots = ["food", "hygiene", "welcome", "health", "counselling", "accommodation"]
+        spec = _spec(ExportFormat.PDF, "75", roots)
+        # Enough Paris places that 1,000 remain once closed and offline ones are left out.
+        places = list(synthetic_places(1300, seed=7, now=NOW, departments=["75"]))
+    else:
+        count = int(os.environ.get("BENCH_TABLE_PLACES", "100000"))
+        export_format = ExportFormat.CSV if case == "csv_100k" else ExportFormat.XLSX
+        spec = _spec(export_format, "75", ["food"]).model_copy(update={"categories": ["food"]})
+        # Every department's places, exported as one territory: the selection is the point
+        # of comparison, not the territory rule.
+        places = [
+            place.model_copy(
+                update={"address": place.address.model_copy(update={"department_code": "75"})}
+            )
+            for place in synthetic_places(count, seed=3, now=NOW)
+        ]
+        for_categories = ["food", "hygiene", "welcome", "health", "counselling"]
+        spec = spec.model_copy(update={"categories": for_categories})
+    started = time.perf_counter()
+    body, entries = _render(places, spec)
+    elapsed = time.perf_counter() - started
+    result: dict[str, Any] = {
+        "case": case,
+        "entries": entries,
+        "seconds": round(elapsed, 2),
+        "bytes": len(body),
+        "peak_rss_mb": _peak_mb(),
+    }
+    if spec.format is ExportFormat.PDF:
+        from io import BytesIO
+
+        from pypdf import PdfReader
+
+        result["pages"] = len(PdfReader(BytesIO(body)).pages)
+    return result
+
+
+def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--case":
+        print(json.dumps(run_case(sys.argv[2])))
+        return
+    results = []
+    for case in CASES:
+        completed = subprocess.run(  # noqa: S603 - our own module, fixed arguments
+            [sys.executable, "-m", "bench.exports_bench", "--case", case],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        results.append(json.loads(completed.stdout.strip().splitlines()[-1]))
+    document = {
+        "machine": {"python": sys.version.split()[0], "cpus": os.cpu_count()},
+        "targets": {"leaflet_1000_pdf": {"seconds": 15, "peak_rss_mb": 512}},
+        "results": results,
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(document, indent=2))
+
+
+if __name__ == "__main__":
+    main()

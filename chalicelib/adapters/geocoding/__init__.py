@@ -1,0 +1,1 @@
+"""Geocoders (``chalicelib.domain.submissions.ports.Geocoder``)."""

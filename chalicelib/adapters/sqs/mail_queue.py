@@ -1,0 +1,17 @@
+"""The mail queue on SQS (implements ``MailQueue``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.domain.mail.models import MailMessage
+
+
+class SqsMailQueue:
+    def __init__(self, client: Any, queue_url: str) -> None:
+        # ``client``: a boto3 SQS client (typed Any: boto3 ships no type hints here).
+        self._client = client
+        self._queue_url = queue_url
+
+    def send(self, message: MailMessage) -> None:
+        self._client.send_message(QueueUrl=self._queue_url, MessageBody=message.model_dump_json())

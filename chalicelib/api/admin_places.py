@@ -1,0 +1,183 @@
+"""Back-office API for places: listing, create, read, edit, verify, soft delete, history.
+
+Every route authenticates (chalicelib/api/auth.py) and calls one ``PlaceEditor`` method, which
+applies the role and territory rules. Reads answer with ``ETag: "<version>"``; writes need
+``If-Match`` with that version (428 without, 409 with the current version when stale).
+Responses are never cacheable. No CORS: the back office is not called from the public site.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from chalice.app import Blueprint, Response
+from pydantic import Field
+
+from chalicelib import wiring
+from chalicelib.api.auth import admin_authorizer, authenticate
+from chalicelib.api.bodies import json_object, private_json, required_version
+from chalicelib.api.http import parse_query, reject_query, route
+from chalicelib.api.params import DEPARTMENT_PATTERN, Params
+from chalicelib.config import get_settings
+from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.places.editing import ListRequest, NewPlace, PlacePatch
+from chalicelib.domain.places.models import Place, PlaceStatus
+
+admin_places = Blueprint(__name__)
+
+_PLACE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+AUTHORIZER = admin_authorizer()
+MAX_COMMENT = 1000
+
+
+class ListParams(Params):
+    status: PlaceStatus | None = None
+    department: str | None = Field(default=None, pattern=DEPARTMENT_PATTERN)
+    organisation: str | None = Field(default=None, min_length=1, max_length=200)
+    category: str | None = Field(default=None, min_length=1, max_length=100)
+    not_verified_since: date | None = None
+    q: str | None = Field(default=None, min_length=1, max_length=200)
+    limit: int | None = Field(default=None, ge=1)
+    cursor: str | None = Field(default=None, max_length=2000)
+
+
+class HistoryParams(Params):
+    limit: int = Field(default=50, ge=1, le=200)
+    before: int | None = Field(default=None, ge=1)
+
+
+@route(admin_places, "/admin/me", methods=["GET"], authorizer=AUTHORIZER)
+def me() -> Response:
+    request = admin_places.current_request
+    reject_query(request)
+    principal = authenticate(request)
+    return private_json(principal.model_dump(mode="json"))
+
+
+@route(admin_places, "/admin/places", methods=["GET"], authorizer=AUTHORIZER)
+def list_places() -> Response:
+    request = admin_places.current_request
+    principal = authenticate(request)
+    params = parse_query(request, ListParams)
+    settings = get_settings()
+    limit = params.limit or settings.admin_default_limit
+    if limit > settings.admin_max_limit:
+        raise InvalidInput(f"limit must be at most {settings.admin_max_limit}", field="limit")
+    listing = ListRequest(**params.model_dump(exclude={"limit"}), limit=limit)
+    page = wiring.place_editor().list(principal, listing)
+    return private_json(page.model_dump(mode="json"))
+
+
+@route(admin_places, "/admin/places", methods=["POST"], authorizer=AUTHORIZER)
+def create_place() -> Response:
+    request = admin_places.current_request
+    reject_query(request)
+    principal = authenticate(request)
+    data = json_object(request)
+    comment = _pop_comment(data)
+    place = wiring.place_editor().create(principal, NewPlace.model_validate(data), comment=comment)
+    response = private_json(_place_json(place), status=201, etag_version=place.version)
+    response.headers["Location"] = f"/admin/places/{place.id}"
+    return response
+
+
+@route(admin_places, "/admin/places/{place_id}", methods=["GET"], authorizer=AUTHORIZER)
+def get_place(place_id: str) -> Response:
+    request = admin_places.current_request
+    reject_query(request)
+    principal = authenticate(request)
+    place = wiring.place_editor().get(principal, _checked_id(place_id))
+    return private_json(_place_json(place), etag_version=place.version)
+
+
+@route(admin_places, "/admin/places/{place_id}", methods=["PATCH"], authorizer=AUTHORIZER)
+def edit_place(place_id: str) -> Response:
+    request = admin_places.current_request
+    reject_query(request)
+    principal = authenticate(request)
+    checked = _checked_id(place_id)
+    data = json_object(request)
+    comment = _pop_comment(data)
+    patch = PlacePatch.model_validate(data)
+    place = wiring.place_editor().edit(
+        principal,
+        checked,
+        expected_version=required_version(request),
+        patch=patch,
+        comment=comment,
+    )
+    return private_json(_place_json(place), etag_version=place.version)
+
+
+@route(admin_places, "/admin/places/{place_id}", methods=["DELETE"], authorizer=AUTHORIZER)
+def delete_place(place_id: str) -> Response:
+    """Soft delete: the place goes offline; its record and history stay."""
+    request = admin_places.current_request
+    reject_query(request)
+    principal = authenticate(request)
+    checked = _checked_id(place_id)
+    data = json_object(request, optional=True)
+    comment = _pop_comment(data)
+    _reject_fields(data)
+    place = wiring.place_editor().delete(
+        principal, checked, expected_version=required_version(request), comment=comment
+    )
+    return private_json(_place_json(place), etag_version=place.version)
+
+
+@route(admin_places, "/admin/places/{place_id}/verify", methods=["POST"], authorizer=AUTHORIZER)
+def verify_place(place_id: str) -> Response:
+    """ "Nothing changed": only verified_at moves."""
+    request = admin_places.current_request
+    reject_query(request)
+    principal = authenticate(request)
+    checked = _checked_id(place_id)
+    data = json_object(request, optional=True)
+    comment = _pop_comment(data)
+    _reject_fields(data)
+    place = wiring.place_editor().verify(
+        principal, checked, expected_version=required_version(request), comment=comment
+    )
+    return private_json(_place_json(place), etag_version=place.version)
+
+
+@route(admin_places, "/admin/places/{place_id}/history", methods=["GET"], authorizer=AUTHORIZER)
+def place_history(place_id: str) -> Response:
+    request = admin_places.current_request
+    principal = authenticate(request)
+    checked = _checked_id(place_id)
+    params = parse_query(request, HistoryParams)
+    page = wiring.place_editor().history(
+        principal, checked, limit=params.limit, before=params.before
+    )
+    return private_json(page.model_dump(mode="json"))
+
+
+def _checked_id(place_id: str) -> str:
+    if not _PLACE_ID.match(place_id):
+        raise InvalidInput("malformed place id", field="id")
+    return place_id
+
+
+def _place_json(place: Place) -> dict[str, Any]:
+    """The whole place, private fields included: the back office is where they are edited."""
+    return place.model_dump(mode="json")
+
+
+def _pop_comment(data: dict[str, Any]) -> str | None:
+    comment = data.pop("comment", None)
+    if comment is None:
+        return None
+    if not isinstance(comment, str) or len(comment) > MAX_COMMENT:
+        raise InvalidInput(
+            f"comment must be text of at most {MAX_COMMENT} characters", field="comment"
+        )
+    return comment.strip() or None
+
+
+def _reject_fields(data: dict[str, Any]) -> None:
+    if data:
+        name = next(iter(data))
+        raise InvalidInput(f"unknown parameter {name!r}", field=name, code="unknown_parameter")

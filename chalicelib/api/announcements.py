@@ -1,0 +1,123 @@
+"""Announcements: admin CRUD under /admin/announcements, and the public
+``GET /announcements?department=`` (active ones today, national ones included, cacheable)."""
+
+from __future__ import annotations
+
+import re
+
+from chalice.app import Blueprint, Response
+from pydantic import Field
+
+from chalicelib import wiring
+from chalicelib.api.auth import admin_authorizer, authenticate
+from chalicelib.api.bodies import json_object, private_json, required_version
+from chalicelib.api.http import cacheable_json, parse_query, reject_query, route
+from chalicelib.api.params import DEPARTMENT_PATTERN, Params
+from chalicelib.config import get_settings
+from chalicelib.domain.announcements.models import (
+    Announcement,
+    AnnouncementAudience,
+    AnnouncementContent,
+)
+from chalicelib.domain.errors import InvalidInput
+
+announcements = Blueprint(__name__)
+
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+AUTHORIZER = admin_authorizer()
+
+
+class ActiveParams(Params):
+    department: str | None = Field(default=None, pattern=DEPARTMENT_PATTERN)
+    audience: AnnouncementAudience | None = None
+
+
+@route(announcements, "/announcements", methods=["GET"], cors=True)
+def active_announcements() -> Response:
+    request = announcements.current_request
+    params = parse_query(request, ActiveParams)
+    shown = wiring.announcement_service().active(params.department, params.audience)
+    payload = {"announcements": [item.model_dump(mode="json") for item in shown]}
+    return cacheable_json(request, payload, max_age=get_settings().public_cache_seconds)
+
+
+@route(announcements, "/admin/announcements", methods=["GET"], authorizer=AUTHORIZER)
+def list_announcements() -> Response:
+    request = announcements.current_request
+    reject_query(request)
+    principal = authenticate(request)
+    items = wiring.announcement_service().list_all(principal)
+    return private_json({"announcements": [_json(item) for item in items]})
+
+
+@route(announcements, "/admin/announcements", methods=["POST"], authorizer=AUTHORIZER)
+def create_announcement() -> Response:
+    request = announcements.current_request
+    reject_query(request)
+    principal = authenticate(request)
+    content = AnnouncementContent.model_validate(json_object(request))
+    created = wiring.announcement_service().create(principal, content)
+    response = private_json(_json(created), status=201, etag_version=created.version)
+    response.headers["Location"] = f"/admin/announcements/{created.id}"
+    return response
+
+
+@route(
+    announcements,
+    "/admin/announcements/{announcement_id}",
+    methods=["GET"],
+    authorizer=AUTHORIZER,
+)
+def get_announcement(announcement_id: str) -> Response:
+    request = announcements.current_request
+    reject_query(request)
+    principal = authenticate(request)
+    item = wiring.announcement_service().get(principal, _checked(announcement_id))
+    return private_json(_json(item), etag_version=item.version)
+
+
+@route(
+    announcements,
+    "/admin/announcements/{announcement_id}",
+    methods=["PUT"],
+    authorizer=AUTHORIZER,
+)
+def replace_announcement(announcement_id: str) -> Response:
+    request = announcements.current_request
+    reject_query(request)
+    principal = authenticate(request)
+    checked = _checked(announcement_id)
+    content = AnnouncementContent.model_validate(json_object(request))
+    item = wiring.announcement_service().replace(
+        principal, checked, content, expected_version=required_version(request)
+    )
+    return private_json(_json(item), etag_version=item.version)
+
+
+@route(
+    announcements,
+    "/admin/announcements/{announcement_id}",
+    methods=["DELETE"],
+    authorizer=AUTHORIZER,
+)
+def delete_announcement(announcement_id: str) -> Response:
+    request = announcements.current_request
+    reject_query(request)
+    principal = authenticate(request)
+    checked = _checked(announcement_id)
+    wiring.announcement_service().delete(
+        principal, checked, expected_version=required_version(request)
+    )
+    return Response(body="", status_code=204, headers={"Cache-Control": "no-store"})
+
+
+def _checked(announcement_id: str) -> str:
+    if not _ID.match(announcement_id):
+        raise InvalidInput("malformed announcement id", field="id")
+    return announcement_id
+
+
+def _json(item: Announcement) -> dict[str, object]:
+    data = item.model_dump(mode="json")
+    data["national"] = item.national
+    return data

@@ -1,0 +1,108 @@
+"""Signed self-update links (docs/selfupdate.md).
+
+Back office (admins, territory moderators): issue a link for a place, revoke every link of a
+place. The structure: read the editable subset, change it, or confirm that nothing changed,
+with the link's token in ``Authorization: Bearer`` (never in the path or the query string,
+so access logs never hold it). Writes need ``If-Match`` with the version read.
+
+The self-update routes answer CORS for the website's origins (the self-update page lives
+there); responses are never cacheable.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from chalice.app import Blueprint, Response
+from pydantic import Field
+
+from chalicelib import wiring
+from chalicelib.api.auth import admin_authorizer, authenticate, bearer_token
+from chalicelib.api.bodies import json_object, private_json, required_version
+from chalicelib.api.http import reject_query, route
+from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.hours.models import DomainModel
+from chalicelib.domain.selfupdate.models import SelfUpdateChange, SelfUpdateView
+
+selfupdate = Blueprint(__name__)
+
+_PLACE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+AUTHORIZER = admin_authorizer()
+
+
+class ConfirmBody(DomainModel):
+    place_id: str | None = Field(default=None, max_length=64)
+
+
+@route(
+    selfupdate,
+    "/admin/places/{place_id}/update-links",
+    methods=["POST"],
+    authorizer=AUTHORIZER,
+)
+def issue_link(place_id: str) -> Response:
+    request = selfupdate.current_request
+    reject_query(request)
+    principal = authenticate(request)
+    _reject_fields(json_object(request, optional=True))
+    link = wiring.self_update_service().issue(principal, _checked_id(place_id))
+    return private_json(link.model_dump(mode="json"), status=201)
+
+
+@route(
+    selfupdate,
+    "/admin/places/{place_id}/update-links/revoke",
+    methods=["POST"],
+    authorizer=AUTHORIZER,
+)
+def revoke_links(place_id: str) -> Response:
+    request = selfupdate.current_request
+    reject_query(request)
+    principal = authenticate(request)
+    _reject_fields(json_object(request, optional=True))
+    revoked = wiring.self_update_service().revoke(principal, _checked_id(place_id))
+    return private_json(revoked.model_dump(mode="json"))
+
+
+@route(selfupdate, "/self-update", methods=["GET", "PATCH"], cors=True)
+def self_update() -> Response:
+    """GET: the editable subset. PATCH: a change (one view: the route wrapper registers the
+    CORS preflight once per path)."""
+    request = selfupdate.current_request
+    reject_query(request)
+    token = bearer_token(request)
+    service = wiring.self_update_service()
+    if request.method == "GET":
+        return _view(service.view(token))
+    change = SelfUpdateChange.model_validate(json_object(request))
+    view = service.edit(token, expected_version=required_version(request), change=change)
+    return _view(view)
+
+
+@route(selfupdate, "/self-update/confirm", methods=["POST"], cors=True)
+def confirm_self_update() -> Response:
+    request = selfupdate.current_request
+    reject_query(request)
+    token = bearer_token(request)
+    body = ConfirmBody.model_validate(json_object(request, optional=True))
+    view = wiring.self_update_service().confirm(
+        token, expected_version=required_version(request), place_id=body.place_id
+    )
+    return _view(view)
+
+
+def _view(view: SelfUpdateView) -> Response:
+    return private_json(view.model_dump(mode="json"), etag_version=view.version)
+
+
+def _checked_id(place_id: str) -> str:
+    if not _PLACE_ID.match(place_id):
+        raise InvalidInput("malformed place id", field="id")
+    return place_id
+
+
+def _reject_fields(data: dict[str, Any]) -> None:
+    if data:
+        name = next(iter(data))
+        raise InvalidInput(f"unknown parameter {name!r}", field=name, code="unknown_parameter")

@@ -1,0 +1,222 @@
+"""Submissions from the public (intake, status) and their moderation (docs/submissions.md).
+
+Public routes answer CORS for the website's origins and never carry the submitter's contact
+nor the hashed client address; moderation routes (``/admin/...``) are the only place they
+appear. Decisions need ``If-Match`` with the submission's version (its ETag).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from chalice.app import Blueprint, Request, Response
+from pydantic import Field
+
+from chalicelib import wiring
+from chalicelib.api.auth import admin_authorizer, authenticate
+from chalicelib.api.bodies import json_object, private_json, required_version
+from chalicelib.api.http import parse_query, reject_query, route
+from chalicelib.api.params import DEPARTMENT_PATTERN, Params
+from chalicelib.config import get_settings
+from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.submissions.models import (
+    NewPlaceForm,
+    Receipt,
+    Submission,
+    SubmissionStatus,
+    SuggestionForm,
+)
+from chalicelib.domain.submissions.service import Approval, Merge, Rejection
+
+submissions = Blueprint(__name__)
+
+AUTHORIZER = admin_authorizer()
+MAX_SUBMISSION_BYTES = 32_000
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class QueueParams(Params):
+    status: SubmissionStatus = SubmissionStatus.PENDING
+    department: str | None = Field(default=None, pattern=DEPARTMENT_PATTERN)
+    limit: int = Field(default=50, ge=1)
+
+
+class FiguresParams(Params):
+    department: str | None = Field(default=None, pattern=DEPARTMENT_PATTERN)
+
+
+# Public ------------------------------------------------------------------------------------
+
+
+@route(submissions, "/submissions", methods=["POST"], cors=True)
+def submit_place() -> Response:
+    request = submissions.current_request
+    reject_query(request)
+    form = NewPlaceForm.model_validate(_small_body(request))
+    receipt = wiring.submission_service().submit_place(form, _client_address(request))
+    return _accepted(receipt)
+
+
+@route(submissions, "/places/{place_id}/suggestions", methods=["POST"], cors=True)
+def suggest_change(place_id: str) -> Response:
+    request = submissions.current_request
+    reject_query(request)
+    form = SuggestionForm.model_validate(_small_body(request))
+    receipt = wiring.submission_service().suggest(
+        _checked(place_id), form, _client_address(request)
+    )
+    return _accepted(receipt)
+
+
+@route(submissions, "/submissions/{submission_id}", methods=["GET"], cors=True)
+def submission_status(submission_id: str) -> Response:
+    request = submissions.current_request
+    reject_query(request)
+    view = wiring.submission_service().status(_checked(submission_id))
+    return private_json(view.model_dump(mode="json"))
+
+
+# Moderation --------------------------------------------------------------------------------
+
+
+@route(submissions, "/admin/submissions", methods=["GET"], authorizer=AUTHORIZER)
+def moderation_queue() -> Response:
+    request = submissions.current_request
+    principal = authenticate(request)
+    params = parse_query(request, QueueParams)
+    max_limit = get_settings().submissions_queue_max_limit
+    if params.limit > max_limit:
+        raise InvalidInput(f"limit must be at most {max_limit}", field="limit")
+    queue = wiring.submission_service().queue(
+        principal, status=params.status, department=params.department, limit=params.limit
+    )
+    payload: dict[str, Any] = {"submissions": [_moderation_json(s) for s in queue]}
+    if params.status is SubmissionStatus.PENDING:
+        drafts = wiring.submission_service().drafts(
+            principal, department=params.department, limit=params.limit
+        )
+        payload["drafts"] = [draft.model_dump(mode="json") for draft in drafts]
+    return private_json(payload)
+
+
+@route(submissions, "/admin/submissions/{submission_id}", methods=["GET"], authorizer=AUTHORIZER)
+def moderation_view(submission_id: str) -> Response:
+    request = submissions.current_request
+    reject_query(request)
+    principal = authenticate(request)
+    submission = wiring.submission_service().get(principal, _checked(submission_id))
+    return private_json(_moderation_json(submission), etag_version=submission.version)
+
+
+@route(
+    submissions,
+    "/admin/submissions/{submission_id}/approve",
+    methods=["POST"],
+    authorizer=AUTHORIZER,
+)
+def approve(submission_id: str) -> Response:
+    request = submissions.current_request
+    reject_query(request)
+    principal = authenticate(request)
+    approval = Approval.model_validate(json_object(request, optional=True))
+    submission, place = wiring.submission_service().approve(
+        principal,
+        _checked(submission_id),
+        expected_version=required_version(request),
+        approval=approval,
+    )
+    return _decided(submission, place.model_dump(mode="json"))
+
+
+@route(
+    submissions,
+    "/admin/submissions/{submission_id}/merge",
+    methods=["POST"],
+    authorizer=AUTHORIZER,
+)
+def merge(submission_id: str) -> Response:
+    request = submissions.current_request
+    reject_query(request)
+    principal = authenticate(request)
+    merge_request = Merge.model_validate(json_object(request))
+    submission, place = wiring.submission_service().merge(
+        principal,
+        _checked(submission_id),
+        expected_version=required_version(request),
+        merge=merge_request,
+    )
+    return _decided(submission, place.model_dump(mode="json"))
+
+
+@route(
+    submissions,
+    "/admin/submissions/{submission_id}/reject",
+    methods=["POST"],
+    authorizer=AUTHORIZER,
+)
+def reject(submission_id: str) -> Response:
+    request = submissions.current_request
+    reject_query(request)
+    principal = authenticate(request)
+    rejection = Rejection.model_validate(json_object(request))
+    submission = wiring.submission_service().reject(
+        principal,
+        _checked(submission_id),
+        expected_version=required_version(request),
+        rejection=rejection,
+    )
+    return _decided(submission, None)
+
+
+@route(submissions, "/admin/submission-figures", methods=["GET"], authorizer=AUTHORIZER)
+def figures() -> Response:
+    request = submissions.current_request
+    principal = authenticate(request)
+    params = parse_query(request, FiguresParams)
+    result = wiring.submission_service().figures(principal, params.department)
+    return private_json(result.model_dump(mode="json"))
+
+
+# Helpers -----------------------------------------------------------------------------------
+
+
+def _small_body(request: Request) -> dict[str, Any]:
+    if len(request.raw_body or b"") > MAX_SUBMISSION_BYTES:
+        raise InvalidInput(
+            f"a submission is at most {MAX_SUBMISSION_BYTES} bytes", field="body", code="too_large"
+        )
+    return json_object(request)
+
+
+def _client_address(request: Request) -> str:
+    """API Gateway's view of the caller (never a client-supplied header). Only its HMAC is
+    kept; the raw address is neither stored nor logged."""
+    context = request.context or {}
+    identity = context.get("identity")
+    source = identity.get("sourceIp") if isinstance(identity, dict) else None
+    return str(source) if source else "unknown"
+
+
+def _checked(value: str) -> str:
+    if not _ID.match(value):
+        raise InvalidInput("malformed id", field="id")
+    return value
+
+
+def _accepted(receipt: Receipt) -> Response:
+    response = private_json(receipt.model_dump(mode="json"), status=202)
+    response.headers["Location"] = receipt.status_url
+    return response
+
+
+def _moderation_json(submission: Submission) -> dict[str, Any]:
+    """Everything, the submitter's contact included: moderators only."""
+    return submission.model_dump(mode="json")
+
+
+def _decided(submission: Submission, place: dict[str, Any] | None) -> Response:
+    return private_json(
+        {"submission": _moderation_json(submission), "place": place},
+        etag_version=submission.version,
+    )

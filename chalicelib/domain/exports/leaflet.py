@@ -1,0 +1,271 @@
+"""The printed leaflet, as data: header, sections, numbered entries and their lines.
+
+Modelled on the 2020 "PARIS Nord-Est — Spécial Covid — Alimentation — 6 mai 2020" leaflet:
+sections by category, entries numbered across the whole leaflet; each entry gives the name,
+the address and district, phones, the temporary message, the hours in force on the leaflet's
+date in compact French (temporary hours when active), and the public link (with a QR code).
+
+Rules
+-----
+* A place appears once, in the section of its first service (in the place's order) that falls
+  in the leaflet's categories. Sections are listed in the order given; empty ones are dropped.
+* Within a section, entries are sorted by postal code, then name: readers look by district.
+  Numbers run on across sections (1..N over the leaflet).
+* Hours: when every listed service follows the place's hours, one line (the place's hours in
+  force). When some have hours of their own, one line per listed service, labelled with its
+  name (or its category). Temporary hours active on the date replace the regular ones, said
+  with their end date; the regular hours follow as "habituellement".
+* A place or service temporarily closed on the date is absent (``ClosedPlaces.OMIT``) or says
+  so (``MARK``), with the reopening date when known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict
+
+from chalicelib.domain.exports.models import ExportSpec, LeafletSection, PaperSize
+from chalicelib.domain.exports.selection import (
+    SelectedPlace,
+    date_fr,
+    hours_in_force,
+    wanted_categories,
+)
+from chalicelib.domain.hours.formatting import format_compact_fr
+from chalicelib.domain.hours.models import TemporaryClosure, TemporaryHours
+from chalicelib.domain.places.models import Address
+from chalicelib.domain.places.views import public_url
+from chalicelib.domain.taxonomy.taxonomy import Taxonomy
+
+NO_HOURS_TEXT = "horaires non communiqués"
+
+# City -> (postal code prefix, arrondissement from the last two digits): "Paris 19e".
+_ARRONDISSEMENT_CITIES = {"paris": "750", "lyon": "6900", "marseille": "130"}
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+
+class LeafletLine(_View):
+    """One hours line: ``label`` (a service's name) is None for the place's own line."""
+
+    label: str | None
+    text: str
+    closed: bool = False
+
+
+class LeafletEntry(_View):
+    number: int
+    place_id: str
+    name: str
+    street: str
+    district: str
+    address_extra: str | None
+    phones: list[str]
+    email: str | None
+    message: str | None
+    closure: str | None
+    temporary_hours_note: str | None
+    hours: list[LeafletLine]
+    usual_hours: str | None
+    url: str
+    url_text: str
+
+
+class LeafletSectionView(_View):
+    title: str
+    entries: list[LeafletEntry]
+
+
+class Leaflet(_View):
+    title: str
+    subtitle: str | None
+    territory: str
+    territory_detail: str | None
+    data_date: date
+    date_text: str
+    paper: PaperSize
+    qr_codes: bool
+    sections: list[LeafletSectionView]
+    entry_count: int
+    site: str
+    notice: str
+
+
+def arrondissement(number: int) -> str:
+    return "1er" if number == 1 else f"{number}e"
+
+
+def district(address: Address) -> str:
+    """``"Paris 19e"`` in Paris, Lyon and Marseille; ``"93200 Saint-Denis"`` elsewhere."""
+    prefix = _ARRONDISSEMENT_CITIES.get(address.city.split()[0].casefold())
+    code = address.postal_code
+    if prefix == "750" and code == "75116":  # the 16th has two postal codes
+        return f"{address.city.split()[0]} 16e"
+    if prefix is not None and code.startswith(prefix) and 1 <= int(code[-2:]) <= 20:
+        return f"{address.city.split()[0]} {arrondissement(int(code[-2:]))}"
+    return f"{code} {address.city}"
+
+
+def territory_detail(postal_codes: Sequence[str]) -> str | None:
+    """``"3e, 4e, 19e"`` for Paris districts, else the postal codes; None for a department."""
+    if not postal_codes:
+        return None
+    if all(code.startswith("750") and 1 <= int(code[-2:]) <= 20 for code in postal_codes):
+        return ", ".join(arrondissement(int(code[-2:])) for code in postal_codes)
+    return ", ".join(postal_codes)
+
+
+def closure_text(closure: TemporaryClosure) -> str:
+    until = (
+        f"jusqu'au {date_fr(closure.end_date)} inclus"
+        if closure.end_date is not None
+        else "jusqu'à nouvel ordre"
+    )
+    reason = f" — {closure.reason}" if closure.reason else ""
+    return f"Fermé temporairement {until}{reason}"
+
+
+def _temporary_note(temporary: TemporaryHours) -> str:
+    if temporary.end_date is None:
+        return "Horaires temporaires"
+    return f"Horaires temporaires jusqu'au {date_fr(temporary.end_date)} inclus"
+
+
+def _hours_text(text: str) -> str:
+    return text or NO_HOURS_TEXT
+
+
+def build_leaflet(
+    selected: Sequence[SelectedPlace],
+    spec: ExportSpec,
+    taxonomy: Taxonomy,
+    base_url: str,
+) -> Leaflet:
+    sections = spec.sections
+    section_sets = [wanted_categories(taxonomy, s.categories) for s in sections]
+    grouped: list[list[SelectedPlace]] = [[] for _ in sections]
+    for chosen in selected:
+        index = _section_of(chosen, section_sets, taxonomy)
+        if index is not None:
+            grouped[index].append(chosen)
+
+    number = 0
+    views: list[LeafletSectionView] = []
+    for section, members in zip(sections, grouped, strict=True):
+        if not members:
+            continue
+        entries = []
+        for chosen in members:  # already sorted by postal code and name
+            number += 1
+            entries.append(_entry(number, chosen, spec.data_date, taxonomy, base_url))
+        views.append(LeafletSectionView(title=section.title, entries=entries))
+
+    territory = spec.territory
+    label = territory.label or (
+        f"Département {territory.department}"
+        if territory.department is not None
+        else district_label(territory.postal_codes)
+    )
+    site = base_url.removeprefix("https://").removeprefix("http://").rstrip("/")
+    return Leaflet(
+        title=spec.title,
+        subtitle=spec.subtitle,
+        territory=label,
+        territory_detail=territory_detail(territory.postal_codes),
+        data_date=spec.data_date,
+        date_text=date_fr(spec.data_date),
+        paper=spec.paper,
+        qr_codes=spec.qr_codes,
+        sections=views,
+        entry_count=number,
+        site=site,
+        notice=(
+            f"Informations valables au {date_fr(spec.data_date)}. Les horaires peuvent changer : "
+            f"vérifiez sur {site} avant de vous déplacer."
+        ),
+    )
+
+
+def district_label(postal_codes: Sequence[str]) -> str:
+    if all(code.startswith("750") for code in postal_codes):
+        return "Paris"
+    return "Codes postaux"
+
+
+def _section_of(
+    chosen: SelectedPlace, section_sets: list[frozenset[str]], taxonomy: Taxonomy
+) -> int | None:
+    for in_force in chosen.services:
+        for index, categories in enumerate(section_sets):
+            if in_force.service.category in categories:
+                return index
+    # A service filed under a parent category ("food") goes with its first child's section.
+    for in_force in chosen.services:
+        below = taxonomy.descendants(in_force.service.category)
+        for index, categories in enumerate(section_sets):
+            if below & categories:
+                return index
+    return None
+
+
+def _entry(
+    number: int, chosen: SelectedPlace, day: date, taxonomy: Taxonomy, base_url: str
+) -> LeafletEntry:
+    place = chosen.place
+    url = public_url(base_url, place)
+    weekly, temporary = hours_in_force(place, day)
+    message = place.active_temporary_message(day)
+    own_hours = any(s.service.hours is not None for s in chosen.services)
+
+    lines: list[LeafletLine] = []
+    if own_hours:
+        for in_force in chosen.services:
+            service = in_force.service
+            label = service.name or taxonomy.get(service.category).fr
+            if in_force.closure is not None and chosen.closure is None:
+                lines.append(
+                    LeafletLine(label=label, text=closure_text(in_force.closure), closed=True)
+                )
+                continue
+            hours = weekly if service.hours is None else service.hours
+            lines.append(LeafletLine(label=label, text=_hours_text(format_compact_fr(hours))))
+    else:
+        lines.append(LeafletLine(label=None, text=_hours_text(format_compact_fr(weekly))))
+
+    # Temporary hours only concern the lines that follow the place's hours.
+    follows_place = any(s.service.hours is None for s in chosen.services)
+    show_temporary = temporary is not None and follows_place
+    return LeafletEntry(
+        number=number,
+        place_id=place.id,
+        name=place.name,
+        street=place.address.street,
+        district=district(place.address),
+        address_extra=place.address.additional_info,
+        phones=[phone.number for phone in place.contacts.phones],
+        email=place.contacts.email,
+        message=None if message is None else message.text,
+        closure=None if chosen.closure is None else closure_text(chosen.closure),
+        temporary_hours_note=_temporary_note(temporary)
+        if show_temporary and temporary is not None
+        else None,
+        hours=lines,
+        usual_hours=_hours_text(format_compact_fr(place.hours)) if show_temporary else None,
+        url=url,
+        url_text=url.removeprefix("https://").removeprefix("http://"),
+    )
+
+
+def default_sections(taxonomy: Taxonomy, categories: Sequence[str]) -> list[LeafletSection]:
+    """One section per leaf category asked for (a parent gives one per child), taxonomy order."""
+    leaves: list[str] = []
+    for category in categories:
+        for candidate in taxonomy.all():
+            if not candidate.children and candidate.id in taxonomy.descendants(category):
+                leaves.append(candidate.id)
+    unique = list(dict.fromkeys(leaves))
+    return [LeafletSection(title=taxonomy.get(leaf).fr, categories=[leaf]) for leaf in unique]

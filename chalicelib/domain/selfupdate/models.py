@@ -1,0 +1,134 @@
+"""Signed self-update links: what a token says, what a structure sees and may change."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.hours.models import (
+    DomainModel,
+    TemporaryClosure,
+    TemporaryHours,
+    TemporaryMessage,
+    WeeklyHours,
+)
+from chalicelib.domain.places.editing import PlacePatch
+from chalicelib.domain.places.models import Contacts, Place
+
+SCOPE = "self-update"
+
+
+class LinkClaims(DomainModel):
+    """What a signed link carries. ``generation``: the place's link generation when it was
+    issued (revoking bumps it); ``token_id``: one id per link (rate limit, history actor)."""
+
+    token_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    place_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    generation: int = Field(ge=1)
+    scope: str
+    issued_at: datetime
+    expires_at: datetime
+
+
+class IssuedLink(DomainModel):
+    place_id: str
+    url: str = Field(description="The website's self-update page; the token is in the fragment.")
+    token: str
+    generation: int
+    expires_at: datetime
+
+
+class RevokedLinks(DomainModel):
+    place_id: str
+    generation: int = Field(description="The new generation: every earlier link is revoked.")
+
+
+class ServiceView(DomainModel):
+    id: str
+    category: str
+    name: str | None = None
+    temporary_closure: TemporaryClosure | None = None
+
+
+class SelfUpdateView(DomainModel):
+    """The editable subset of a place, as its structure sees it."""
+
+    place_id: str
+    name: str
+    version: int
+    description: str | None
+    hours: WeeklyHours
+    temporary_closure: TemporaryClosure | None
+    temporary_hours: TemporaryHours | None
+    temporary_message: TemporaryMessage | None
+    contacts: Contacts
+    services: list[ServiceView]
+    verified_at: datetime | None
+    link_expires_at: datetime
+
+    @classmethod
+    def of(cls, place: Place, claims: LinkClaims) -> SelfUpdateView:
+        return cls(
+            place_id=place.id,
+            name=place.name,
+            version=place.version,
+            description=place.description,
+            hours=place.hours,
+            temporary_closure=place.temporary_closure,
+            temporary_hours=place.temporary_hours,
+            temporary_message=place.temporary_message,
+            contacts=place.contacts,
+            services=[
+                ServiceView(
+                    id=service.id,
+                    category=service.category,
+                    name=service.name,
+                    temporary_closure=service.temporary_closure,
+                )
+                for service in place.services
+            ],
+            verified_at=place.verified_at,
+            link_expires_at=claims.expires_at,
+        )
+
+
+class ServiceClosure(DomainModel):
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    temporary_closure: TemporaryClosure | None
+
+
+class SelfUpdateChange(DomainModel):
+    """What a structure may change. A present field replaces the group; ``null`` clears a
+    temporary closure, hours or message. ``place_id``, when given, must be the link's place.
+    ``services`` sets the temporary closure of the services it names (others unchanged)."""
+
+    place_id: str | None = Field(default=None, max_length=64)
+    description: str | None = Field(default=None, max_length=4000)
+    hours: WeeklyHours | None = None
+    temporary_closure: TemporaryClosure | None = None
+    temporary_hours: TemporaryHours | None = None
+    temporary_message: TemporaryMessage | None = None
+    contacts: Contacts | None = None
+    services: list[ServiceClosure] | None = Field(default=None, max_length=50)
+
+    def to_patch(self, place: Place) -> PlacePatch:
+        data = self.model_dump(include=self.model_fields_set - {"place_id", "services"})
+        if self.services is not None:
+            closures = {item.id: item.temporary_closure for item in self.services}
+            if len(closures) != len(self.services):
+                raise InvalidInput("a service is named twice", field="services.id")
+            known = {service.id for service in place.services}
+            for service_id in closures:
+                if service_id not in known:
+                    raise InvalidInput(
+                        f"this place has no service {service_id!r}", field="services.id"
+                    )
+            data["services"] = [
+                service.model_copy(update={"temporary_closure": closures[service.id]})
+                if service.id in closures
+                else service
+                for service in place.services
+            ]
+        return PlacePatch.model_validate(data)

@@ -1,0 +1,161 @@
+"""Self-update links: issue and revoke (back office), then read, edit and confirm a place
+with the link (the structure). docs/selfupdate.md.
+
+Errors never say which part of a token was wrong: any token that is not ours (form,
+signature, key, algorithm, claims, scope) is the same 401; expired and revoked are the same
+410, with how to get a new link.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from chalicelib.domain.auth import Principal, Role, require_role
+from chalicelib.domain.clock import Clock
+from chalicelib.domain.errors import Forbidden, Gone, TooManyRequests, Unauthorized
+from chalicelib.domain.ids import IdGenerator
+from chalicelib.domain.places.editing import PlaceEditor
+from chalicelib.domain.places.history import Actor
+from chalicelib.domain.places.ports import PlaceRepository
+from chalicelib.domain.selfupdate.models import (
+    SCOPE,
+    IssuedLink,
+    LinkClaims,
+    RevokedLinks,
+    SelfUpdateChange,
+    SelfUpdateView,
+)
+from chalicelib.domain.selfupdate.ports import InvalidLinkToken, LinkStateStore, LinkTokenCodec
+
+INVALID_MESSAGE = "this link is not valid: open the link exactly as you received it"
+GONE_MESSAGE = (
+    "this link is no longer valid: ask the Repère team of your territory (or whoever sent "
+    "it to you) for a new link"
+)
+
+
+def invalid_link() -> Unauthorized:
+    return Unauthorized(INVALID_MESSAGE, code="invalid_link")
+
+
+def gone_link() -> Gone:
+    return Gone(GONE_MESSAGE, code="link_expired")
+
+
+class SelfUpdateService:
+    def __init__(
+        self,
+        editor: PlaceEditor,
+        places: PlaceRepository,
+        links: LinkStateStore,
+        codec: LinkTokenCodec,
+        clock: Clock,
+        *,
+        ids: IdGenerator,
+        page_url: str,
+        link_days: int,
+        writes_per_hour: int,
+    ) -> None:
+        self._editor = editor
+        self._places = places
+        self._links = links
+        self._codec = codec
+        self._clock = clock
+        self._ids = ids
+        self._page_url = page_url
+        self._link_days = link_days
+        self._writes_per_hour = writes_per_hour
+
+    # Back office -------------------------------------------------------------------------
+
+    def issue(self, principal: Principal, place_id: str) -> IssuedLink:
+        require_role(principal, Role.ADMIN, Role.TERRITORY_MODERATOR)
+        place = self._editor.get(principal, place_id)  # territory check
+        return self.issue_unchecked(place.id)
+
+    def issue_unchecked(self, place_id: str) -> IssuedLink:
+        """A link for ``place_id`` without a caller to check (campaigns check theirs)."""
+        now = self._clock.now()
+        claims = LinkClaims(
+            token_id=self._ids.new_id(),
+            place_id=place_id,
+            generation=self._links.generation(place_id),
+            scope=SCOPE,
+            issued_at=now,
+            expires_at=now + timedelta(days=self._link_days),
+        )
+        token = self._codec.encode(claims)
+        return IssuedLink(
+            place_id=place_id,
+            url=f"{self._page_url}#token={token}",
+            token=token,
+            generation=claims.generation,
+            expires_at=claims.expires_at,
+        )
+
+    def revoke(self, principal: Principal, place_id: str) -> RevokedLinks:
+        require_role(principal, Role.ADMIN, Role.TERRITORY_MODERATOR)
+        place = self._editor.get(principal, place_id)
+        generation = self._links.revoke(place.id, self._clock.now())
+        return RevokedLinks(place_id=place.id, generation=generation)
+
+    # The structure -----------------------------------------------------------------------
+
+    def authorize(self, token: str) -> LinkClaims:
+        try:
+            claims = self._codec.decode(token)
+        except InvalidLinkToken:
+            raise invalid_link() from None
+        if claims.scope != SCOPE:
+            raise invalid_link()
+        if self._clock.now() >= claims.expires_at:
+            raise gone_link()
+        if claims.generation != self._links.generation(claims.place_id):
+            raise gone_link()
+        return claims
+
+    def view(self, token: str) -> SelfUpdateView:
+        claims = self.authorize(token)
+        return SelfUpdateView.of(self._places.get(claims.place_id), claims)
+
+    def edit(
+        self, token: str, *, expected_version: int, change: SelfUpdateChange
+    ) -> SelfUpdateView:
+        claims = self._writable(token, change.place_id)
+        current = self._places.get(claims.place_id)
+        place = self._editor.apply_self_update(
+            claims.place_id,
+            expected_version=expected_version,
+            patch=change.to_patch(current),
+            actor=_actor(claims),
+        )
+        return SelfUpdateView.of(place, claims)
+
+    def confirm(
+        self, token: str, *, expected_version: int, place_id: str | None = None
+    ) -> SelfUpdateView:
+        """ "Nothing changed": verified_at moves, a history entry is written."""
+        claims = self._writable(token, place_id)
+        place = self._editor.apply_self_update(
+            claims.place_id, expected_version=expected_version, patch=None, actor=_actor(claims)
+        )
+        return SelfUpdateView.of(place, claims)
+
+    def _writable(self, token: str, named_place: str | None) -> LinkClaims:
+        claims = self.authorize(token)
+        if named_place is not None and named_place != claims.place_id:
+            raise Forbidden("this link is for another place", field="place_id")
+        hour = self._clock.now().strftime("%Y%m%d%H")
+        if not self._links.count_write(
+            claims.token_id, claims.place_id, hour, self._writes_per_hour
+        ):
+            raise TooManyRequests(
+                f"at most {self._writes_per_hour} changes per hour with one link: "
+                "try again in an hour",
+                code="too_many_writes",
+            )
+        return claims
+
+
+def _actor(claims: LinkClaims) -> Actor:
+    return Actor(subject=f"link:{claims.token_id}", role="structure")

@@ -1,0 +1,1 @@
+"""Collaborative submissions from the public, moderated (docs/submissions.md)."""

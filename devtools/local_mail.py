@@ -1,0 +1,132 @@
+"""The mail side of `make run` (docs/selfupdate.md, "Seeing the mails locally").
+
+``prepare_mail()`` creates, in the embedded AWS (moto): the mail queue and the bounce/complaint
+queue, a verified SES identity for the sender, and the self-update signing keys (an SSM
+SecureString; the key ring is kept in .local/self-update-keys.json so links issued before a
+restart still open after it).
+
+``MailPump`` plays the mailer Lambda's event source mapping: every second it receives the
+queued messages, hands them to ``functions.mailer.handler`` (the real worker: templates, SES v2
+on moto, the sent-mail table), deletes what succeeded, and writes every mail moto's SES
+recorded to .local/outbox/<n>-<subject>.html with a line on the console. moto's SES keeps
+the HTML part only; the text part is rendered from the same template.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import threading
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+KEYS_FILE = ROOT / ".local" / "self-update-keys.json"
+OUTBOX = ROOT / ".local" / "outbox"
+MAIL_QUEUE = "repere-local-mail"
+FEEDBACK_QUEUE = "repere-local-mail-feedback"
+
+
+def prepare_mail() -> dict[str, str]:
+    """Create queues, SES identity and signing keys; returns environment variables to set."""
+    import boto3
+
+    from chalicelib.config import get_settings
+
+    settings = get_settings()
+    sqs = boto3.client("sqs", region_name=settings.region)
+    queue_url = sqs.create_queue(QueueName=MAIL_QUEUE)["QueueUrl"]
+    sqs.create_queue(QueueName=FEEDBACK_QUEUE)
+    boto3.client("sesv2", region_name=settings.region).create_email_identity(
+        EmailIdentity=settings.mail_from_address
+    )
+    if KEYS_FILE.exists():
+        ring = KEYS_FILE.read_text(encoding="utf-8")
+    else:
+        ring = json.dumps({"current": "local-1", "keys": {"local-1": secrets.token_urlsafe(48)}})
+        KEYS_FILE.parent.mkdir(exist_ok=True)
+        KEYS_FILE.write_text(ring, encoding="utf-8")
+    boto3.client("ssm", region_name=settings.region).put_parameter(
+        Name=settings.self_update_keys_parameter, Value=ring, Type="SecureString", Overwrite=True
+    )
+    get_settings.cache_clear()
+    return {"REPERE_MAIL_QUEUE_URL": queue_url}
+
+
+class MailPump:
+    def __init__(self, queue_url: str, region: str, interval: float = 1.0) -> None:
+        self._queue_url = queue_url
+        self._region = region
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="mail-pump", daemon=True)
+        self._written = 0
+
+    def start(self) -> None:
+        OUTBOX.mkdir(parents=True, exist_ok=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                self.drain_once()
+            except Exception as error:  # keep pumping; the console says why
+                print(f"mail pump: {type(error).__name__}: {error}")
+
+    def drain_once(self) -> int:
+        import boto3
+
+        from functions import mailer
+
+        sqs = boto3.client("sqs", region_name=self._region)
+        messages: list[dict[str, Any]] = sqs.receive_message(
+            QueueUrl=self._queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+        ).get("Messages", [])
+        if messages:
+            event = {
+                "Records": [
+                    {
+                        "messageId": message["MessageId"],
+                        "receiptHandle": message["ReceiptHandle"],
+                        "body": message["Body"],
+                        "attributes": {},
+                        "messageAttributes": {},
+                        "md5OfBody": message["MD5OfBody"],
+                        "eventSource": "aws:sqs",
+                        "eventSourceARN": f"arn:aws:sqs:{self._region}:123456789012:mail",
+                        "awsRegion": self._region,
+                    }
+                    for message in messages
+                ]
+            }
+            failed = {
+                item["itemIdentifier"]
+                for item in mailer.handler(event, None).get("batchItemFailures", [])
+            }
+            for message in messages:
+                if message["MessageId"] not in failed:
+                    sqs.delete_message(
+                        QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"]
+                    )
+        return self._write_outbox()
+
+    def _write_outbox(self) -> int:
+        from moto.core.models import DEFAULT_ACCOUNT_ID
+        from moto.ses.models import ses_backends
+
+        sent = ses_backends[DEFAULT_ACCOUNT_ID][self._region].sent_messages
+        new = sent[self._written :]
+        for message in new:
+            self._written += 1
+            subject = getattr(message, "subject", "mail")
+            slug = re.sub(r"[^a-z0-9]+", "-", subject.lower()).strip("-")[:60]
+            path = OUTBOX / f"{self._written:04d}-{slug}.html"
+            path.write_text(getattr(message, "body", ""), encoding="utf-8")
+            to = ", ".join(getattr(message, "destinations", {}).get("ToAddresses", []))
+            print(f"mail to {to}: {subject!r} -> {path.relative_to(ROOT)}")
+        return len(new)

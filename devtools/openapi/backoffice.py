@@ -1,0 +1,322 @@
+"""OpenAPI part: the back office (docs/backoffice.md) and the public announcements.
+
+Schemas generated here are prefixed ``Backoffice`` so that a model shared with another part
+(``WeeklyHours``, ``TimeSlot``...) but generated in another mode never overwrites its schema.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
+
+from chalicelib.domain.announcements.models import (
+    Announcement,
+    AnnouncementAudience,
+    AnnouncementContent,
+    PublicAnnouncement,
+)
+from chalicelib.domain.auth import Principal
+from chalicelib.domain.batch.models import BatchReport, BatchRequest
+from chalicelib.domain.places.editing import NewPlace, PlacePatch
+from chalicelib.domain.places.history import HistoryPage
+from chalicelib.domain.places.listing import PlaceListPage
+from chalicelib.domain.places.models import Place, PlaceStatus
+from devtools.openapi.common import IF_NONE_MATCH, NOT_MODIFIED, error, json_response, param
+
+PREFIX = "Backoffice"
+_REF = "#/components/schemas/" + PREFIX + "{model}"
+
+AUTH = (
+    "Needs `Authorization: Bearer <token>`: a Cognito ID token in AWS, a local token "
+    "(`make token`) on the local stack. Roles and territories: docs/backoffice.md."
+)
+IF_MATCH = param(
+    "If-Match",
+    {"type": "string", "examples": ['"3"']},
+    "The ETag of the version this write is based on (required).",
+    where="header",
+    required=True,
+)
+PLACE_ID = param("place_id", {"type": "string"}, "Place id.", where="path", required=True)
+ANNOUNCEMENT_ID = param(
+    "announcement_id", {"type": "string"}, "Announcement id.", where="path", required=True
+)
+ERRORS: dict[str, Any] = {
+    "400": error("Invalid body, parameter or header."),
+    "401": error("Missing, malformed, wrongly signed or expired token."),
+    "403": error("The caller's role or territory does not allow this."),
+}
+NOT_FOUND = {"404": error("No such item.")}
+WRITE_ERRORS: dict[str, Any] = {
+    **ERRORS,
+    **NOT_FOUND,
+    "409": error(
+        "The version in If-Match is not the current one; the body carries current_version "
+        "and the ETag header the current version."
+    ),
+    "428": error("If-Match is missing (code version_required)."),
+}
+
+
+def _private(schema_name: str, description: str, *, etag: bool = False) -> dict[str, Any]:
+    headers: dict[str, Any] = {"Cache-Control": {"schema": {"type": "string", "const": "no-store"}}}
+    if etag:
+        headers["ETag"] = {"schema": {"type": "string"}, "description": '"<version>"'}
+    return {
+        "description": description,
+        "headers": headers,
+        "content": {"application/json": {"schema": _ref(schema_name)}},
+    }
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": _REF.format(model=name)}
+
+
+def _body(schema_name: str, description: str, *, required: bool = True) -> dict[str, Any]:
+    return {
+        "required": required,
+        "description": description,
+        "content": {"application/json": {"schema": _ref(schema_name)}},
+    }
+
+
+def _operation(summary: str, operation_id: str, **fields: Any) -> dict[str, Any]:
+    description = fields.pop("description", "")
+    return {
+        "summary": summary,
+        "operationId": operation_id,
+        "description": f"{description}\n\n{AUTH}".strip(),
+        **fields,
+    }
+
+
+def _schemas() -> tuple[dict[str, Any], dict[str, str]]:
+    models: list[tuple[type[BaseModel], JsonSchemaMode]] = [
+        (Place, "serialization"),
+        (NewPlace, "validation"),
+        (PlacePatch, "validation"),
+        (PlaceListPage, "serialization"),
+        (HistoryPage, "serialization"),
+        (BatchRequest, "validation"),
+        (BatchReport, "serialization"),
+        (AnnouncementContent, "validation"),
+        (Announcement, "serialization"),
+        (PublicAnnouncement, "serialization"),
+        (Principal, "serialization"),
+    ]
+    keys, definitions = models_json_schema(models, ref_template=_REF)
+    schemas = {PREFIX + name: schema for name, schema in definitions["$defs"].items()}
+    names = {
+        model.__name__: str(keys[(model, mode)]["$ref"]).rsplit("/", 1)[-1].removeprefix(PREFIX)
+        for model, mode in models
+    }
+    return schemas, names
+
+
+def part() -> tuple[dict[str, Any], dict[str, Any]]:
+    """(paths, schemas) of the back office and the public announcements."""
+    schemas, n = _schemas()
+    comment_note = (
+        " An optional `comment` (text, at most 1,000 characters) is kept in the history entry."
+    )
+    list_params = [
+        param("status", {"type": "string", "enum": [s.value for s in PlaceStatus]}, "Status."),
+        param("department", {"type": "string"}, "Department code."),
+        param("organisation", {"type": "string"}, "Organisation name, spelling-insensitive."),
+        param("category", {"type": "string"}, "Category id (its descendants match too)."),
+        param(
+            "not_verified_since",
+            {"type": "string", "format": "date"},
+            "Places last verified before this date (Paris time), or never.",
+        ),
+        param("q", {"type": "string", "maxLength": 200}, "Text in name, organisation or city."),
+        param("limit", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}, "Page."),
+        param("cursor", {"type": "string"}, "next_cursor of the previous page."),
+    ]
+    place_response = _private(n["Place"], "The place (private fields included).", etag=True)
+    paths: dict[str, Any] = {
+        "/admin/me": {
+            "get": _operation(
+                "Who the token says the caller is",
+                "adminMe",
+                responses={"200": _private(n["Principal"], "The caller."), **ERRORS},
+            )
+        },
+        "/admin/places": {
+            "get": _operation(
+                "List places of every status (least recently verified first)",
+                "adminListPlaces",
+                description="Give a department, an organisation or a status. Moderators see "
+                "their departments; volunteers their own drafts.",
+                parameters=list_params,
+                responses={"200": _private(n["PlaceListPage"], "One page."), **ERRORS},
+            ),
+            "post": _operation(
+                "Create a place (a draft unless status is online)",
+                "adminCreatePlace",
+                description="Volunteers create drafts in their departments." + comment_note,
+                requestBody=_body(n["NewPlace"], "The place."),
+                responses={"201": place_response, **ERRORS},
+            ),
+        },
+        "/admin/places/{place_id}": {
+            "get": _operation(
+                "Read a place (ETag: its version)",
+                "adminGetPlace",
+                parameters=[PLACE_ID],
+                responses={"200": place_response, **ERRORS, **NOT_FOUND},
+            ),
+            "patch": _operation(
+                "Edit field groups, status, temporary closure, hours or message",
+                "adminEditPlace",
+                description="A present field replaces its whole group; null clears an optional "
+                "one (temporary_closure: null lifts a closure)." + comment_note,
+                parameters=[PLACE_ID, IF_MATCH],
+                requestBody=_body(n["PlacePatch"], "The fields to change."),
+                responses={"200": place_response, **WRITE_ERRORS},
+            ),
+            "delete": _operation(
+                "Soft delete: take the place offline",
+                "adminDeletePlace",
+                description="The record and its history stay." + comment_note,
+                parameters=[PLACE_ID, IF_MATCH],
+                responses={"200": place_response, **WRITE_ERRORS},
+            ),
+        },
+        "/admin/places/{place_id}/verify": {
+            "post": _operation(
+                "Confirm that nothing changed (only verified_at moves)",
+                "adminVerifyPlace",
+                description=comment_note.strip(),
+                parameters=[PLACE_ID, IF_MATCH],
+                responses={"200": place_response, **WRITE_ERRORS},
+            )
+        },
+        "/admin/places/{place_id}/history": {
+            "get": _operation(
+                "The place's change log, newest first",
+                "adminPlaceHistory",
+                parameters=[
+                    PLACE_ID,
+                    param("limit", {"type": "integer", "minimum": 1, "maximum": 200}, "Page."),
+                    param("before", {"type": "integer", "minimum": 1}, "next_before."),
+                ],
+                responses={"200": _private(n["HistoryPage"], "Entries."), **ERRORS, **NOT_FOUND},
+            )
+        },
+        "/admin/batch-updates": {
+            "post": _operation(
+                "Batch update: dry run or apply, idempotent by key",
+                "adminBatchUpdate",
+                description="At most REPERE_BATCH_HTTP_MAX_PLACES places (1,000) over HTTP; "
+                "larger batches go through the batch_update Lambda function. Sending the "
+                "same request with the same idempotency_key again resumes an interrupted "
+                "batch or replays a finished one; never applies a place twice.",
+                requestBody=_body(n["BatchRequest"], "Selection, patch, options."),
+                responses={
+                    "200": _private(n["BatchReport"], "Per-place results."),
+                    **ERRORS,
+                    "409": error("The idempotency key was used for another batch."),
+                },
+            )
+        },
+        "/admin/announcements": {
+            "get": _operation(
+                "Every announcement (admins)",
+                "adminListAnnouncements",
+                responses={
+                    "200": {
+                        "description": "All announcements, newest start first.",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "announcements": {
+                                            "type": "array",
+                                            "items": _ref(n["Announcement"]),
+                                        }
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    **ERRORS,
+                },
+            ),
+            "post": _operation(
+                "Create an announcement (admins)",
+                "adminCreateAnnouncement",
+                requestBody=_body(n["AnnouncementContent"], "The announcement."),
+                responses={
+                    "201": _private(n["Announcement"], "Created.", etag=True),
+                    **ERRORS,
+                },
+            ),
+        },
+        "/admin/announcements/{announcement_id}": {
+            "get": _operation(
+                "Read an announcement",
+                "adminGetAnnouncement",
+                parameters=[ANNOUNCEMENT_ID],
+                responses={
+                    "200": _private(n["Announcement"], "The announcement.", etag=True),
+                    **ERRORS,
+                    **NOT_FOUND,
+                },
+            ),
+            "put": _operation(
+                "Replace an announcement",
+                "adminReplaceAnnouncement",
+                parameters=[ANNOUNCEMENT_ID, IF_MATCH],
+                requestBody=_body(n["AnnouncementContent"], "The new content."),
+                responses={
+                    "200": _private(n["Announcement"], "Replaced.", etag=True),
+                    **WRITE_ERRORS,
+                },
+            ),
+            "delete": _operation(
+                "Delete an announcement",
+                "adminDeleteAnnouncement",
+                parameters=[ANNOUNCEMENT_ID, IF_MATCH],
+                responses={"204": {"description": "Deleted."}, **WRITE_ERRORS},
+            ),
+        },
+        "/announcements": {
+            "get": {
+                "summary": "Announcements shown today",
+                "operationId": "listAnnouncements",
+                "description": "Active at today's date (the department's time zone), national "
+                "ones included. Cacheable.",
+                "parameters": [
+                    param("department", {"type": "string"}, "Department code."),
+                    param(
+                        "audience",
+                        {"type": "string", "enum": [a.value for a in AnnouncementAudience]},
+                        "Keeps announcements for this audience and for everyone.",
+                    ),
+                    IF_NONE_MATCH,
+                ],
+                "responses": {
+                    "200": json_response(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "announcements": {
+                                    "type": "array",
+                                    "items": _ref(n["PublicAnnouncement"]),
+                                }
+                            },
+                        },
+                        "Active announcements, newest start first.",
+                    ),
+                    "304": NOT_MODIFIED,
+                    "400": error("Invalid parameter."),
+                },
+            }
+        },
+    }
+    return paths, schemas

@@ -1,0 +1,154 @@
+"""OpenAPI part: signed self-update links (docs/selfupdate.md).
+
+Schemas are prefixed ``SelfUpdate`` so that models shared with other parts (``WeeklyHours``,
+``Contacts``...) never overwrite their schemas.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
+
+from chalicelib.api.selfupdate import ConfirmBody
+from chalicelib.domain.selfupdate.models import (
+    IssuedLink,
+    RevokedLinks,
+    SelfUpdateChange,
+    SelfUpdateView,
+)
+from devtools.openapi.common import error, param
+
+PREFIX = "SelfUpdate"
+_REF = "#/components/schemas/" + PREFIX + "{model}"
+
+ADMIN_AUTH = (
+    "Admins and territory moderators (their departments). Needs `Authorization: Bearer "
+    "<token>` (docs/backoffice.md)."
+)
+LINK_AUTH = (
+    "Needs `Authorization: Bearer <link token>`: the token of the self-update link (the "
+    "fragment `#token=...` of the link's URL). Never in the path or the query string."
+)
+PLACE_ID = param("place_id", {"type": "string"}, "Place id.", where="path", required=True)
+IF_MATCH = param(
+    "If-Match",
+    {"type": "string", "examples": ['"3"']},
+    "The ETag of the version this write is based on (required).",
+    where="header",
+    required=True,
+)
+ADMIN_ERRORS: dict[str, Any] = {
+    "400": error("Invalid body or parameter."),
+    "401": error("Missing, malformed, wrongly signed or expired back-office token."),
+    "403": error("The caller's role or territory does not allow this."),
+    "404": error("No such place."),
+}
+LINK_ERRORS: dict[str, Any] = {
+    "400": error("Invalid body, parameter or header."),
+    "401": error("The link is not valid (the same answer whatever is wrong with it)."),
+    "410": error("The link expired or was revoked: the message says how to get a new one."),
+}
+WRITE_ERRORS: dict[str, Any] = {
+    **LINK_ERRORS,
+    "403": error("The body names another place than the link's."),
+    "409": error("The version in If-Match is not the current one (body: current_version)."),
+    "428": error("If-Match is missing."),
+    "429": error("Too many changes with this link in the hour."),
+}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": _REF.format(model=name)}
+
+
+def _private(name: str, description: str, *, etag: bool = False) -> dict[str, Any]:
+    headers: dict[str, Any] = {"Cache-Control": {"schema": {"type": "string", "const": "no-store"}}}
+    if etag:
+        headers["ETag"] = {"schema": {"type": "string"}, "description": '"<version>"'}
+    return {
+        "description": description,
+        "headers": headers,
+        "content": {"application/json": {"schema": _ref(name)}},
+    }
+
+
+def _body(name: str, description: str, *, required: bool = True) -> dict[str, Any]:
+    return {
+        "required": required,
+        "description": description,
+        "content": {"application/json": {"schema": _ref(name)}},
+    }
+
+
+def _schemas() -> tuple[dict[str, Any], dict[str, str]]:
+    models: list[tuple[type[BaseModel], JsonSchemaMode]] = [
+        (IssuedLink, "serialization"),
+        (RevokedLinks, "serialization"),
+        (SelfUpdateView, "serialization"),
+        (SelfUpdateChange, "validation"),
+        (ConfirmBody, "validation"),
+    ]
+    keys, definitions = models_json_schema(models, ref_template=_REF)
+    schemas = {PREFIX + name: schema for name, schema in definitions["$defs"].items()}
+    names = {
+        model.__name__: str(keys[(model, mode)]["$ref"]).rsplit("/", 1)[-1].removeprefix(PREFIX)
+        for model, mode in models
+    }
+    return schemas, names
+
+
+def part() -> tuple[dict[str, Any], dict[str, Any]]:
+    schemas, n = _schemas()
+    view = _private(n["SelfUpdateView"], "The editable subset of the place.", etag=True)
+    paths: dict[str, Any] = {
+        "/admin/places/{place_id}/update-links": {
+            "post": {
+                "summary": "Issue a signed self-update link for a place",
+                "operationId": "issueSelfUpdateLink",
+                "description": "The URL opens the website's self-update page with the token in "
+                "its fragment. Valid 30 days unless revoked. " + ADMIN_AUTH,
+                "parameters": [PLACE_ID],
+                "responses": {"201": _private(n["IssuedLink"], "The link."), **ADMIN_ERRORS},
+            }
+        },
+        "/admin/places/{place_id}/update-links/revoke": {
+            "post": {
+                "summary": "Revoke every self-update link issued so far for a place",
+                "operationId": "revokeSelfUpdateLinks",
+                "description": ADMIN_AUTH,
+                "parameters": [PLACE_ID],
+                "responses": {"200": _private(n["RevokedLinks"], "Revoked."), **ADMIN_ERRORS},
+            }
+        },
+        "/self-update": {
+            "get": {
+                "summary": "The editable subset of the link's place",
+                "operationId": "getSelfUpdate",
+                "description": LINK_AUTH,
+                "responses": {"200": view, **LINK_ERRORS},
+            },
+            "patch": {
+                "summary": "Change hours, temporary closure/hours/message, contacts, "
+                "description or services' closures",
+                "operationId": "patchSelfUpdate",
+                "description": "Applied with the version check; history channel self-update; "
+                "verified_at moves to now. " + LINK_AUTH,
+                "parameters": [IF_MATCH],
+                "requestBody": _body(n["SelfUpdateChange"], "The fields to change."),
+                "responses": {"200": view, **WRITE_ERRORS},
+            },
+        },
+        "/self-update/confirm": {
+            "post": {
+                "summary": "Confirm in one click that nothing changed",
+                "operationId": "confirmSelfUpdate",
+                "description": "verified_at moves to now; a history entry is written. " + LINK_AUTH,
+                "parameters": [IF_MATCH],
+                "requestBody": _body(n["ConfirmBody"], "Optional.", required=False),
+                "responses": {"200": view, **WRITE_ERRORS},
+            }
+        },
+    }
+    return paths, schemas

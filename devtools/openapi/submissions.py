@@ -1,0 +1,264 @@
+"""OpenAPI part: public submissions and their moderation (docs/submissions.md).
+
+Schemas are prefixed ``Submissions`` so that a model shared with another part (``Place``,
+``WeeklyHours``...) never overwrites that part's schema.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
+
+from chalicelib.domain.places.listing import AdminPlaceSummary
+from chalicelib.domain.places.models import Place
+from chalicelib.domain.submissions.models import (
+    Figures,
+    NewPlaceForm,
+    Receipt,
+    Submission,
+    SubmissionStatus,
+    SubmissionStatusView,
+    SuggestionForm,
+)
+from chalicelib.domain.submissions.service import Approval, Merge, Rejection
+from devtools.openapi.common import error, param
+
+PREFIX = "Submissions"
+_REF = "#/components/schemas/" + PREFIX + "{model}"
+AUTH = (
+    "Needs `Authorization: Bearer <token>` of an admin or a territory moderator (within "
+    "their departments); see docs/backoffice.md."
+)
+NO_STORE = {"Cache-Control": {"schema": {"type": "string", "const": "no-store"}}}
+ID = param("submission_id", {"type": "string"}, "Submission id.", where="path", required=True)
+PLACE_ID = param("place_id", {"type": "string"}, "Place id.", where="path", required=True)
+IF_MATCH = param(
+    "If-Match",
+    {"type": "string", "examples": ['"1"']},
+    "The ETag (version) of the submission read (required).",
+    where="header",
+    required=True,
+)
+ADMIN_ERRORS: dict[str, Any] = {
+    "400": error("Invalid body or parameter."),
+    "401": error("Missing, malformed, wrongly signed or expired token."),
+    "403": error("Not a moderator, or outside the caller's departments."),
+}
+DECISION_ERRORS: dict[str, Any] = {
+    **ADMIN_ERRORS,
+    "404": error("No such submission (or place)."),
+    "409": error("Stale If-Match or place_version, or the submission is already decided."),
+    "428": error("If-Match is missing."),
+}
+INTAKE_ERRORS: dict[str, Any] = {
+    "400": error("Invalid or oversized body (32 kB), unknown field, consent missing."),
+    "422": error("No location given and the address could not be geocoded."),
+    "429": error("Too many submissions from this client this hour."),
+}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": _REF.format(model=name)}
+
+
+def _json(schema: dict[str, Any], description: str, **headers: Any) -> dict[str, Any]:
+    return {
+        "description": description,
+        "headers": {**NO_STORE, **headers},
+        "content": {"application/json": {"schema": schema}},
+    }
+
+
+def _body(name: str, description: str, *, required: bool = True) -> dict[str, Any]:
+    return {
+        "required": required,
+        "description": description,
+        "content": {"application/json": {"schema": _ref(name)}},
+    }
+
+
+def _schemas() -> tuple[dict[str, Any], dict[str, str]]:
+    models: list[tuple[type[BaseModel], JsonSchemaMode]] = [
+        (NewPlaceForm, "validation"),
+        (SuggestionForm, "validation"),
+        (Receipt, "serialization"),
+        (SubmissionStatusView, "serialization"),
+        (Submission, "serialization"),
+        (Approval, "validation"),
+        (Merge, "validation"),
+        (Rejection, "validation"),
+        (Figures, "serialization"),
+        (Place, "serialization"),
+        (AdminPlaceSummary, "serialization"),
+    ]
+    keys, definitions = models_json_schema(models, ref_template=_REF)
+    schemas = {PREFIX + name: schema for name, schema in definitions["$defs"].items()}
+    names = {
+        model.__name__: str(keys[(model, mode)]["$ref"]).rsplit("/", 1)[-1].removeprefix(PREFIX)
+        for model, mode in models
+    }
+    return schemas, names
+
+
+def part() -> tuple[dict[str, Any], dict[str, Any]]:
+    schemas, n = _schemas()
+    accepted = _json(
+        _ref(n["Receipt"]),
+        "Accepted for moderation (the same payload again answers the same id).",
+        Location={"schema": {"type": "string"}, "description": "The status URL."},
+    )
+    decided = _json(
+        {
+            "type": "object",
+            "properties": {
+                "submission": _ref(n["Submission"]),
+                "place": {"anyOf": [_ref(n["Place"]), {"type": "null"}]},
+            },
+            "required": ["submission", "place"],
+        },
+        "The decided submission (ETag: its version) and the place created or changed.",
+    )
+
+    def admin(summary: str, operation_id: str, **fields: Any) -> dict[str, Any]:
+        description = fields.pop("description", "")
+        return {
+            "summary": summary,
+            "operationId": operation_id,
+            "description": f"{description}\n\n{AUTH}".strip(),
+            **fields,
+        }
+
+    paths: dict[str, Any] = {
+        "/submissions": {
+            "post": {
+                "summary": "Propose a new place (moderated before publication)",
+                "operationId": "submitPlace",
+                "description": "Name, full address and categories are required; the location "
+                "is geocoded from the address when not given. The submitter's name, email and "
+                "phone (with consent) are seen by moderators only. `website` is a honeypot: "
+                "leave it out.",
+                "requestBody": _body(n["NewPlaceForm"], "The proposal."),
+                "responses": {"202": accepted, **INTAKE_ERRORS},
+            }
+        },
+        "/places/{place_id}/suggestions": {
+            "post": {
+                "summary": "Propose a change to a place (moderated)",
+                "operationId": "suggestChange",
+                "parameters": [PLACE_ID],
+                "requestBody": _body(n["SuggestionForm"], "The fields to change, or a message."),
+                "responses": {
+                    "202": accepted,
+                    **INTAKE_ERRORS,
+                    "404": error("No such online place."),
+                },
+            }
+        },
+        "/submissions/{submission_id}": {
+            "get": {
+                "summary": "Status of a submission (the status URL)",
+                "operationId": "submissionStatus",
+                "parameters": [ID],
+                "responses": {
+                    "200": _json(_ref(n["SubmissionStatusView"]), "Status and decision."),
+                    "404": error("No such submission."),
+                },
+            }
+        },
+        "/admin/submissions": {
+            "get": admin(
+                "The moderation queue, oldest first, with duplicate candidates",
+                "adminSubmissionQueue",
+                description="Moderators see their departments; admins everything.",
+                parameters=[
+                    param(
+                        "status",
+                        {
+                            "type": "string",
+                            "enum": [s.value for s in SubmissionStatus],
+                            "default": "pending",
+                        },
+                        "Status.",
+                    ),
+                    param("department", {"type": "string"}, "Department code."),
+                    param(
+                        "limit",
+                        {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
+                        "How many.",
+                    ),
+                ],
+                responses={
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "submissions": {"type": "array", "items": _ref(n["Submission"])},
+                                "drafts": {
+                                    "type": "array",
+                                    "items": _ref(n["AdminPlaceSummary"]),
+                                    "description": "With status=pending: the territory's "
+                                    "drafts (volunteers' work), published through "
+                                    "PATCH /admin/places/{place_id}.",
+                                },
+                            },
+                            "required": ["submissions"],
+                        },
+                        "The queue (submitter contact included).",
+                    ),
+                    **ADMIN_ERRORS,
+                },
+            )
+        },
+        "/admin/submissions/{submission_id}": {
+            "get": admin(
+                "One submission for moderation (ETag: its version)",
+                "adminGetSubmission",
+                parameters=[ID],
+                responses={
+                    "200": _json(_ref(n["Submission"]), "The submission."),
+                    **ADMIN_ERRORS,
+                    "404": error("No such submission."),
+                },
+            )
+        },
+        "/admin/submissions/{submission_id}/approve": {
+            "post": admin(
+                "Approve: create the place (or apply a suggestion) on channel submission",
+                "adminApproveSubmission",
+                description="`edits` (place fields) are applied first; a suggestion needs "
+                "`place_version`.",
+                parameters=[ID, IF_MATCH],
+                requestBody=_body(n["Approval"], "Status, edits, comment.", required=False),
+                responses={"200": decided, **DECISION_ERRORS},
+            )
+        },
+        "/admin/submissions/{submission_id}/merge": {
+            "post": admin(
+                "Merge into an existing place (a versioned edit)",
+                "adminMergeSubmission",
+                parameters=[ID, IF_MATCH],
+                requestBody=_body(n["Merge"], "The place, its version read, edits."),
+                responses={"200": decided, **DECISION_ERRORS},
+            )
+        },
+        "/admin/submissions/{submission_id}/reject": {
+            "post": admin(
+                "Reject with a reason (shown on the status URL)",
+                "adminRejectSubmission",
+                parameters=[ID, IF_MATCH],
+                requestBody=_body(n["Rejection"], "The reason."),
+                responses={"200": decided, **DECISION_ERRORS},
+            )
+        },
+        "/admin/submission-figures": {
+            "get": admin(
+                "Submissions by department and region, approval rate, median time to decision",
+                "adminSubmissionFigures",
+                parameters=[param("department", {"type": "string"}, "Department code.")],
+                responses={"200": _json(_ref(n["Figures"]), "The figures."), **ADMIN_ERRORS},
+            )
+        },
+    }
+    return paths, schemas

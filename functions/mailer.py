@@ -1,0 +1,104 @@
+"""Lambda handlers of the mailer (packaged by infra/ with templates/ and Jinja2).
+
+* ``handler``: SQS batches of ``MailMessage`` JSON (the mail queue). Each record is rendered
+  (templates/mail/) and sent through SES v2, at most once per message id (the ``sent-mail``
+  table); a suppressed address is skipped. Failures are reported per record
+  (``batchItemFailures``: the event source mapping enables ReportBatchItemFailures), so SQS
+  retries only those, then moves them to the dead-letter queue.
+* ``feedback_handler``: SQS batches of SNS notifications from SES (bounces, complaints);
+  permanent bounces and complaints go to the suppression list.
+
+Never logged: addresses, subjects, bodies, links (they carry tokens). Only message ids,
+template names and outcomes.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from chalicelib import wiring
+from chalicelib.domain.mail.models import MailMessage
+from chalicelib.domain.mail.service import Mailer, record_feedback
+from functions.mail_render import JinjaMailRenderer
+
+logger = Logger(service="repere-mailer")
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+feedback_processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
+@cache
+def renderer() -> JinjaMailRenderer:
+    return JinjaMailRenderer()
+
+
+def mailer() -> Mailer:
+    return Mailer(
+        wiring.sent_ledger(),
+        wiring.suppression_list(),
+        renderer(),
+        wiring.mail_sender(),
+        wiring.clock(),
+    )
+
+
+def _deliver_record(record: SQSRecord) -> None:
+    message = MailMessage.model_validate_json(record.body)
+    try:
+        outcome = mailer().deliver(message)
+    except Exception as error:
+        logger.warning(
+            "mail_failed",
+            extra={"message_id": message.id, "error_type": type(error).__name__},
+        )
+        raise
+    logger.info(
+        "mail_delivery",
+        extra={
+            "message_id": message.id,
+            "template": message.template,
+            "status": outcome.status.value,
+        },
+    )
+
+
+def handler(event: dict[str, Any], context: LambdaContext | None) -> dict[str, Any]:
+    response: dict[str, Any] = dict(
+        process_partial_response(
+            event=event, record_handler=_deliver_record, processor=processor, context=context
+        )
+    )
+    return response
+
+
+def _feedback_record(record: SQSRecord) -> None:
+    body = json.loads(record.body)
+    # SNS → SQS without raw delivery wraps the SES notification in an SNS envelope.
+    if isinstance(body, dict) and body.get("Type") == "Notification" and "Message" in body:
+        body = json.loads(body["Message"])
+    if not isinstance(body, dict):
+        raise ValueError("an SES notification is a JSON object")
+    count = record_feedback(body, wiring.suppression_list(), wiring.clock())
+    logger.info("mail_feedback", extra={"suppressed": count})
+
+
+def feedback_handler(event: dict[str, Any], context: LambdaContext | None) -> dict[str, Any]:
+    response: dict[str, Any] = dict(
+        process_partial_response(
+            event=event,
+            record_handler=_feedback_record,
+            processor=feedback_processor,
+            context=context,
+        )
+    )
+    return response

@@ -1,0 +1,70 @@
+"""Lambda function ``reindex``: rebuild the OpenSearch index from the places table, no downtime.
+
+Scheduled daily (EventBridge, constant input ``{}``): the rebuild also refreshes every
+document's opening intervals for the next REPERE_OPENSEARCH_HOURS_DAYS days, which open=now and
+open=today rely on. Run by hand after a mapping change or to repair the index::
+
+    aws lambda invoke --function-name repere-prod-reindex \\
+        --cli-binary-format raw-in-base64-out --payload '{"keep_old": true}' out.json
+
+Event: ``{"keep_old": false, "force": false}`` (both optional). ``keep_old`` keeps the previous
+index (no alias) to swap back by hand; ``force`` takes over from a reindex that died holding
+the ``-reindexing`` alias. Answers the report, or ``{"ok": false, "error": ...}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from chalicelib import wiring
+from chalicelib.adapters.opensearch.reindex import ReindexError, ReindexReport, reindex
+from chalicelib.config import get_settings
+from chalicelib.observability import logger
+
+
+class ReindexEvent(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    keep_old: bool = False
+    force: bool = False
+
+
+def run(options: ReindexEvent) -> ReindexReport:
+    settings = get_settings()
+    return reindex(
+        wiring.opensearch_index(for_indexing=True),
+        wiring.place_scan().all_places(),
+        wiring.taxonomy(),
+        wiring.clock(),
+        days=settings.opensearch_hours_days,
+        bulk_size=settings.opensearch_bulk_size,
+        replicas=settings.opensearch_replicas,
+        keep_old=options.keep_old,
+        force=options.force,
+    )
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    try:
+        options = ReindexEvent.model_validate(event or {})
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        return {"ok": False, "error": f"{'.'.join(map(str, first['loc']))}: {first['msg']}"}
+    try:
+        report = run(options)
+    except ReindexError as error:
+        logger.error("reindex_refused", extra={"error": str(error)})
+        return {"ok": False, "error": str(error)}
+    return {"ok": True, **report_json(report)}
+
+
+def report_json(report: ReindexReport) -> dict[str, Any]:
+    return {
+        "index": report.index,
+        "previous": report.previous,
+        "documents": report.documents,
+        "deleted_previous": report.deleted_previous,
+        "bulk_requests": report.bulk_requests,
+    }

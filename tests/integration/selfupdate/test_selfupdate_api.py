@@ -1,0 +1,234 @@
+"""Self-update routes through chalice.test.Client with real signed tokens: issue → read →
+edit → history → verified_at, confirm, and every error case over HTTP (401, 410, 403, 429,
+409, 428, 400), CORS for the website only."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from chalice.test import Client
+
+from chalicelib import wiring
+from chalicelib.adapters.auth.link_tokens import JwtLinkCodec, KeyRing, StaticKeySource
+from chalicelib.config import get_settings
+from chalicelib.domain.auth import Role
+from chalicelib.domain.clock import FixedClock
+from chalicelib.domain.ids import SequentialIds
+from chalicelib.domain.selfupdate.service import GONE_MESSAGE, INVALID_MESSAGE
+from tests.builders import make_place
+from tests.fakes import InMemoryPlaceRepository
+from tests.integration.backoffice.conftest import ADMIN, MODERATOR_75, VOLUNTEER_75, bearer, token
+from tests.selfupdate_fakes import InMemoryLinkStateStore
+
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+MODERATOR_93 = bearer(token(Role.TERRITORY_MODERATOR, ("93",), "mod-93"))
+
+
+@dataclass
+class Api:
+    client: Client
+    places: InMemoryPlaceRepository
+    links: InMemoryLinkStateStore
+    clock: FixedClock
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str] | None = None,
+        body: Any = None,
+        *,
+        if_match: int | None = None,
+    ) -> tuple[int, Any, dict[str, str]]:
+        all_headers = {"Content-Type": "application/json", **(headers or {})}
+        if if_match is not None:
+            all_headers["If-Match"] = f'"{if_match}"'
+        raw = json.dumps(body).encode() if body is not None else b""
+        response = self.client.http.request(method, path, headers=all_headers, body=raw)
+        payload = json.loads(response.body) if response.body else None
+        return response.status_code, payload, dict(response.headers)
+
+    def issue(self, place_id: str = "p1", headers: dict[str, str] = ADMIN) -> str:
+        status, body, _ = self.call("POST", f"/admin/places/{place_id}/update-links", headers)
+        assert status == 201, body
+        link_token: str = body["token"]
+        return link_token
+
+
+def link(value: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {value}"}
+
+
+@pytest.fixture
+def api() -> Iterator[Api]:
+    from app import app
+
+    places = InMemoryPlaceRepository()
+    places.load_fresh([make_place("p1"), make_place("p2"), make_place("p93", department="93")])
+    clock = FixedClock(NOW)
+    links = InMemoryLinkStateStore()
+    codec = JwtLinkCodec(StaticKeySource(KeyRing(current="k1", keys={"k1": "k" * 40})))
+    wiring.override(clock=clock, places=places, ids=SequentialIds("id-"))
+    wiring.override_selfupdate(link_state=links, link_codec=codec)
+    try:
+        with Client(app) as client:
+            yield Api(client, places, links, clock)
+    finally:
+        wiring.reset()
+
+
+def test_link_to_edit_to_history_to_verified_at(api: Api) -> None:
+    status, issued, headers = api.call("POST", "/admin/places/p1/update-links", MODERATOR_75)
+    assert status == 201
+    assert headers["Cache-Control"] == "no-store"
+    assert issued["url"].endswith("#token=" + issued["token"])
+    status, view, headers = api.call("GET", "/self-update", link(issued["token"]))
+    assert status == 200
+    assert headers["ETag"] == '"1"'
+    assert view["place_id"] == "p1"
+    assert "internal_note" not in view
+    api.clock.set(NOW + timedelta(hours=2))
+    change = {
+        "temporary_message": {"start_date": "2026-11-02", "text": "Fermé le midi cette semaine"},
+        "contacts": {"phones": [{"number": "01 23 45 67 89"}], "email": "accueil@halte.org"},
+    }
+    status, view, headers = api.call(
+        "PATCH", "/self-update", link(issued["token"]), change, if_match=1
+    )
+    assert status == 200, view
+    assert headers["ETag"] == '"2"'
+    assert view["temporary_message"]["text"] == "Fermé le midi cette semaine"
+    assert view["verified_at"] == "2026-11-02T11:00:00Z"
+    status, history, _ = api.call("GET", "/admin/places/p1/history", ADMIN)
+    assert status == 200
+    entry = history["entries"][0]
+    assert (entry["channel"], entry["action"], entry["version"]) == ("self-update", "edited", 2)
+    assert {change["field"] for change in entry["changes"]} == {
+        "temporary_message",
+        "contacts",
+        "verified_at",
+    }
+
+
+def test_confirm_nothing_changed(api: Api) -> None:
+    value = api.issue()
+    status, view, _ = api.call("POST", "/self-update/confirm", link(value), if_match=1)
+    assert status == 200
+    assert view["version"] == 2
+    assert view["verified_at"] == "2026-11-02T09:00:00Z"
+    entry = api.places.history("p1", limit=1).entries[0]
+    assert (entry.channel.value, entry.action.value) == ("self-update", "verified")
+
+
+def test_a_tampered_token_is_401_with_one_message_whatever_the_part(api: Api) -> None:
+    value = api.issue()
+    header, payload, signature = value.split(".")
+    for tampered in (
+        f"{header[:-2]}xx.{payload}.{signature}",
+        f"{header}.{payload[:-2]}xx.{signature}",
+        f"{header}.{payload}.{signature[:-2]}xx",
+    ):
+        status, body, headers = api.call("GET", "/self-update", link(tampered))
+        assert status == 401
+        assert body == {"code": "invalid_link", "message": INVALID_MESSAGE, "field": None}
+        assert headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_missing_or_malformed_authorization_is_401(api: Api) -> None:
+    assert api.call("GET", "/self-update")[0] == 401
+    assert api.call("GET", "/self-update", {"Authorization": "Basic abc"})[0] == 401
+
+
+def test_a_back_office_token_is_not_a_link(api: Api) -> None:
+    status, body, _ = api.call("GET", "/self-update", ADMIN)
+    assert status == 401
+    assert body["message"] == INVALID_MESSAGE
+
+
+def test_expired_and_revoked_links_are_410_with_the_same_message(api: Api) -> None:
+    expiring = api.issue("p2")
+    revoked = api.issue("p1")
+    status, body, _ = api.call("POST", "/admin/places/p1/update-links/revoke", MODERATOR_75)
+    assert (status, body) == (200, {"place_id": "p1", "generation": 2})
+    status, body, _ = api.call("GET", "/self-update", link(revoked))
+    assert status == 410
+    assert body == {"code": "link_expired", "message": GONE_MESSAGE, "field": None}
+    api.clock.set(NOW + timedelta(days=31))
+    status, body, _ = api.call("POST", "/self-update/confirm", link(expiring), if_match=1)
+    assert status == 410
+    assert body["message"] == GONE_MESSAGE
+
+
+def test_a_body_naming_another_place_is_403(api: Api) -> None:
+    value = api.issue("p1")
+    body = {"place_id": "p2", "description": "Détournement"}
+    status, answer, _ = api.call("PATCH", "/self-update", link(value), body, if_match=1)
+    assert status == 403
+    assert answer["field"] == "place_id"
+    status, _, _ = api.call(
+        "POST", "/self-update/confirm", link(value), {"place_id": "p2"}, if_match=1
+    )
+    assert status == 403
+    assert api.places.get("p2").version == 1
+
+
+def test_too_many_writes_with_one_link_is_429(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REPERE_SELF_UPDATE_WRITES_PER_HOUR", "2")
+    get_settings.cache_clear()
+    get_settings()  # read now, outside the Client's stage environment
+    wiring.self_update_service.cache_clear()
+    value = api.issue()
+    for version, minute in ((1, 1), (2, 2)):
+        api.clock.set(NOW + timedelta(minutes=minute))
+        assert api.call("POST", "/self-update/confirm", link(value), if_match=version)[0] == 200
+    api.clock.set(NOW + timedelta(minutes=3))
+    status, body, _ = api.call("POST", "/self-update/confirm", link(value), if_match=3)
+    assert status == 429
+    assert body["code"] == "too_many_writes"
+
+
+def test_write_preconditions_and_bad_bodies(api: Api) -> None:
+    value = api.issue()
+    assert api.call("POST", "/self-update/confirm", link(value))[0] == 428
+    api.call("POST", "/self-update/confirm", link(value), if_match=1)
+    status, body, _ = api.call("POST", "/self-update/confirm", link(value), if_match=1)
+    assert status == 409
+    assert body["current_version"] == 2
+    status, body, _ = api.call(
+        "PATCH", "/self-update", link(value), {"status": "offline"}, if_match=2
+    )
+    assert (status, body["code"]) == (400, "unknown_parameter")
+    status, body, _ = api.call("PATCH", "/self-update", link(value), {}, if_match=2)
+    assert status == 400
+    status, body, _ = api.call("PATCH", "/self-update", link(value), {"hours": None}, if_match=2)
+    assert status == 400
+    status, _, _ = api.call("GET", "/self-update?token=abc", link(value))
+    assert status == 400
+
+
+def test_issuing_follows_roles_and_territories(api: Api) -> None:
+    assert api.call("POST", "/admin/places/p93/update-links", MODERATOR_75)[0] == 403
+    assert api.call("POST", "/admin/places/p93/update-links", MODERATOR_93)[0] == 201
+    assert api.call("POST", "/admin/places/p1/update-links", VOLUNTEER_75)[0] == 403
+    assert api.call("POST", "/admin/places/p1/update-links/revoke", VOLUNTEER_75)[0] == 403
+    assert api.call("POST", "/admin/places/p1/update-links")[0] == 401
+    assert api.call("POST", "/admin/places/nope/update-links", ADMIN)[0] == 404
+    assert api.call("POST", "/admin/places/bad%20id/update-links", ADMIN)[0] == 400
+    status, body, _ = api.call("POST", "/admin/places/p1/update-links", ADMIN, {"x": 1})
+    assert (status, body["code"]) == (400, "unknown_parameter")
+
+
+def test_cors_answers_the_website_only(api: Api) -> None:
+    value = api.issue()
+    ok = api.call("GET", "/self-update", {**link(value), "Origin": "http://localhost:3000"})
+    assert ok[2]["Access-Control-Allow-Origin"] == "http://localhost:3000"
+    other = api.call("GET", "/self-update", {**link(value), "Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other[2]
+    preflight = api.call("OPTIONS", "/self-update", {"Origin": "http://localhost:3000"})
+    assert preflight[0] == 204
+    assert "PATCH" in preflight[2]["Access-Control-Allow-Methods"]

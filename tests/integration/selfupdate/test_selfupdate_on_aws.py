@@ -1,0 +1,132 @@
+"""The production adapters under moto: keys from an SSM SecureString (cached, rotated),
+link generations and write counters in DynamoDB, the whole flow through the wired service."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+
+from chalicelib import wiring
+from chalicelib.adapters.auth.link_tokens import JwtLinkCodec, KeyRing, SsmKeySource
+from chalicelib.adapters.dynamodb.link_state import DynamoLinkStateStore
+from chalicelib.config import get_settings
+from chalicelib.domain.auth import Principal, Role
+from chalicelib.domain.clock import FixedClock
+from chalicelib.domain.errors import Gone, Unauthorized
+from chalicelib.domain.ids import SequentialIds
+from chalicelib.domain.places.history import Channel
+from chalicelib.domain.selfupdate.models import SelfUpdateChange
+from chalicelib.domain.selfupdate.ports import InvalidLinkToken
+from tests.builders import make_place
+from tests.conftest import TEST_REGION, TEST_TABLE_PREFIX
+
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+PARAMETER = "/repere/test/self-update-keys"
+ADMIN = Principal(subject="admin-1", role=Role.ADMIN)
+
+
+def _put_keys(ssm: Any, current: str, keys: dict[str, str]) -> None:
+    ssm.put_parameter(
+        Name=PARAMETER,
+        Value=json.dumps({"current": current, "keys": keys}),
+        Type="SecureString",
+        Overwrite=True,
+    )
+
+
+@pytest.fixture
+def ssm(dynamodb_tables: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    client = boto3.client("ssm", region_name=TEST_REGION)
+    _put_keys(client, "k1", {"k1": "1" * 40})
+    monkeypatch.setenv("REPERE_TABLE_PREFIX", TEST_TABLE_PREFIX)
+    monkeypatch.setenv("REPERE_SELF_UPDATE_KEYS_PARAMETER", PARAMETER)
+    get_settings.cache_clear()
+    wiring.reset()
+    wiring.override(clock=FixedClock(NOW), ids=SequentialIds("id-"))
+    try:
+        yield client
+    finally:
+        wiring.reset()
+
+
+def test_the_wired_service_runs_on_dynamodb_and_ssm(ssm: Any) -> None:
+    wiring.place_store().load_fresh([make_place("p1")])
+    service = wiring.self_update_service()
+    token = service.issue(ADMIN, "p1").token
+    change = SelfUpdateChange.model_validate({"description": "Mise à jour"})
+    assert service.edit(token, expected_version=1, change=change).version == 2
+    entry = wiring.place_store().history("p1", limit=1).entries[0]
+    assert entry.channel is Channel.SELF_UPDATE
+    assert wiring.place_store().get("p1").verified_at == NOW
+    service.revoke(ADMIN, "p1")
+    with pytest.raises(Gone):
+        service.view(token)
+    assert service.view(service.issue(ADMIN, "p1").token).version == 2
+
+
+def test_generations_start_at_one_and_each_revocation_bumps(ssm: Any) -> None:
+    store = DynamoLinkStateStore()
+    assert store.generation("p1") == 1
+    assert store.revoke("p1", NOW) == 2
+    assert store.revoke("p1", NOW) == 3
+    assert store.generation("p1") == 3
+    assert store.generation("p2") == 1
+
+
+def test_the_write_counter_stops_at_the_limit_per_token_and_hour(ssm: Any) -> None:
+    store = DynamoLinkStateStore()
+    assert [store.count_write("t1", "p1", "2026110209", 2) for _ in range(3)] == [
+        True,
+        True,
+        False,
+    ]
+    assert store.count_write("t2", "p1", "2026110209", 2)
+    assert store.count_write("t1", "p1", "2026110210", 2)
+
+
+def test_a_rotated_key_reaches_a_container_after_its_cache_delay(ssm: Any) -> None:
+    ticks = [0.0]
+    keys = SsmKeySource(ssm, PARAMETER, cache_seconds=300, monotonic=lambda: ticks[0])
+    codec = JwtLinkCodec(keys)
+    old_service_token = _token(codec)
+    _put_keys(ssm, "k2", {"k1": "1" * 40, "k2": "2" * 40})
+    assert keys.ring().current == "k1"  # cached
+    ticks[0] = 301.0
+    assert keys.ring().current == "k2"
+    codec.decode(old_service_token)  # the old key still verifies
+    _put_keys(ssm, "k2", {"k2": "2" * 40})
+    ticks[0] = 700.0
+    with pytest.raises(InvalidLinkToken):
+        codec.decode(old_service_token)
+
+
+def test_a_key_ring_refuses_short_keys_and_a_missing_current_key() -> None:
+    with pytest.raises(ValueError):
+        KeyRing.from_json(json.dumps({"current": "k1", "keys": {"k1": "short"}}))
+    with pytest.raises(ValueError):
+        KeyRing.from_json(json.dumps({"current": "k2", "keys": {"k1": "1" * 40}}))
+
+
+def test_a_garbage_token_is_unauthorized_on_the_wired_service(ssm: Any) -> None:
+    with pytest.raises(Unauthorized):
+        wiring.self_update_service().view("not-a-token")
+
+
+def _token(codec: JwtLinkCodec) -> str:
+    from chalicelib.domain.selfupdate.models import SCOPE, LinkClaims
+
+    return codec.encode(
+        LinkClaims(
+            token_id="t1",
+            place_id="p1",
+            generation=1,
+            scope=SCOPE,
+            issued_at=NOW,
+            expires_at=NOW + timedelta(days=1),
+        )
+    )
