@@ -68,7 +68,8 @@ WORKERS: tuple[Worker, ...] = (
         timeout_seconds=900,
         access=(
             table("places", "read", "write"),
-            table("place-history", "write"),
+            # Resuming after a crash reads the history entries the batch already wrote.
+            table("place-history", "read", "write"),
             table("batch-updates", "read", "write"),
         ),
     ),
