@@ -12,7 +12,7 @@ import re
 from datetime import date
 from typing import Any
 
-from chalice.app import Blueprint, Response
+from chalice.app import Blueprint, Request, Response
 from pydantic import Field
 
 from chalicelib import wiring
@@ -111,6 +111,14 @@ def edit_place(place_id: str) -> Response:
     return private_json(_place_json(place), etag_version=place.version)
 
 
+def _comment_only_body(request: Request) -> str | None:
+    """The optional body of a delete or a "nothing changed": a comment and nothing else."""
+    data = json_object(request, optional=True)
+    comment = _pop_comment(data)
+    _reject_fields(data)
+    return comment
+
+
 @route(admin_places, "/admin/places/{place_id}", methods=["DELETE"], authorizer=AUTHORIZER)
 def delete_place(place_id: str) -> Response:
     """Soft delete: the place goes offline; its record and history stay."""
@@ -118,9 +126,7 @@ def delete_place(place_id: str) -> Response:
     reject_query(request)
     principal = authenticate(request)
     checked = _checked_id(place_id)
-    data = json_object(request, optional=True)
-    comment = _pop_comment(data)
-    _reject_fields(data)
+    comment = _comment_only_body(request)
     place = wiring.place_editor().delete(
         principal, checked, expected_version=required_version(request), comment=comment
     )
@@ -134,9 +140,7 @@ def verify_place(place_id: str) -> Response:
     reject_query(request)
     principal = authenticate(request)
     checked = _checked_id(place_id)
-    data = json_object(request, optional=True)
-    comment = _pop_comment(data)
-    _reject_fields(data)
+    comment = _comment_only_body(request)
     place = wiring.place_editor().verify(
         principal, checked, expected_version=required_version(request), comment=comment
     )
