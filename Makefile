@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit venv bench openapi clean system-deps bench-exports token bench-batch infra-check bench-infra
+.PHONY: run test lint typecheck unit venv bench openapi clean system-deps bench-exports bench-import token bench-batch infra-check bench-infra
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-workers.txt requirements-infra.txt | system-deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,9 @@ openapi: $(STAMP)
 token: $(STAMP)
 	@$(BIN)/python -m devtools.token --role "$(ROLE)" --departments "$(DEPARTMENTS)" \
 		--subject "$(SUBJECT)" --name "$(NAME)"
+
+bench-import: $(STAMP)
+	$(BIN)/python -m bench.import_bench
 
 bench-batch: $(STAMP)
 	$(BIN)/python -m bench.batch_bench

@@ -1,5 +1,6 @@
 """Search benchmark: 100,000 synthetic places in DynamoDB (moto, in-process), geo searches of
-1, 5 and 30 km in Paris and in a rural department, and cold-import time of the API.
+1, 5 and 30 km in Paris and in a rural department, and cold-import time of the API
+(bench/import_bench.py, also alone: `make bench-import`).
 
 Prints one JSON document (and writes it to bench/results/search.json). Latencies are moto's,
 in-process, on this machine, and moto answers a GSI Query by walking every item of the table
@@ -18,12 +19,13 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from bench import import_bench
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "search.json"
@@ -39,18 +41,6 @@ def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, round(share * (len(ordered) - 1)))
     return ordered[index]
-
-
-def _import_seconds(statement: str, runs: int) -> float:
-    """Median wall time of ``statement`` in a fresh interpreter (a cold start's import)."""
-    code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
-    timings = []
-    for _ in range(runs):
-        output = subprocess.run(  # noqa: S603 - our own interpreter and a fixed statement
-            [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-        )
-        timings.append(float(output.stdout.strip()))
-    return statistics.median(timings)
 
 
 # moto answers a GSI Query by walking the whole table for every 1 MB page: a 30 km search in
@@ -186,18 +176,10 @@ def main() -> None:
     os.environ.pop("AWS_ENDPOINT_URL", None)
     os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
 
-    runs = int(os.environ.get("BENCH_IMPORT_RUNS", "7"))
-    import_app = _import_seconds("import app", runs)
-    import_boto3 = _import_seconds("import boto3", runs)
     figures = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
-        "import": {
-            "app_ms": round(import_app * 1000, 1),
-            "boto3_ms": round(import_boto3 * 1000, 1),
-            "ratio": round(import_app / import_boto3, 2),
-            "target_ratio_max": 1.5,
-        },
+        "import": import_bench.measure(int(os.environ.get("BENCH_IMPORT_RUNS", "15"))),
         "search": _search_figures(count, searches),
     }
     _write(figures)

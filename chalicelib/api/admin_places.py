@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Request, Response
 from pydantic import Field
@@ -22,8 +22,13 @@ from chalicelib.api.http import parse_query, reject_query, route
 from chalicelib.api.params import DEPARTMENT_PATTERN, Params
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.places.editing import ListRequest, NewPlace, PlacePatch
-from chalicelib.domain.places.models import Place, PlaceStatus
+from chalicelib.domain.places.models import PlaceStatus
+
+if TYPE_CHECKING:
+    from chalicelib.domain.places.models import Place
+
+# The editing models (chalicelib.domain.places.editing) are imported inside the handlers that
+# use them: a public request's cold start does not pay for the back office.
 
 admin_places = Blueprint(__name__)
 
@@ -65,6 +70,8 @@ def list_places() -> Response:
     limit = params.limit or settings.admin_default_limit
     if limit > settings.admin_max_limit:
         raise InvalidInput(f"limit must be at most {settings.admin_max_limit}", field="limit")
+    from chalicelib.domain.places.editing import ListRequest
+
     listing = ListRequest(**params.model_dump(exclude={"limit"}), limit=limit)
     page = wiring.place_editor().list(principal, listing)
     return private_json(page.model_dump(mode="json"))
@@ -77,6 +84,8 @@ def create_place() -> Response:
     principal = authenticate(request)
     data = json_object(request)
     comment = _pop_comment(data)
+    from chalicelib.domain.places.editing import NewPlace
+
     place = wiring.place_editor().create(principal, NewPlace.model_validate(data), comment=comment)
     response = private_json(_place_json(place), status=201, etag_version=place.version)
     response.headers["Location"] = f"/admin/places/{place.id}"
@@ -100,6 +109,8 @@ def edit_place(place_id: str) -> Response:
     checked = _checked_id(place_id)
     data = json_object(request)
     comment = _pop_comment(data)
+    from chalicelib.domain.places.editing import PlacePatch
+
     patch = PlacePatch.model_validate(data)
     place = wiring.place_editor().edit(
         principal,

@@ -16,7 +16,6 @@ from chalicelib.api.auth import admin_authorizer, authenticate
 from chalicelib.api.bodies import json_object, private_json
 from chalicelib.api.http import reject_query, route
 from chalicelib.config import get_settings
-from chalicelib.domain.batch.models import BatchRequest
 
 batch_updates = Blueprint(__name__)
 
@@ -26,6 +25,10 @@ def run_batch_update() -> Response:
     request = batch_updates.current_request
     reject_query(request)
     principal = authenticate(request)
+    # Imported here: the batch models pull in the editing models, which public requests'
+    # cold starts should not pay for.
+    from chalicelib.domain.batch.models import BatchRequest
+
     batch = BatchRequest.model_validate(json_object(request))
     report = wiring.batch_update_service().run(
         principal, batch, max_places=get_settings().batch_http_max_places

@@ -12,8 +12,6 @@ from datetime import date
 from functools import lru_cache
 from types import MappingProxyType
 
-from holidays import country_holidays
-
 # Department code -> subdivision code of ``holidays.France``. Moselle has its own code in the
 # library; Bas-Rhin (67) and Haut-Rhin (68) share the "6AE" (Alsace) calendar. Saint-Pierre-et-
 # Miquelon is not a department but our address validator accepts 975 for it; the library knows
@@ -45,6 +43,10 @@ def _calendar(subdivision: str | None, year: int) -> Mapping[date, str]:
     # The library builds its calendar lazily and mutably; a frozen copy per (subdivision, year)
     # is cheap to keep and safe to share between requests of a warm Lambda.
     # French names on purpose: they are shown to people as they are ("Fête du Travail").
+    # Imported on first use: the library takes ~45 ms to import, a quarter of the API's cold
+    # start, and most requests of a warm container never need it again (lru_cache above).
+    from holidays import country_holidays
+
     calendar = country_holidays("FR", subdiv=subdivision, years=year, language="fr")
     return MappingProxyType(dict(calendar.items()))
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rapidfuzz import fuzz
-
 from chalicelib.domain.places.models import GeoPoint, Place
 from chalicelib.domain.search.geo import haversine_m
 from chalicelib.domain.search.text import normalise
@@ -25,6 +23,10 @@ def name_score(a: str, b: str) -> float:
     left, right = normalise(a), normalise(b)
     if not left or not right:
         return 0.0
+    # Imported on first use: only moderation and intake compare names, and the extension
+    # takes ~30 ms to load, which every cold start of the API would otherwise pay.
+    from rapidfuzz import fuzz
+
     return round(float(fuzz.token_set_ratio(left, right)), 1)
 
 
