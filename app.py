@@ -10,9 +10,12 @@ from chalice.app import Chalice, Request, Response
 from chalicelib.api.admin_places import admin_places
 from chalicelib.api.announcements import announcements
 from chalicelib.api.batch_updates import batch_updates
+from chalicelib.api.campaigns import campaigns
 from chalicelib.api.exports import exports
+from chalicelib.api.newsletters import newsletters
 from chalicelib.api.public import public
 from chalicelib.api.selfupdate import selfupdate
+from chalicelib.api.stats import stats
 from chalicelib.api.submissions import submissions
 from chalicelib.observability import logger
 
@@ -24,6 +27,9 @@ app.register_blueprint(batch_updates)
 app.register_blueprint(announcements)
 app.register_blueprint(submissions)
 app.register_blueprint(selfupdate)
+app.register_blueprint(newsletters)
+app.register_blueprint(stats)
+app.register_blueprint(campaigns)
 
 
 @app.middleware("http")

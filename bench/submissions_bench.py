@@ -20,7 +20,6 @@ from pathlib import Path
 from chalicelib.adapters.geocoding.fake import FakeGeocoder
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.ids import SequentialIds
-from chalicelib.domain.places.editing import PlaceEditor
 from chalicelib.domain.places.models import Place
 from chalicelib.domain.submissions.duplicates import find_duplicates
 from chalicelib.domain.submissions.models import NewPlaceForm
@@ -29,7 +28,11 @@ from chalicelib.domain.taxonomy.taxonomy import default_taxonomy
 from devtools.demo_data import leaflet_places
 from tests.builders import make_place, offset_point
 from tests.fakes import InMemoryCandidateSource, InMemoryPlaceRepository
-from tests.submission_fakes import InMemoryRateLimiter, InMemorySubmissionRepository
+from tests.submission_fakes import (
+    InMemoryDecisionStore,
+    InMemoryRateLimiter,
+    InMemorySubmissionRepository,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "submissions.json"
@@ -69,15 +72,21 @@ def main() -> None:
     store = InMemoryPlaceRepository()
     store.load_fresh(leaflet_places(NOW))
     clock = FixedClock(NOW)
+    submissions = InMemorySubmissionRepository()
     service = SubmissionService(
-        InMemorySubmissionRepository(),
+        submissions,
         places=store,
         candidates=InMemoryCandidateSource(store.places),
         geocoder=FakeGeocoder(),
         limiter=InMemoryRateLimiter(),
-        editor=PlaceEditor(store, clock, SequentialIds(), default_taxonomy()),
+        store=store,
+        decisions=InMemoryDecisionStore(store, submissions),
+        notifier=None,
+        ids=SequentialIds(),
+        taxonomy=default_taxonomy(),
         hasher=ClientHasher(b"bench-secret-bench-secret"),
         clock=clock,
+        site_url="https://repere.example.org",
         limits=IntakeLimits(per_hour=1_000_000),
     )
     counter = iter(range(1_000_000))

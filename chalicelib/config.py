@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import date
 from functools import cache
 from typing import Literal
 
@@ -23,8 +24,9 @@ must be given its own secret."""
 LOCAL_STAGES = frozenset({"local", "test"})
 
 DEV_SUBMISSIONS_SECRET = "repere-DEVELOPMENT-ONLY-submissions-hmac-key"  # noqa: S105
-"""Keys the hashes of client addresses and payloads of submissions; deployed stages must set
-REPERE_SUBMISSIONS_HASH_SECRET (docs/submissions.md)."""
+"""Keys the hashes of client addresses and payloads of submissions on local stages; deployed
+stages must set REPERE_SUBMISSIONS_HASH_SECRET, and this value is refused there
+(``Settings._check_submissions_secret``, docs/submissions.md)."""
 
 
 class Settings(BaseModel):
@@ -88,6 +90,40 @@ class Settings(BaseModel):
     )
     mail_configuration_set: str | None = None
     mail_sent_retention_days: int = Field(default=30, ge=1, le=365)
+    # Sends per second of one mailer container (0: no limit); the stage's rate is at most
+    # this × the mail queue's max concurrency (infra/registry.py): keep it under SES's quota.
+    mail_send_rate_per_second: float = Field(default=0, ge=0, le=1000)
+    # Newsletters (docs/newsletters.md): subscriber ids are an HMAC of the address under
+    # newsletter_id_secret (unset: the development key, local stages only); confirmation and
+    # unsubscription pages on the website (token in the fragment); newsletter_api_url is the
+    # API's public URL (one-click List-Unsubscribe, export links); an optional mailto.
+    newsletter_id_secret: SecretStr | None = Field(default=None, min_length=32)
+    newsletter_confirm_page_url: str = Field(
+        default="https://repere.example.org/lettre/confirmer", pattern=r"^https?://\S+$"
+    )
+    newsletter_unsubscribe_page_url: str = Field(
+        default="https://repere.example.org/lettre/desabonner", pattern=r"^https?://\S+$"
+    )
+    newsletter_api_url: str = Field(default="http://localhost:8000", pattern=r"^https?://\S+$")
+    newsletter_unsubscribe_mailto: str | None = Field(
+        default=None, pattern=r"^mailto:[^@\s]+@[^@\s]+\.[^@\s]+$"
+    )
+    newsletter_confirm_days: int = Field(default=7, ge=1, le=30)
+    newsletter_unsubscribe_days: int = Field(default=730, ge=30, le=3650)
+    newsletter_confirm_cooldown_minutes: int = Field(default=60, ge=0, le=10080)
+    # The worker rendering the back-office preview, invoked synchronously (set by the stack;
+    # unset: previews render in process where a renderer was injected, else the digest alone).
+    newsletter_preview_function: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    # Update campaigns (docs/campaigns.md): the API prepares at most campaign_http_max_places
+    # places of a start, the campaigns worker (campaigns_queue_url) the rest, by
+    # campaign_worker_max_places; without a queue URL (make run) the API does it all.
+    # Reminders after campaign_reminder_delay_days without an answer, at most
+    # campaign_max_reminders per place.
+    campaigns_queue_url: str | None = None
+    campaign_http_max_places: int = Field(default=200, ge=1, le=5000)
+    campaign_worker_max_places: int = Field(default=5000, ge=1, le=50000)
+    campaign_reminder_delay_days: int = Field(default=7, ge=1, le=90)
+    campaign_max_reminders: int = Field(default=2, ge=0, le=10)
     # Self-update links (docs/selfupdate.md): the website page the link opens (the token goes
     # in its fragment), how long a link lives, how many writes a link may make per hour, and
     # the SSM SecureString parameter holding the signing keys (cached per container).
@@ -117,16 +153,24 @@ class Settings(BaseModel):
 
     # Public submissions (docs/submissions.md). Client addresses are kept only as an HMAC
     # under this key; "fake" geocodes a few cities offline (tests, `make run`).
-    submissions_hash_secret: SecretStr = Field(
-        default=SecretStr(DEV_SUBMISSIONS_SECRET), min_length=32
-    )
+    # Unset: the development key on local stages; on a deployed stage only the API (the one
+    # function given the variable) needs it, and wiring refuses to build submissions without.
+    submissions_hash_secret: SecretStr | None = Field(default=None, min_length=32)
     submissions_per_hour: int = Field(default=10, ge=1, le=1000)
-    submissions_queue_max_limit: int = Field(default=200, ge=1, le=1000)
+    submissions_queue_max_limit: int = Field(default=100, ge=1, le=100)
     geocoder: Literal["api_adresse", "fake"] = "api_adresse"
     geocoder_url: str = Field(
         default="https://api-adresse.data.gouv.fr/search/", pattern=r"^https?://\S+$"
     )
     geocoder_timeout_seconds: float = Field(default=3.0, gt=0, le=10)
+
+    # Statistics (docs/statistics.md): search counters (one UpdateItem per public search; off
+    # turns counting off, not the search), the start of the update coverage window (a
+    # campaign's first day; unset: the last stats_coverage_days days) and the widest report.
+    search_stats_enabled: bool = True
+    stats_coverage_since: date | None = None
+    stats_coverage_days: int = Field(default=7, ge=1, le=3660)
+    stats_max_range_days: int = Field(default=366, ge=1, le=3660)
 
     @field_validator("cors_origins", "cognito_user_pool_arns", mode="before")
     @classmethod
@@ -150,6 +194,43 @@ class Settings(BaseModel):
         if self.auth_mode == "cognito" and not self.cognito_user_pool_arns:
             raise ValueError("REPERE_AUTH_MODE=cognito needs REPERE_COGNITO_USER_POOL_ARNS")
         return self
+
+    @model_validator(mode="after")
+    def _check_submissions_secret(self) -> Settings:
+        secret = self.submissions_hash_secret
+        if (
+            self.stage not in LOCAL_STAGES
+            and secret is not None
+            and secret.get_secret_value() == DEV_SUBMISSIONS_SECRET
+        ):
+            raise ValueError(
+                f"stage {self.stage!r} uses the development submissions key: set "
+                "REPERE_SUBMISSIONS_HASH_SECRET to the stage's own secret"
+            )
+        return self
+
+    def newsletter_key(self) -> bytes:
+        """The HMAC key of subscriber ids (docs/newsletters.md). The development key serves
+        local stages only; it must never change on a stage (ids would no longer match)."""
+        if self.newsletter_id_secret is not None:
+            return self.newsletter_id_secret.get_secret_value().encode()
+        if self.stage in LOCAL_STAGES:
+            return b"repere-DEVELOPMENT-ONLY-newsletter-subscriber-ids"
+        raise ValueError(
+            f"stage {self.stage!r} has no newsletter key: set REPERE_NEWSLETTER_ID_SECRET"
+        )
+
+    def submissions_key(self) -> bytes:
+        """The HMAC key of submissions (client addresses, payload ids, queue cursors). The
+        development key serves local stages only: a deployed stage must be given its own."""
+        if self.submissions_hash_secret is not None:
+            return self.submissions_hash_secret.get_secret_value().encode()
+        if self.stage in LOCAL_STAGES:
+            return DEV_SUBMISSIONS_SECRET.encode()
+        raise ValueError(
+            f"stage {self.stage!r} has no submissions key: set REPERE_SUBMISSIONS_HASH_SECRET "
+            "(the development key is refused on deployed stages)"
+        )
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:

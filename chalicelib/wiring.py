@@ -21,10 +21,13 @@ if TYPE_CHECKING:
     from chalicelib.domain.announcements.service import AnnouncementService
     from chalicelib.domain.batch.ports import BatchLedger
     from chalicelib.domain.batch.service import BatchUpdateService
+    from chalicelib.domain.campaigns.ports import CampaignRepository, StartQueue
+    from chalicelib.domain.campaigns.service import CampaignService
     from chalicelib.domain.clock import Clock
     from chalicelib.domain.exports.ports import ExportFiles, ExportQueue, ExportRepository
     from chalicelib.domain.exports.service import ExportService
     from chalicelib.domain.ids import IdGenerator
+    from chalicelib.domain.mail.models import MailMessage
     from chalicelib.domain.mail.ports import MailQueue, MailSender, SentLedger, SuppressionList
     from chalicelib.domain.places.editing import PlaceEditor
     from chalicelib.domain.places.ports import PlaceEditStore, PlaceRepository
@@ -34,7 +37,27 @@ if TYPE_CHECKING:
     from chalicelib.domain.search.service import SearchService
     from chalicelib.domain.selfupdate.ports import LinkStateStore, LinkTokenCodec
     from chalicelib.domain.selfupdate.service import SelfUpdateService
-    from chalicelib.domain.submissions.ports import Geocoder, RateLimiter, SubmissionRepository
+    from chalicelib.domain.stats.ports import (
+        ExportDownloads,
+        MailActivity,
+        PlaceSource,
+        StatsStore,
+        SubmissionSource,
+    )
+    from chalicelib.domain.stats.report import StatsService
+    from chalicelib.domain.stats.search_counts import (
+        SearchCounter,
+        SearchEvent,
+        SearchStatsRecorder,
+    )
+    from chalicelib.domain.stats.snapshot import SnapshotService
+    from chalicelib.domain.submissions.ports import (
+        DecisionNotifier,
+        DecisionStore,
+        Geocoder,
+        RateLimiter,
+        SubmissionRepository,
+    )
     from chalicelib.domain.submissions.service import SubmissionService
     from chalicelib.domain.taxonomy.taxonomy import Taxonomy
 
@@ -91,6 +114,8 @@ def _clear_caches() -> None:
     for exports_factory in (_aws_exports, export_service):
         exports_factory.cache_clear()
     _clear_selfupdate_caches()
+    _clear_campaign_caches()
+    _clear_newsletter_caches()
     for submissions_factory in (_dynamo_submissions, submission_service):
         submissions_factory.cache_clear()
 
@@ -333,11 +358,14 @@ def override_submissions(
     repository: SubmissionRepository | None = None,
     limiter: RateLimiter | None = None,
     geocoder: Geocoder | None = None,
+    decisions: DecisionStore | None = None,
 ) -> None:
+    """``decisions`` must write to the same storage as ``repository`` and ``places``."""
     for name, value in (
         ("submission_repository", repository),
         ("rate_limiter", limiter),
         ("geocoder", geocoder),
+        ("submission_decisions", decisions),
     ):
         if value is not None:
             _overrides[name] = value
@@ -345,14 +373,33 @@ def override_submissions(
 
 
 @cache
-def _dynamo_submissions() -> tuple[SubmissionRepository, RateLimiter]:
+def _dynamo_submissions() -> tuple[SubmissionRepository, RateLimiter, DecisionStore]:
     from chalicelib.adapters.dynamodb.submissions import (
+        DynamoDecisionStore,
         DynamoRateLimiter,
         DynamoSubmissionRepository,
     )
 
     _dynamo()  # binds every registered table
-    return DynamoSubmissionRepository(), DynamoRateLimiter()
+    repository = DynamoSubmissionRepository()
+    return repository, DynamoRateLimiter(), DynamoDecisionStore(repository)
+
+
+class _LazyMailQueue:
+    """The mail queue, resolved when a mail is sent (a decision without mail needs none)."""
+
+    def send(self, message: Any) -> None:
+        mail_queue().send(message)
+
+
+def decision_notifier() -> DecisionNotifier | None:
+    """Decision mails through the mail pipeline; None (decisions only recorded) when the
+    stage has no mail queue."""
+    from chalicelib.domain.submissions.notifications import MailDecisionNotifier
+
+    if _overrides.get("mail_queue") is None and get_settings().mail_queue_url is None:
+        return None
+    return MailDecisionNotifier(_LazyMailQueue())
 
 
 def geocoder() -> Geocoder:
@@ -384,15 +431,21 @@ def submission_service() -> SubmissionService:
         _overrides.get("submission_repository") or _dynamo_submissions()[0]
     )
     limiter: RateLimiter = _overrides.get("rate_limiter") or _dynamo_submissions()[1]
+    decisions: DecisionStore = _overrides.get("submission_decisions") or _dynamo_submissions()[2]
     return SubmissionService(
         repository,
         places=places(),
         candidates=candidates(),
         geocoder=geocoder(),
         limiter=limiter,
-        editor=place_editor(),
-        hasher=ClientHasher(settings.submissions_hash_secret.get_secret_value().encode()),
+        store=place_store(),
+        decisions=decisions,
+        notifier=decision_notifier(),
+        ids=ids(),
+        taxonomy=taxonomy(),
+        hasher=ClientHasher(settings.submissions_key()),
         clock=clock(),
+        site_url=settings.public_site_url,
         limits=IntakeLimits(per_hour=settings.submissions_per_hour),
     )
 
@@ -464,16 +517,23 @@ def mail_sender() -> MailSender:
     sender: MailSender | None = _overrides.get("mail_sender")
     if sender is not None:
         return sender
-    import boto3
-
     from chalicelib.adapters.ses.sender import SesV2Sender
 
     settings = get_settings()
     return SesV2Sender(
-        boto3.client("sesv2", region_name=settings.region),
+        _sesv2_client(settings.region),
         settings.mail_from_address,
         settings.mail_configuration_set,
     )
+
+
+@cache
+def _sesv2_client(region: str) -> Any:
+    """One SES client per container: creating one costs ~50 ms (service model loading), once
+    per mailer invocation before."""
+    import boto3
+
+    return boto3.client("sesv2", region_name=region)
 
 
 @cache
@@ -518,4 +578,412 @@ def self_update_service() -> SelfUpdateService:
         page_url=settings.self_update_page_url,
         link_days=settings.self_update_link_days,
         writes_per_hour=settings.self_update_writes_per_hour,
+        mail=LazyMailQueue(),
+    )
+
+
+class LazyMailQueue:
+    """The mail queue, resolved at the first send (issuing a link without mailing it, or
+    reading a campaign, needs no queue URL) and kept."""
+
+    def __init__(self) -> None:
+        self._queue: MailQueue | None = None
+
+    def send(self, message: MailMessage) -> None:
+        if self._queue is None:
+            self._queue = mail_queue()
+        self._queue.send(message)
+
+
+# Newsletters (docs/newsletters.md). Tests swap adapters with ``override_newsletters``.
+
+_NEWSLETTER_NAMES = (
+    "subscriber_store",
+    "subscription_codec",
+    "issue_store",
+    "latest_exports",
+    "newsletter_renderer",
+    "newsletter_queue",
+    "lambda_client",
+)
+
+
+def override_newsletters(**adapters: Any) -> None:
+    """``subscriber_store``, ``subscription_codec``, ``issue_store``, ``latest_exports``,
+    ``newsletter_renderer`` (renders previews in process), ``newsletter_queue`` (batch mail
+    queue), ``lambda_client`` (invokes the preview worker, when its function is set)."""
+    for name, value in adapters.items():
+        if name not in _NEWSLETTER_NAMES:
+            raise TypeError(f"unknown adapter {name!r}")
+        _overrides[name] = value
+    _clear_caches()
+
+
+def _clear_newsletter_caches() -> None:
+    for factory in (_newsletter_codec, _cached_issue_context, _sesv2_client, _lambda_client):
+        factory.cache_clear()
+
+
+@cache
+def _newsletter_codec() -> Any:
+    import boto3
+
+    from chalicelib.adapters.auth.link_tokens import SsmKeySource
+    from chalicelib.adapters.auth.newsletter_tokens import JwtSubscriptionCodec
+
+    settings = get_settings()
+    keys = SsmKeySource(
+        boto3.client("ssm", region_name=settings.region),
+        settings.self_update_keys_parameter,
+        cache_seconds=settings.self_update_keys_cache_seconds,
+    )
+    return JwtSubscriptionCodec(keys)
+
+
+def _newsletter_adapter(name: str) -> Any:
+    found = _overrides.get(name)
+    if found is not None:
+        return found
+    if name == "subscription_codec":
+        return _newsletter_codec()
+    from chalicelib.adapters.dynamodb.subscriptions import DynamoIssueStore, DynamoSubscriberStore
+
+    _dynamo()  # binds the tables
+    if name == "subscriber_store":
+        return DynamoSubscriberStore()
+    if name == "issue_store":
+        return DynamoIssueStore()
+    if name == "latest_exports":
+        from chalicelib.domain.newsletters.digest import ExportListLinks
+
+        return ExportListLinks(export_service(), get_settings().newsletter_api_url)
+    if name == "newsletter_queue":
+        return mail_queue()
+    raise TypeError(f"no default for {name!r}")
+
+
+def subscription_service() -> Any:
+    """The ``SubscriptionService`` (typed Any here: its module loads on first use)."""
+    from datetime import timedelta
+
+    from chalicelib.domain.newsletters.subscriptions import (
+        SubscriberIds,
+        SubscriptionPolicy,
+        SubscriptionService,
+    )
+
+    settings = get_settings()
+    return SubscriptionService(
+        _newsletter_adapter("subscriber_store"),
+        _newsletter_adapter("subscription_codec"),
+        LazyMailQueue(),
+        SubscriberIds(settings.newsletter_key()),
+        clock(),
+        links=newsletter_links(),
+        policy=SubscriptionPolicy(
+            confirm_days=settings.newsletter_confirm_days,
+            unsubscribe_days=settings.newsletter_unsubscribe_days,
+            cooldown=timedelta(minutes=settings.newsletter_confirm_cooldown_minutes),
+        ),
+    )
+
+
+def newsletter_links() -> Any:
+    from chalicelib.domain.newsletters.subscriptions import SubscriptionLinks
+
+    settings = get_settings()
+    return SubscriptionLinks(
+        confirm_page=settings.newsletter_confirm_page_url,
+        unsubscribe_page=settings.newsletter_unsubscribe_page_url,
+        api_url=settings.newsletter_api_url,
+        unsubscribe_mailto=settings.newsletter_unsubscribe_mailto,
+    )
+
+
+def digest_builder() -> Any:
+    from chalicelib.domain.newsletters.digest import DigestBuilder
+
+    return DigestBuilder(
+        place_store(),
+        _newsletter_adapter("latest_exports"),
+        site_url=get_settings().public_site_url,
+    )
+
+
+def newsletter_preview_service() -> Any:
+    """The ``PreviewService`` over ``newsletter_previewer()``."""
+    from chalicelib.domain.newsletters.preview import PreviewService
+
+    return PreviewService(newsletter_previewer())
+
+
+def newsletter_previewer() -> Any:
+    """Who builds and renders previews (docs/newsletters.md, "Preview"): the
+    ``newsletter-preview`` worker when ``REPERE_NEWSLETTER_PREVIEW_FUNCTION`` names it (deployed
+    stages, ``make run``), else in process with the injected ``newsletter_renderer`` (tests),
+    else the digest alone. The API never imports a template renderer: its package holds
+    neither templates/ nor Jinja2 (tests/infra/test_packages.py)."""
+    from chalicelib.domain.newsletters.preview import DigestPreviewer
+
+    function = get_settings().newsletter_preview_function
+    if function is not None:
+        from chalicelib.adapters.aws_lambda.preview import LambdaPreviewer
+
+        return LambdaPreviewer(_overrides.get("lambda_client") or _lambda_client(), function)
+    return DigestPreviewer(digest_builder(), _overrides.get("newsletter_renderer"))
+
+
+@cache
+def _lambda_client() -> Any:
+    import boto3
+    from botocore.config import Config
+
+    # One attempt, within the API's own timeout: a retried synchronous render would only
+    # make the admin wait twice as long before the same 503.
+    config = Config(connect_timeout=2, read_timeout=8, retries={"total_max_attempts": 1})
+    return boto3.client("lambda", region_name=get_settings().region, config=config)
+
+
+def newsletter_run() -> Any:
+    from chalicelib.domain.newsletters.sending import NewsletterRun
+
+    return NewsletterRun(
+        digest_builder(),
+        _newsletter_adapter("issue_store"),
+        _newsletter_adapter("subscriber_store"),
+        _newsletter_adapter("newsletter_queue"),
+        links=newsletter_links(),
+        unsubscribe_token=subscription_service().unsubscribe_token,
+        clock=clock(),
+    )
+
+
+def mail_shared_context() -> Any:
+    """Where the mailer finds content shared by many messages (newsletter issues)."""
+    store: Any = _overrides.get("issue_store")
+    if store is not None:
+        from chalicelib.domain.newsletters.models import Digest
+
+        class _FromStore:
+            def load(self, ref: str) -> dict[str, Any] | None:
+                digest: Digest | None = store.get(ref)
+                return dict(digest.context()) if digest is not None else None
+
+        return _FromStore()
+    return _cached_issue_context()
+
+
+def mail_subscription_check() -> Any:
+    """How the mailer checks that list mail's subscription is still active."""
+    store: Any = _overrides.get("subscriber_store")
+    if store is not None:
+
+        class _FromStore:
+            def is_active(self, subscription: str) -> bool:
+                found = store.get(subscription)
+                return found is not None and found.status.value == "active"
+
+        return _FromStore()
+    from chalicelib.adapters.dynamodb.subscriptions import DynamoSubscriptionCheck
+
+    _dynamo()  # binds the tables
+    return DynamoSubscriptionCheck()
+
+
+@cache
+def _cached_issue_context() -> Any:
+    from chalicelib.adapters.dynamodb.subscriptions import CachedIssueContext
+
+    _dynamo()  # binds the tables
+    return CachedIssueContext()
+
+
+# Update campaigns (docs/campaigns.md). Tests swap adapters with ``override_campaigns``.
+
+
+def override_campaigns(
+    *,
+    repository: CampaignRepository | None = None,
+    start_queue: StartQueue | None = None,
+) -> None:
+    for name, value in (("campaign_repository", repository), ("campaign_start_queue", start_queue)):
+        if value is not None:
+            _overrides[name] = value
+    _clear_caches()
+
+
+def _clear_campaign_caches() -> None:
+    campaign_service.cache_clear()
+
+
+def campaign_repository() -> CampaignRepository:
+    repository: CampaignRepository | None = _overrides.get("campaign_repository")
+    if repository is not None:
+        return repository
+    from chalicelib.adapters.dynamodb.campaigns import DynamoCampaignRepository
+
+    _dynamo()  # binds the tables
+    return DynamoCampaignRepository()
+
+
+def campaign_start_queue() -> StartQueue | None:
+    """None without REPERE_CAMPAIGNS_QUEUE_URL: the API then prepares whole campaigns."""
+    queue: StartQueue | None = _overrides.get("campaign_start_queue")
+    if queue is not None:
+        return queue
+    settings = get_settings()
+    if settings.campaigns_queue_url is None:
+        return None
+    import boto3
+
+    from chalicelib.adapters.sqs.campaign_queue import SqsCampaignQueue
+
+    return SqsCampaignQueue(
+        boto3.client("sqs", region_name=settings.region), settings.campaigns_queue_url
+    )
+
+
+@cache
+def campaign_service() -> CampaignService:
+    from chalicelib.domain.campaigns.service import CampaignPolicy, CampaignService
+
+    settings = get_settings()
+    return CampaignService(
+        campaign_repository(),
+        place_store(),
+        self_update_service(),
+        LazyMailQueue(),
+        clock(),
+        starts=campaign_start_queue(),
+        policy=CampaignPolicy(
+            reminder_delay_days=settings.campaign_reminder_delay_days,
+            max_reminders=settings.campaign_max_reminders,
+            http_max_places=settings.campaign_http_max_places,
+            worker_max_places=settings.campaign_worker_max_places,
+            timezone=settings.default_timezone,
+        ),
+    )
+
+
+# Statistics (docs/statistics.md). Tests swap adapters with ``override_stats``.
+
+_STATS_NAMES = (
+    "search_counter",
+    "place_source",
+    "stats_store",
+    "export_downloads",
+    "mail_activity",
+    "submission_source",
+)
+
+
+def override_stats(**adapters: Any) -> None:
+    """``search_counter``, ``place_source``, ``stats_store``, ``export_downloads``,
+    ``mail_activity``, ``submission_source``: in-memory fakes or adapters bound to a test's
+    moto. The snapshot's history is read from ``place_store()`` (``override(places=...)``)."""
+    for name, value in adapters.items():
+        if name not in _STATS_NAMES:
+            raise TypeError(f"unknown adapter {name!r}")
+        _overrides[name] = value
+
+
+def search_counter() -> SearchCounter:
+    chosen: SearchCounter | None = _overrides.get("search_counter")
+    if chosen is not None:
+        return chosen
+    from chalicelib.domain.stats.search_counts import NullSearchCounter
+
+    # A wiring whose place store is an in-memory fake (tests, tools) must not reach for a
+    # DynamoDB table: it counts nothing unless a counter is given.
+    if not get_settings().search_stats_enabled or "places" in _overrides:
+        return NullSearchCounter()
+    from chalicelib.adapters.dynamodb.stats import DynamoSearchCounter
+
+    _dynamo()  # binds the tables
+    return DynamoSearchCounter()
+
+
+class _LazySearchCounter:
+    """Resolves the counter when recording, so a wiring fault is caught like a write fault."""
+
+    def record(self, event: SearchEvent) -> None:
+        search_counter().record(event)
+
+
+def _count_failed(error_type: str) -> None:
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+    with single_metric(
+        name="SearchCountFailed", unit=MetricUnit.Count, value=1, namespace="Repere"
+    ) as metric:
+        metric.add_dimension(name="error_type", value=error_type)
+
+
+def search_stats() -> SearchStatsRecorder:
+    """What the public search calls after answering: never raises (docs/statistics.md)."""
+    from chalicelib.domain.stats.search_counts import SearchStatsRecorder
+
+    current = clock()
+    return SearchStatsRecorder(
+        _LazySearchCounter(),
+        current.now,
+        get_settings().default_timezone,
+        on_failure=_count_failed,
+    )
+
+
+def stats_store() -> StatsStore:
+    chosen: StatsStore | None = _overrides.get("stats_store")
+    if chosen is not None:
+        return chosen
+    from chalicelib.adapters.dynamodb.stats import DynamoStatsStore
+
+    _dynamo()  # binds the tables
+    return DynamoStatsStore()
+
+
+def stats_service() -> StatsService:
+    from chalicelib.domain.stats.report import StatsService
+
+    settings = get_settings()
+    return StatsService(
+        stats_store(),
+        clock(),
+        timezone=settings.default_timezone,
+        max_range_days=settings.stats_max_range_days,
+        taxonomy=taxonomy(),
+    )
+
+
+def snapshot_service() -> SnapshotService:
+    """The daily snapshot (functions/stats_snapshot.py)."""
+    from chalicelib.domain.stats.snapshot import SnapshotService, SnapshotSources
+
+    settings = get_settings()
+    places: PlaceSource = _overrides.get("place_source") or place_scan()
+    submissions: SubmissionSource | None = _overrides.get("submission_source")
+    if submissions is None:
+        from chalicelib.adapters.dynamodb.submissions import DynamoSubmissionRepository
+
+        submissions = DynamoSubmissionRepository()
+    exports: ExportDownloads | None = _overrides.get("export_downloads")
+    mail: MailActivity | None = _overrides.get("mail_activity")
+    if exports is None or mail is None:
+        from chalicelib.adapters.dynamodb.stats import DynamoExportDownloads, DynamoMailActivity
+
+        exports = exports or DynamoExportDownloads()
+        mail = mail or DynamoMailActivity()
+    return SnapshotService(
+        SnapshotSources(
+            places=places,
+            history=place_store(),
+            submissions=submissions,
+            exports=exports,
+            mail=mail,
+        ),
+        stats_store(),
+        clock(),
+        timezone=settings.default_timezone,
+        coverage_since=settings.stats_coverage_since,
+        coverage_days=settings.stats_coverage_days,
     )

@@ -123,10 +123,26 @@ class MailPump:
         new = sent[self._written :]
         for message in new:
             self._written += 1
-            subject = getattr(message, "subject", "mail")
+            subject, body, to = _parts(message)
             slug = re.sub(r"[^a-z0-9]+", "-", subject.lower()).strip("-")[:60]
             path = OUTBOX / f"{self._written:04d}-{slug}.html"
-            path.write_text(getattr(message, "body", ""), encoding="utf-8")
-            to = ", ".join(getattr(message, "destinations", {}).get("ToAddresses", []))
+            path.write_text(body, encoding="utf-8")
             print(f"mail to {to}: {subject!r} -> {path.relative_to(ROOT)}")
         return len(new)
+
+
+def _parts(message: object) -> tuple[str, str, str]:
+    """Subject, HTML body and recipients of a mail moto recorded: a simple one, or a raw
+    MIME one (newsletters, sent raw for their List-Unsubscribe headers)."""
+    raw = getattr(message, "raw_data", None)
+    if isinstance(raw, str):
+        import email
+        from email import policy
+
+        parsed = email.message_from_string(raw, policy=policy.default)
+        html = parsed.get_body(preferencelist=("html", "plain"))
+        body = html.get_content() if html is not None else ""
+        return str(parsed.get("Subject", "mail")), str(body), str(parsed.get("To", ""))
+    destinations = getattr(message, "destinations", {})
+    to = ", ".join(destinations.get("ToAddresses", [])) if isinstance(destinations, dict) else ""
+    return str(getattr(message, "subject", "mail")), str(getattr(message, "body", "")), to

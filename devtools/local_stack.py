@@ -18,6 +18,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from devtools.local_exports import start_local_exports
+from devtools.local_lambda import start_local_lambda
+
 ROOT = Path(__file__).resolve().parents[1]
 STATE_FILE = ROOT / ".local" / "dynamodb.json"
 REGION = "eu-west-3"
@@ -108,6 +111,7 @@ def main() -> int:
     from devtools.local_mail import MailPump, prepare_mail
 
     os.environ.update(prepare_mail())  # mail queues, SES identity, self-update signing keys
+    export_pump = start_local_exports(REGION)  # bucket, queue, worker pump (docs/exports.md)
 
     from chalicelib.adapters.dynamodb.tables import bind_tables, create_tables
     from chalicelib.config import get_settings
@@ -137,7 +141,9 @@ def main() -> int:
             "--no-autoreload",
         ],
         cwd=ROOT,
-        env=os.environ.copy(),
+        # The API invokes the newsletter-preview worker as in AWS, served by this process
+        # (devtools/local_lambda.py, docs/newsletters.md "Preview").
+        env={**os.environ, **start_local_lambda(settings.table_prefix)},
     )
     print(f"API on http://127.0.0.1:{port}  (Ctrl-C to stop)")
 
@@ -160,6 +166,7 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 api.kill()
         pump.stop()
+        export_pump.stop()
         print(f"saved {_dump_tables()} items to {STATE_FILE.relative_to(ROOT)}")
         server.stop()
         print("stopped")

@@ -28,8 +28,9 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chalicelib import wiring
+from chalicelib.config import get_settings
 from chalicelib.domain.mail.models import MailMessage
-from chalicelib.domain.mail.service import Mailer, record_feedback
+from chalicelib.domain.mail.service import Mailer, SendPacer, record_feedback
 from functions.mail_render import JinjaMailRenderer
 
 logger = Logger(service="repere-mailer")
@@ -42,20 +43,30 @@ def renderer() -> JinjaMailRenderer:
     return JinjaMailRenderer()
 
 
+@cache
+def pacer(rate_per_second: float) -> SendPacer:
+    """One pacer per container (and rate): the pace holds across invocations."""
+    return SendPacer(rate_per_second)
+
+
 def mailer() -> Mailer:
+    """Built once per invocation (one SES client for the batch), from current settings."""
     return Mailer(
         wiring.sent_ledger(),
         wiring.suppression_list(),
         renderer(),
         wiring.mail_sender(),
         wiring.clock(),
+        shared=wiring.mail_shared_context(),
+        subscriptions=wiring.mail_subscription_check(),
+        pacer=pacer(get_settings().mail_send_rate_per_second),
     )
 
 
-def _deliver_record(record: SQSRecord) -> None:
+def _deliver_record(record: SQSRecord, current: Mailer | None = None) -> None:
     message = MailMessage.model_validate_json(record.body)
     try:
-        outcome = mailer().deliver(message)
+        outcome = (current or mailer()).deliver(message)
     except Exception as error:
         logger.warning(
             "mail_failed",
@@ -73,9 +84,14 @@ def _deliver_record(record: SQSRecord) -> None:
 
 
 def handler(event: dict[str, Any], context: LambdaContext | None) -> dict[str, Any]:
+    current = mailer()
+
+    def deliver(record: SQSRecord) -> None:
+        _deliver_record(record, current)
+
     response: dict[str, Any] = dict(
         process_partial_response(
-            event=event, record_handler=_deliver_record, processor=processor, context=context
+            event=event, record_handler=deliver, processor=processor, context=context
         )
     )
     return response

@@ -17,6 +17,7 @@ from infra.spec import (
     Access,
     BucketAccess,
     EmailAccess,
+    FunctionAccess,
     ParameterAccess,
     QueueAccess,
     SearchAccess,
@@ -75,11 +76,12 @@ SEARCH_ACTIONS: dict[str, tuple[str, ...]] = {
 EMAIL_ACTIONS = ("ses:SendEmail", "ses:SendRawEmail")
 SECRET_ACTIONS = ("secretsmanager:GetSecretValue",)
 PARAMETER_ACTIONS = ("ssm:GetParameter",)
+FUNCTION_ACTIONS: dict[str, tuple[str, ...]] = {"invoke": ("lambda:InvokeFunction",)}
 LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 TRACE_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 
 DATA_SERVICES = frozenset(
-    {"dynamodb", "s3", "sqs", "es", "ses", "secretsmanager", "kms", "ssm", "sns"}
+    {"dynamodb", "s3", "sqs", "es", "ses", "secretsmanager", "kms", "ssm", "sns", "lambda"}
 )
 """Services whose actions must name resources; ``*`` is never acceptable in their actions."""
 
@@ -104,6 +106,8 @@ class ResourceArns(Protocol):
     def secret(self, name: str) -> str: ...
 
     def parameter(self, name: str) -> str: ...
+
+    def function(self, name: str) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -145,8 +149,14 @@ def _statements(declared: Access, arns: ResourceArns) -> list[Statement]:
 
 
 def _single(
-    declared: QueueAccess | EmailAccess | ParameterAccess | SecretAccess, arns: ResourceArns
+    declared: QueueAccess | EmailAccess | ParameterAccess | SecretAccess | FunctionAccess,
+    arns: ResourceArns,
 ) -> Statement:
+    if isinstance(declared, FunctionAccess):
+        # The unqualified ARN: Invoke of $LATEST (no alias or version is published).
+        actions = _ordered(a for verb in sorted(declared.verbs) for a in FUNCTION_ACTIONS[verb])
+        sid = _sid(declared.function, "invoke")
+        return Statement(sid, actions, (arns.function(declared.function),))
     if isinstance(declared, QueueAccess):
         sid = _sid(declared.queue, "send")
         return Statement(sid, QUEUE_SEND_ACTIONS, (arns.queue(declared.queue),))

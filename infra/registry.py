@@ -23,6 +23,7 @@ from infra.spec import (
     Worker,
     bucket,
     email,
+    function,
     parameter,
     queue,
     search,
@@ -56,6 +57,21 @@ API = Api(
         table("self-update-links", "read", "write"),
         parameter("self-update-keys", env="REPERE_SELF_UPDATE_KEYS_PARAMETER"),
         queue("mail", "send"),
+        # Update campaigns (docs/campaigns.md): campaigns listed with a Scan (a few a year),
+        # targets per campaign; starts larger than the API's share go to the campaigns queue.
+        table("campaigns", "read", "write", "scan"),
+        table("campaign-targets", "read", "write"),
+        queue("campaigns", "send"),
+        # Statistics (docs/statistics.md): one UpdateItem (ADD) per public search, and the
+        # admin report's Queries.
+        table("stats", "read", "write"),
+        # Newsletters (docs/newsletters.md): subscriptions (ids are an HMAC under the stage's
+        # key); the preview reads places, history and exports like the weekly worker.
+        table("newsletter-subscriptions", "read", "write"),
+        secret("newsletter-id", env="REPERE_NEWSLETTER_ID_SECRET", delivery="value"),
+        # The preview's mail is rendered by the newsletter-preview worker (the API's package
+        # holds no templates and no Jinja2): one synchronous Invoke of that function only.
+        function("newsletter-preview", "invoke", env="REPERE_NEWSLETTER_PREVIEW_FUNCTION"),
     )
 )
 
@@ -158,6 +174,10 @@ WORKERS: tuple[Worker, ...] = (
         access=(
             table("sent-mail", "read", "write"),
             table("mail-suppressions", "read"),
+            # Newsletter messages name their issue (stored once), read once per container,
+            # and their subscription, checked still active before sending.
+            table("newsletter-issues", "read"),
+            table("newsletter-subscriptions", "read"),
             email("send"),
         ),
     ),
@@ -171,12 +191,123 @@ WORKERS: tuple[Worker, ...] = (
         triggers=(QueueTrigger(queue="mail-feedback", batch_size=10),),
         access=(table("mail-suppressions", "read", "write"),),
     ),
+    Worker(
+        name="newsletters",
+        handler="functions.newsletters.handler",
+        description="Weekly newsletter per department: digest once, one message per subscriber",
+        memory_mb=1024,
+        # 30,000 messages are 3,000 SendMessageBatch calls (about a minute); the rest is margin.
+        timeout_seconds=900,
+        triggers=(
+            Schedule(
+                name="weekly-newsletters",
+                expression="cron(0 6 ? * MON *)",
+                description="Mondays 06:00 in Paris: last week's changes, after the exports",
+            ),
+        ),
+        access=(
+            table("newsletter-subscriptions", "read", "scan"),
+            table("newsletter-issues", "read", "write"),
+            table("places", "read"),
+            table("place-history", "read"),
+            table("exports", "read"),
+            parameter("self-update-keys", env="REPERE_SELF_UPDATE_KEYS_PARAMETER"),
+            secret("newsletter-id", env="REPERE_NEWSLETTER_ID_SECRET", delivery="value"),
+            queue("mail", "send"),
+        ),
+    ),
+    Worker(
+        name="newsletter-preview",
+        handler="functions.newsletters.preview_handler",
+        description="Renders a department's digest mail for the back-office preview (API invoke)",
+        memory_mb=512,
+        # Within the API's own 10 s: the API waits for the answer (its client reads for 8 s).
+        timeout_seconds=8,
+        service="repere-newsletters",
+        # No trigger: only the API's role may invoke it. It builds the digest as the weekly
+        # run does (places, their history, the latest exports) and writes nothing.
+        access=(
+            table("places", "read"),
+            table("place-history", "read"),
+            table("exports", "read"),
+        ),
+    ),
+    Worker(
+        name="campaigns",
+        handler="functions.campaigns.handler",
+        description="Finishes starting update campaigns: targets, links, mails (resumable)",
+        memory_mb=512,
+        timeout_seconds=900,
+        triggers=(QueueTrigger(queue="campaigns", batch_size=1, max_concurrency=2),),
+        access=(
+            table("campaigns", "read", "write", "scan"),
+            table("campaign-targets", "read", "write"),
+            table("places", "read"),
+            table("place-history", "read"),
+            # Issuing links reads the place's link generation and the signing keys.
+            table("self-update-links", "read"),
+            parameter("self-update-keys", env="REPERE_SELF_UPDATE_KEYS_PARAMETER"),
+            queue("mail", "send"),
+            queue("campaigns", "send"),
+        ),
+    ),
+    Worker(
+        name="campaign-reminders",
+        handler="functions.campaign_reminders.handler",
+        description="Campaign reminders to places still to do; ends campaigns past their end",
+        memory_mb=512,
+        timeout_seconds=900,
+        triggers=(
+            Schedule(
+                name="daily-campaign-reminders",
+                expression="cron(0 9 * * ? *)",
+                description="Every day at 09:00 in Paris: reminders arrive in office hours",
+                payload={},
+            ),
+        ),
+        access=(
+            table("campaigns", "read", "write", "scan"),
+            table("campaign-targets", "read", "write"),
+            table("places", "read"),
+            table("place-history", "read"),
+            table("self-update-links", "read"),
+            parameter("self-update-keys", env="REPERE_SELF_UPDATE_KEYS_PARAMETER"),
+            queue("mail", "send"),
+        ),
+    ),
+    Worker(
+        name="stats-snapshot",
+        handler="functions.stats_snapshot.handler",
+        description="Daily statistics snapshot per department (docs/statistics.md)",
+        memory_mb=1024,
+        timeout_seconds=900,
+        triggers=(
+            Schedule(
+                name="daily-stats-snapshot",
+                expression="cron(30 0 * * ? *)",
+                description="Every day at 00:30 in Paris: snapshot of the day that just ended",
+                payload={},
+            ),
+        ),
+        # Reads only, except its own table: places, history, submissions, export totals and
+        # the mail store are Scanned or Queried, never written.
+        access=(
+            table("places", "read", "scan"),
+            table("place-history", "read"),
+            table("submissions", "read", "scan"),
+            table("exports", "read", "scan"),
+            table("sent-mail", "read", "scan"),
+            table("mail-suppressions", "read", "scan"),
+            table("stats", "read", "write"),
+        ),
+    ),
 )
 
 QUEUES: dict[str, QueueSpec] = {
     "exports": QueueSpec(env="REPERE_EXPORTS_QUEUE_URL"),
     "mail": QueueSpec(env="REPERE_MAIL_QUEUE_URL"),
     "mail-feedback": QueueSpec(topic="mail-feedback"),
+    "campaigns": QueueSpec(env="REPERE_CAMPAIGNS_QUEUE_URL"),
 }
 
 BUCKETS: dict[str, BucketSpec] = {
@@ -184,6 +315,10 @@ BUCKETS: dict[str, BucketSpec] = {
 }
 
 SECRETS: dict[str, SecretSpec] = {
+    "newsletter-id": SecretSpec(
+        description="HMAC key of newsletter subscriber ids (REPERE_NEWSLETTER_ID_SECRET); "
+        "never rotate it: ids would no longer match"
+    ),
     "submissions-hash": SecretSpec(
         description="HMAC key of submitters' client addresses (REPERE_SUBMISSIONS_HASH_SECRET)"
     ),

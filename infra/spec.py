@@ -21,7 +21,10 @@ actions in infra/permissions.py (no wildcard action ever). Verbs per resource ki
 - secret: a Secrets Manager secret the stack creates with a random value. ``delivery="arn"``:
   the function gets its ARN in ``env`` and may read it; ``delivery="value"``: CloudFormation
   puts the value itself in ``env`` at deploy time (for settings read from the environment;
-  it is then visible in the function's configuration, see docs/infra.md "Secrets").
+  it is then visible in the function's configuration, see docs/infra.md "Secrets");
+- function (a worker of the registry): ``invoke`` (InvokeFunction on that one function, for a
+  synchronous call); the caller gets the function's name in ``env`` (the API asks the
+  ``newsletter-preview`` worker to render a preview: the API never renders templates).
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ BUCKET_VERBS = frozenset({"read", "write", "delete", "list"})
 QUEUE_VERBS = frozenset({"send"})
 SEARCH_VERBS = frozenset({"read", "write"})
 EMAIL_VERBS = frozenset({"send"})
+FUNCTION_VERBS = frozenset({"invoke"})
 
 LAMBDA_MAX_TIMEOUT = 900
 VISIBILITY_PER_TIMEOUT = 6
@@ -119,6 +123,14 @@ class SecretAccess:
     delivery: Literal["arn", "value"] = "arn"
 
 
+@dataclass(frozen=True)
+class FunctionAccess:
+    function: str
+    """A worker's name (``Worker.name``)."""
+    verbs: frozenset[str]
+    env: str
+
+
 Access = (
     TableAccess
     | BucketAccess
@@ -127,6 +139,7 @@ Access = (
     | EmailAccess
     | ParameterAccess
     | SecretAccess
+    | FunctionAccess
 )
 
 
@@ -165,6 +178,13 @@ def secret(name: str, *, env: str, delivery: Literal["arn", "value"] = "arn") ->
     if delivery not in ("arn", "value"):
         raise ValueError(f"secret {name!r}: delivery is 'arn' or 'value', not {delivery!r}")
     return SecretAccess(_name("secret", name), env, delivery)
+
+
+def function(name: str, *verbs: str, env: str) -> FunctionAccess:
+    """Calling the worker ``name`` of the registry; its function name goes in ``env``."""
+    if not env.startswith("REPERE_"):
+        raise ValueError(f"function {name!r}: its name goes in a REPERE_ variable, not {env!r}")
+    return FunctionAccess(_name("function", name), _verbs("function", verbs, FUNCTION_VERBS), env)
 
 
 # Triggers -----------------------------------------------------------------------------------

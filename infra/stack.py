@@ -50,6 +50,7 @@ from infra.spec import (
     Api,
     BucketAccess,
     BucketSpec,
+    FunctionAccess,
     Package,
     ParameterAccess,
     QueueAccess,
@@ -146,6 +147,8 @@ class Registry:
             name, known = declared.queue, set(self.queues)
         elif isinstance(declared, SecretAccess):
             name, known = declared.secret, set(self.secrets)
+        elif isinstance(declared, FunctionAccess):
+            name, known = declared.function, {worker.name for worker in self.workers}
         else:
             return
         if name not in known:
@@ -195,6 +198,14 @@ class StackArns:
             service="ssm",
             resource="parameter",
             resource_name=self._stack.stage.parameter(name).lstrip("/"),
+        )
+
+    def function(self, name: str) -> str:
+        return self._stack.format_arn(
+            service="lambda",
+            resource="function",
+            resource_name=self._stack.function_name(name),
+            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
         )
 
 
@@ -616,12 +627,22 @@ class RepereStack(cdk.Stack):
             if isinstance(declared, SearchAccess):
                 self.search.grant(role, "write" if "write" in declared.verbs else "read")
 
+    def function_name(self, worker: str) -> str:
+        """The deployed name of a worker's function (known before the function exists, so a
+        function may name one declared after it)."""
+        if worker not in {deployed.name for deployed in self.deployed_workers}:
+            raise ValueError(f"worker {worker!r} is not deployed in stage {self.stage.name!r}")
+        return f"{self.stage.prefix}-{worker}"
+
     def _secret_environment(self, access: Sequence[Access]) -> dict[str, str]:
-        """Where a function finds its secrets: parameter names, secret ARNs, or (``delivery=
-        "value"``) a dynamic reference CloudFormation replaces with the value at deploy."""
+        """Where a function finds its secrets and the functions it calls: parameter names,
+        secret ARNs, (``delivery="value"``) a dynamic reference CloudFormation replaces with
+        the value at deploy, function names."""
         environment: dict[str, str] = {}
         for declared in access:
-            if isinstance(declared, ParameterAccess):
+            if isinstance(declared, FunctionAccess):
+                environment[declared.env] = self.function_name(declared.function)
+            elif isinstance(declared, ParameterAccess):
                 environment[declared.env] = self.stage.parameter(declared.parameter)
             elif isinstance(declared, SecretAccess):
                 secret = self.secrets[declared.secret]

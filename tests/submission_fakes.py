@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from chalicelib.domain.errors import NotFound, VersionConflict
-from chalicelib.domain.submissions.models import Submission, SubmissionStatus
+from chalicelib.domain.mail.models import MailMessage
+from chalicelib.domain.places.history import HistoryEntry
+from chalicelib.domain.places.models import Place
+from chalicelib.domain.submissions.models import QueuePosition, Submission
+from chalicelib.domain.submissions.ports import SubmissionRepository
+from chalicelib.domain.submissions.status import SubmissionStatus
+from tests.fakes import InMemoryPlaceRepository
 
 
 class InMemorySubmissionRepository:
@@ -36,12 +43,19 @@ class InMemorySubmissionRepository:
         self.items[submission.id] = submission
 
     def by_status(
-        self, status: SubmissionStatus, department: str | None, limit: int
+        self,
+        status: SubmissionStatus,
+        department: str | None,
+        limit: int,
+        *,
+        after: QueuePosition | None = None,
     ) -> list[Submission]:
         chosen = [
             s
             for s in self.items.values()
-            if s.status is status and (department is None or s.department == department)
+            if s.status is status
+            and (department is None or s.department == department)
+            and (after is None or (s.created_at, s.id) > (after.created_at, after.id))
         ]
         return sorted(chosen, key=lambda s: (s.created_at, s.id))[:limit]
 
@@ -57,3 +71,71 @@ class InMemoryRateLimiter:
         del ttl_seconds
         self.counts[(key, window)] = self.counts.get((key, window), 0) + 1
         return self.counts[(key, window)]
+
+
+class InMemoryDecisionStore:
+    """The decision and the place change together: nothing is written unless both hold."""
+
+    def __init__(
+        self, places: InMemoryPlaceRepository, submissions: InMemorySubmissionRepository
+    ) -> None:
+        self.places = places
+        self.submissions = submissions
+
+    def create_place(
+        self, place: Place, entry: HistoryEntry, decided: Submission, *, expected_version: int
+    ) -> None:
+        self._check_pending(decided, expected_version)
+        self.places.create(place, entry)  # Conflict before anything is written
+        self.submissions.save(decided, expected_version=expected_version)
+
+    def update_place(
+        self,
+        place: Place,
+        *,
+        expected_place_version: int,
+        entry: HistoryEntry,
+        decided: Submission,
+        expected_version: int,
+    ) -> None:
+        self._check_pending(decided, expected_version)
+        self.places.update(place, expected_version=expected_place_version, entry=entry)
+        self.submissions.save(decided, expected_version=expected_version)
+
+    def _check_pending(self, decided: Submission, expected_version: int) -> None:
+        current = self.submissions.get(decided.id)
+        if current.version != expected_version or current.status is not SubmissionStatus.PENDING:
+            raise VersionConflict(
+                f"submission {decided.id!r} is at version {current.version}",
+                current_version=current.version,
+            )
+
+
+class FakeMailQueue:
+    """Records queued mail; ``fail`` makes the next sends raise (a queue outage)."""
+
+    def __init__(self) -> None:
+        self.messages: list[MailMessage] = []
+        self.fail = False
+
+    def send(self, message: MailMessage) -> None:
+        if self.fail:
+            raise ConnectionError("mail queue unavailable")
+        self.messages.append(message)
+
+
+class StaleReads:
+    """The repository as a second moderator saw it: reads answer the snapshot taken before
+    the first moderator's decision (their request read it, then the other one wrote)."""
+
+    def __init__(self, repository: SubmissionRepository, stale: Submission) -> None:
+        self._repository = repository
+        self._stale = stale
+
+    def get(self, submission_id: str) -> Submission:
+        return (
+            self._stale if submission_id == self._stale.id else self._repository.get(submission_id)
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._repository, name)

@@ -1,4 +1,5 @@
-"""The one error map: domain errors and edge validation errors → 4xx JSON {code, message, field}.
+"""The one error map: domain errors and edge validation errors → JSON {code, message, field}
+(4xx; 503 for ``Unavailable``, a worker the request needed failed).
 
 Chalice turns any exception escaping a view into a 500 before middleware sees it, so every
 route is registered through ``chalicelib.api.http.route`` which applies ``to_response`` here.
@@ -22,6 +23,7 @@ from chalicelib.domain.errors import (
     RepereError,
     TooManyRequests,
     Unauthorized,
+    Unavailable,
     Unprocessable,
     VersionConflict,
 )
@@ -37,6 +39,7 @@ _STATUS: tuple[tuple[type[RepereError], int], ...] = (
     (Unprocessable, 422),
     (PreconditionRequired, 428),
     (TooManyRequests, 429),
+    (Unavailable, 503),
 )
 
 
@@ -57,6 +60,8 @@ def domain_error_response(error: RepereError) -> Response:
     response = json_error(status, error.code, error.message, error.field)
     if isinstance(error, Unauthorized):
         response.headers["WWW-Authenticate"] = 'Bearer realm="repere"'
+    if isinstance(error, Unavailable):
+        response.headers["Retry-After"] = "30"
     if isinstance(error, VersionConflict) and error.current_version is not None:
         body = json.loads(response.body)
         body["current_version"] = error.current_version

@@ -1,26 +1,41 @@
-"""Public exports: the list of ready files and their download links. Thin handlers only.
+"""Exports over HTTP. Thin handlers only.
 
-Rendering never happens here: jobs are queued by ``ExportService.request_export`` (the admin
-route calls it) and rendered by functions/exports.
+* Public: the list of ready files and their download links.
+* Back office: ``POST /admin/exports`` records a job and queues it (202 with its id; the
+  worker in functions/exports renders it), ``GET /admin/exports/{id}`` reads its status.
+
+Rendering never happens here: the API only records and queues jobs.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from chalice.app import Blueprint, Response
 from pydantic import Field
 
 from chalicelib import wiring
+from chalicelib.api.auth import admin_authorizer, authenticate
+from chalicelib.api.bodies import json_object, private_json
 from chalicelib.api.http import cacheable_json, parse_query, reject_query, route
 from chalicelib.api.params import Department, Params
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.exports.models import EXPORT_ID_PATTERN, ExportFormat
+from chalicelib.domain.exports.models import (
+    EXPORT_ID_PATTERN,
+    ExportFormat,
+    ExportRequest,
+    export_job,
+)
 
 exports = Blueprint(__name__)
 
 _EXPORT_ID = re.compile(EXPORT_ID_PATTERN)
+# As batch updates: chosen by the client, printable, long enough not to collide by chance.
+_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+AUTHORIZER = admin_authorizer()
 
 
 class ExportListParams(Params):
@@ -64,3 +79,46 @@ def download_export(export_id: str) -> Response:
         # no-store: every download is counted, and the link expires within minutes.
         headers={"Location": link.url, "Cache-Control": "no-store"},
     )
+
+
+@route(exports, "/admin/exports", methods=["POST"], authorizer=AUTHORIZER)
+def request_export() -> Response:
+    """Asynchronous: 202 with the job's id; the worker renders it."""
+    request = exports.current_request
+    reject_query(request)
+    principal = authenticate(request)
+    body = ExportRequest.model_validate(json_object(request))
+    record = wiring.export_service().request_export_as(
+        principal, body, idempotency_key=_idempotency_key(request.headers)
+    )
+    status_url = f"/admin/exports/{record.id}"
+    response = private_json(
+        {"id": record.id, "status": record.status.value, "status_url": status_url}, status=202
+    )
+    response.headers["Location"] = status_url
+    return response
+
+
+@route(exports, "/admin/exports/{export_id}", methods=["GET"], authorizer=AUTHORIZER)
+def get_export_job(export_id: str) -> Response:
+    request = exports.current_request
+    reject_query(request)
+    principal = authenticate(request)
+    if not _EXPORT_ID.match(export_id):
+        raise InvalidInput("malformed export id", field="id")
+    record = wiring.export_service().job(principal, export_id)
+    return private_json(export_job(record).model_dump(mode="json"))
+
+
+def _idempotency_key(headers: Mapping[str, str] | None) -> str | None:
+    value = headers.get(IDEMPOTENCY_HEADER.lower()) if headers else None
+    if value is None:
+        return None
+    key = str(value).strip()
+    if not _IDEMPOTENCY_KEY.match(key):
+        raise InvalidInput(
+            "Idempotency-Key must be 8 to 128 characters among letters, digits and _.:-",
+            field=IDEMPOTENCY_HEADER,
+            code="invalid_idempotency_key",
+        )
+    return key

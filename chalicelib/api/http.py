@@ -30,6 +30,7 @@ def route(
     methods: list[str],
     cors: bool = False,
     authorizer: Any = None,
+    content_types: list[str] | None = None,
 ) -> Callable[[View], View]:
     """Register a view whose domain and validation errors become 4xx JSON, never a 500.
 
@@ -62,10 +63,13 @@ def route(
             return response
 
         all_methods = [*methods, "OPTIONS"] if cors else methods
+        # ``content_types``: bodies other than JSON the route accepts (Chalice answers 415
+        # to any other), e.g. the RFC 8058 one-click unsubscription form.
+        extra: dict[str, Any] = {"content_types": content_types} if content_types else {}
         if authorizer is not None:
-            blueprint.route(path, methods=all_methods, authorizer=authorizer)(handler)
+            blueprint.route(path, methods=all_methods, authorizer=authorizer, **extra)(handler)
         else:
-            blueprint.route(path, methods=all_methods)(handler)
+            blueprint.route(path, methods=all_methods, **extra)(handler)
         return handler
 
     return register

@@ -11,7 +11,7 @@ from chalicelib.api.http import cacheable_json, parse_query, reject_query, route
 from chalicelib.api.params import DEPARTMENT_PATTERN, DepartmentListingParams, SearchParams
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.search.models import SearchPage
+from chalicelib.domain.search.models import SearchPage, SearchQuery
 
 public = Blueprint(__name__)
 
@@ -38,7 +38,28 @@ def search() -> Response:
     settings = get_settings()
     query = parse_query(request, SearchParams).to_query(settings)
     page = wiring.place_search().search(query)
-    return cacheable_json(request, search_payload(page), max_age=settings.public_cache_seconds)
+    response = cacheable_json(request, search_payload(page), max_age=settings.public_cache_seconds)
+    if query.cursor is None:  # a next page is the same search: counted once
+        _count_search(query, page)
+    return response
+
+
+def _count_search(query: SearchQuery, page: SearchPage) -> None:
+    """One counter write, after the answer is built; never raises (docs/statistics.md)."""
+    from chalicelib.domain.stats.search_counts import search_department
+
+    territory = query.territory
+    wiring.search_stats().record(
+        department=search_department(
+            None if territory is None else territory.kind.value,
+            None if territory is None else territory.code,
+            page.results[0].address.department_code if page.results else None,
+        ),
+        categories=query.categories,
+        open_filter=query.open.value,
+        has_text=query.text is not None,
+        zero_results=page.total == 0,
+    )
 
 
 def search_payload(page: SearchPage) -> dict[str, object]:
@@ -73,6 +94,14 @@ def department_places(department: str) -> Response:
         tuple(dict.fromkeys(params.category)),
         params.open,
         params.limit_per_category,
+    )
+    wiring.search_stats().record(
+        department=department,
+        categories=params.category,
+        open_filter=params.open.value,
+        has_text=False,
+        zero_results=listing.total_places == 0,
+        listing=True,
     )
     taxonomy = wiring.taxonomy()
     payload = {

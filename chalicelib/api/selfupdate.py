@@ -12,7 +12,7 @@ there); responses are never cacheable.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Response
 from pydantic import Field
@@ -23,7 +23,12 @@ from chalicelib.api.bodies import json_object, private_json, required_version
 from chalicelib.api.http import reject_query, route
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.hours.models import DomainModel
-from chalicelib.domain.selfupdate.models import SelfUpdateChange, SelfUpdateView
+
+if TYPE_CHECKING:
+    from chalicelib.domain.selfupdate.models import SelfUpdateView
+
+# The self-update models (which build on the editing models) are imported inside the handlers
+# that parse them: other routes' cold starts do not pay for them.
 
 selfupdate = Blueprint(__name__)
 
@@ -45,8 +50,10 @@ def issue_link(place_id: str) -> Response:
     request = selfupdate.current_request
     reject_query(request)
     principal = authenticate(request)
-    _reject_fields(json_object(request, optional=True))
-    link = wiring.self_update_service().issue(principal, _checked_id(place_id))
+    from chalicelib.domain.selfupdate.models import IssueLinkBody
+
+    body = IssueLinkBody.model_validate(json_object(request, optional=True))
+    link = wiring.self_update_service().issue(principal, _checked_id(place_id), send=body.send)
     return private_json(link.model_dump(mode="json"), status=201)
 
 
@@ -75,6 +82,8 @@ def self_update() -> Response:
     service = wiring.self_update_service()
     if request.method == "GET":
         return _view(service.view(token))
+    from chalicelib.domain.selfupdate.models import SelfUpdateChange
+
     change = SelfUpdateChange.model_validate(json_object(request))
     view = service.edit(token, expected_version=required_version(request), change=change)
     return _view(view)

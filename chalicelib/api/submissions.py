@@ -8,7 +8,7 @@ appear. Decisions need ``If-Match`` with the submission's version (its ETag).
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Request, Response
 from pydantic import Field
@@ -20,14 +20,13 @@ from chalicelib.api.http import parse_query, reject_query, route
 from chalicelib.api.params import DEPARTMENT_PATTERN, Params
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.submissions.models import (
-    NewPlaceForm,
-    Receipt,
-    Submission,
-    SubmissionStatus,
-    SuggestionForm,
-)
-from chalicelib.domain.submissions.service import Approval, Merge, Rejection
+from chalicelib.domain.submissions.status import SubmissionStatus
+
+if TYPE_CHECKING:
+    from chalicelib.domain.submissions.models import Receipt, Submission
+
+# The submission models and the service's decision bodies are imported inside the handlers
+# that parse them: other routes' cold starts do not pay for them.
 
 submissions = Blueprint(__name__)
 
@@ -40,6 +39,7 @@ class QueueParams(Params):
     status: SubmissionStatus = SubmissionStatus.PENDING
     department: str | None = Field(default=None, pattern=DEPARTMENT_PATTERN)
     limit: int = Field(default=50, ge=1)
+    cursor: str | None = Field(default=None, min_length=1, max_length=1000)
 
 
 class FiguresParams(Params):
@@ -53,6 +53,8 @@ class FiguresParams(Params):
 def submit_place() -> Response:
     request = submissions.current_request
     reject_query(request)
+    from chalicelib.domain.submissions.models import NewPlaceForm
+
     form = NewPlaceForm.model_validate(_small_body(request))
     receipt = wiring.submission_service().submit_place(form, _client_address(request))
     return _accepted(receipt)
@@ -62,6 +64,8 @@ def submit_place() -> Response:
 def suggest_change(place_id: str) -> Response:
     request = submissions.current_request
     reject_query(request)
+    from chalicelib.domain.submissions.models import SuggestionForm
+
     form = SuggestionForm.model_validate(_small_body(request))
     receipt = wiring.submission_service().suggest(
         _checked(place_id), form, _client_address(request)
@@ -88,11 +92,19 @@ def moderation_queue() -> Response:
     max_limit = get_settings().submissions_queue_max_limit
     if params.limit > max_limit:
         raise InvalidInput(f"limit must be at most {max_limit}", field="limit")
-    queue = wiring.submission_service().queue(
-        principal, status=params.status, department=params.department, limit=params.limit
+    page = wiring.submission_service().queue(
+        principal,
+        status=params.status,
+        department=params.department,
+        limit=params.limit,
+        cursor=params.cursor,
     )
-    payload: dict[str, Any] = {"submissions": [_moderation_json(s) for s in queue]}
-    if params.status is SubmissionStatus.PENDING:
+    payload: dict[str, Any] = {
+        "submissions": [_moderation_json(s) for s in page.submissions],
+        "next_cursor": page.next_cursor,
+    }
+    # Drafts (volunteers' places awaiting publication) come with the first page only.
+    if params.status is SubmissionStatus.PENDING and params.cursor is None:
         drafts = wiring.submission_service().drafts(
             principal, department=params.department, limit=params.limit
         )
@@ -119,6 +131,8 @@ def approve(submission_id: str) -> Response:
     request = submissions.current_request
     reject_query(request)
     principal = authenticate(request)
+    from chalicelib.domain.submissions.service import Approval
+
     approval = Approval.model_validate(json_object(request, optional=True))
     submission, place = wiring.submission_service().approve(
         principal,
@@ -139,6 +153,8 @@ def merge(submission_id: str) -> Response:
     request = submissions.current_request
     reject_query(request)
     principal = authenticate(request)
+    from chalicelib.domain.submissions.service import Merge
+
     merge_request = Merge.model_validate(json_object(request))
     submission, place = wiring.submission_service().merge(
         principal,
@@ -159,6 +175,8 @@ def reject(submission_id: str) -> Response:
     request = submissions.current_request
     reject_query(request)
     principal = authenticate(request)
+    from chalicelib.domain.submissions.service import Rejection
+
     rejection = Rejection.model_validate(json_object(request))
     submission = wiring.submission_service().reject(
         principal,

@@ -68,3 +68,10 @@ class Unprocessable(RepereError):
     """Well-formed input the service cannot act on (an address that cannot be located)."""
 
     code = "unprocessable"
+
+
+class Unavailable(RepereError):
+    """A dependency of the request (a worker the API invokes) failed or is missing: the
+    request itself was fine, trying again later may work."""
+
+    code = "unavailable"

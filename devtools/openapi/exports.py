@@ -1,4 +1,4 @@
-"""OpenAPI part: public exports (list and download)."""
+"""OpenAPI part: exports (public list and download; back-office requests and job status)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from chalicelib.domain.exports.models import ExportFormat, ExportSummary
+from chalicelib.domain.exports.models import ExportFormat, ExportJob, ExportRequest, ExportSummary
 from devtools.openapi.common import (
     IF_NONE_MATCH,
     NOT_MODIFIED,
@@ -20,8 +20,24 @@ from devtools.openapi.common import (
 
 def part() -> tuple[dict[str, Any], dict[str, Any]]:
     """(paths, schemas) of the exports routes."""
-    _, definitions = models_json_schema([(ExportSummary, "serialization")], ref_template=REF)
+    _, definitions = models_json_schema(
+        [
+            (ExportSummary, "serialization"),
+            (ExportRequest, "validation"),
+            (ExportJob, "serialization"),
+        ],
+        ref_template=REF,
+    )
     schemas: dict[str, Any] = definitions["$defs"]
+    schemas["ExportAccepted"] = {
+        "type": "object",
+        "required": ["id", "status", "status_url"],
+        "properties": {
+            "id": {"type": "string"},
+            "status": ref("ExportStatus"),
+            "status_url": {"type": "string", "description": "GET it for the job's status."},
+        },
+    }
     schemas["ExportList"] = {
         "type": "object",
         "required": ["exports", "next_cursor"],
@@ -80,5 +96,86 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 },
             }
         },
+        **_admin_paths(),
     }
     return paths, schemas
+
+
+AUTH = (
+    "Needs `Authorization: Bearer <token>` of an admin (any territory) or a territory "
+    "moderator (its departments); docs/backoffice.md."
+)
+ADMIN_ERRORS: dict[str, Any] = {
+    "401": error("Missing, malformed, wrongly signed or expired token."),
+    "403": error(
+        "Not an admin or a territory moderator (role_required), or a territory outside the "
+        "moderator's departments (out_of_scope)."
+    ),
+}
+NO_STORE = {"Cache-Control": {"schema": {"type": "string", "const": "no-store"}}}
+
+
+def _admin_paths() -> dict[str, Any]:
+    return {
+        "/admin/exports": {
+            "post": {
+                "summary": "Request an export (asynchronous: a worker renders it)",
+                "operationId": "requestExport",
+                "description": "Records the job and queues it; answers 202 with its id at "
+                "once. The file is listed in GET /exports once the job is ready. With an "
+                "`Idempotency-Key`, the same key and body give the same export (queued again "
+                "while not ready); the same key with another body is a 409. Keys are the "
+                f"caller's own.\n\n{AUTH}",
+                "parameters": [
+                    param(
+                        "Idempotency-Key",
+                        {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{8,128}$"},
+                        "Chosen by the client: a retried request makes no second export.",
+                        where="header",
+                    )
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": ref("ExportRequest")}},
+                },
+                "responses": {
+                    "202": {
+                        "description": "Recorded and queued.",
+                        "headers": {
+                            **NO_STORE,
+                            "Location": {"schema": {"type": "string"}, "description": "status_url"},
+                        },
+                        "content": {"application/json": {"schema": ref("ExportAccepted")}},
+                    },
+                    "400": error(
+                        "Invalid body (unknown field, format, department, category, date "
+                        "out of range, sections) or Idempotency-Key; `field` names it."
+                    ),
+                    **ADMIN_ERRORS,
+                    "409": error("The Idempotency-Key was used for another body."),
+                },
+            }
+        },
+        "/admin/exports/{export_id}": {
+            "get": {
+                "summary": "An export job's status (pending, running, ready, failed)",
+                "operationId": "getExportJob",
+                "description": AUTH,
+                "parameters": [
+                    param(
+                        "export_id", {"type": "string"}, "Export id.", where="path", required=True
+                    )
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The job.",
+                        "headers": NO_STORE,
+                        "content": {"application/json": {"schema": ref("ExportJob")}},
+                    },
+                    "400": error("Malformed export id, or a query string."),
+                    **ADMIN_ERRORS,
+                    "404": error("No such export."),
+                },
+            }
+        },
+    }

@@ -14,6 +14,7 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from chalicelib.api.selfupdate import ConfirmBody
 from chalicelib.domain.selfupdate.models import (
     IssuedLink,
+    IssueLinkBody,
     RevokedLinks,
     SelfUpdateChange,
     SelfUpdateView,
@@ -89,6 +90,7 @@ def _schemas() -> tuple[dict[str, Any], dict[str, str]]:
         (SelfUpdateView, "serialization"),
         (SelfUpdateChange, "validation"),
         (ConfirmBody, "validation"),
+        (IssueLinkBody, "validation"),
     ]
     keys, definitions = models_json_schema(models, ref_template=_REF)
     schemas = {PREFIX + name: schema for name, schema in definitions["$defs"].items()}
@@ -108,9 +110,18 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 "summary": "Issue a signed self-update link for a place",
                 "operationId": "issueSelfUpdateLink",
                 "description": "The URL opens the website's self-update page with the token in "
-                "its fragment. Valid 30 days unless revoked. " + ADMIN_AUTH,
+                'its fragment. Valid 30 days unless revoked. With `{"send": true}` the link '
+                "is also queued for e-mail to the place's public address (422 `no_email` when "
+                "it has none). " + ADMIN_AUTH,
                 "parameters": [PLACE_ID],
-                "responses": {"201": _private(n["IssuedLink"], "The link."), **ADMIN_ERRORS},
+                "requestBody": _body(
+                    n["IssueLinkBody"], "Whether to e-mail the link.", required=False
+                ),
+                "responses": {
+                    "201": _private(n["IssuedLink"], "The link."),
+                    **ADMIN_ERRORS,
+                    "422": error("The place has no public e-mail address (`send`)."),
+                },
             }
         },
         "/admin/places/{place_id}/update-links/revoke": {

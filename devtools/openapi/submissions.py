@@ -18,11 +18,11 @@ from chalicelib.domain.submissions.models import (
     NewPlaceForm,
     Receipt,
     Submission,
-    SubmissionStatus,
     SubmissionStatusView,
     SuggestionForm,
 )
 from chalicelib.domain.submissions.service import Approval, Merge, Rejection
+from chalicelib.domain.submissions.status import SubmissionStatus
 from devtools.openapi.common import error, param
 
 PREFIX = "Submissions"
@@ -171,7 +171,9 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
             "get": admin(
                 "The moderation queue, oldest first, with duplicate candidates",
                 "adminSubmissionQueue",
-                description="Moderators see their departments; admins everything.",
+                description="Moderators see their departments; admins everything. Pages "
+                "follow one another by position (created_at, id): decisions taken meanwhile "
+                "never shift them.",
                 parameters=[
                     param(
                         "status",
@@ -185,8 +187,14 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                     param("department", {"type": "string"}, "Department code."),
                     param(
                         "limit",
-                        {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
-                        "How many.",
+                        {"type": "integer", "minimum": 1, "maximum": 100, "default": 50},
+                        "How many submissions on this page.",
+                    ),
+                    param(
+                        "cursor",
+                        {"type": "string", "maxLength": 1000},
+                        "`next_cursor` of the previous page, as returned (signed: an altered "
+                        "cursor, or one of another status or department, is a 400).",
                     ),
                 ],
                 responses={
@@ -195,15 +203,19 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                             "type": "object",
                             "properties": {
                                 "submissions": {"type": "array", "items": _ref(n["Submission"])},
+                                "next_cursor": {
+                                    "type": ["string", "null"],
+                                    "description": "The next page's cursor; null on the last.",
+                                },
                                 "drafts": {
                                     "type": "array",
                                     "items": _ref(n["AdminPlaceSummary"]),
-                                    "description": "With status=pending: the territory's "
-                                    "drafts (volunteers' work), published through "
-                                    "PATCH /admin/places/{place_id}.",
+                                    "description": "With status=pending, first page only: "
+                                    "the territory's drafts (volunteers' work), published "
+                                    "through PATCH /admin/places/{place_id}.",
                                 },
                             },
-                            "required": ["submissions"],
+                            "required": ["submissions", "next_cursor"],
                         },
                         "The queue (submitter contact included).",
                     ),
@@ -228,7 +240,10 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 "Approve: create the place (or apply a suggestion) on channel submission",
                 "adminApproveSubmission",
                 description="`edits` (place fields) are applied first; a suggestion needs "
-                "`place_version`.",
+                "`place_version`. The place, its history entry and the decision are written in "
+                "one transaction: of two moderators approving at once, one gets 409 and one "
+                "place exists. The submitter (email given with consent) is mailed the "
+                "decision once (`decision.notification`, `decision.mail_id`).",
                 parameters=[ID, IF_MATCH],
                 requestBody=_body(n["Approval"], "Status, edits, comment.", required=False),
                 responses={"200": decided, **DECISION_ERRORS},
@@ -245,7 +260,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
         },
         "/admin/submissions/{submission_id}/reject": {
             "post": admin(
-                "Reject with a reason (shown on the status URL)",
+                "Reject with a reason (shown on the status URL and mailed to the submitter)",
                 "adminRejectSubmission",
                 parameters=[ID, IF_MATCH],
                 requestBody=_body(n["Rejection"], "The reason."),

@@ -9,6 +9,7 @@ import pytest
 from chalicelib.adapters.dynamodb.submissions import DynamoRateLimiter, DynamoSubmissionRepository
 from chalicelib.domain.errors import NotFound, VersionConflict
 from chalicelib.domain.submissions.models import (
+    QueuePosition,
     Submission,
     SubmissionKind,
     SubmissionStatus,
@@ -77,6 +78,25 @@ def test_submission_store_add_get_list_save(
     with pytest.raises(VersionConflict) as raised:
         repository.save(rejected, expected_version=1)
     assert raised.value.current_version == 2
+
+    # Pages after a position (created_at, id): same-instant submissions ordered by id.
+    for name in ("tie-b", "tie-a", "tie-c"):
+        repository.add(make_submission(name, minutes=10))
+    pages = [[s.id for s in repository.by_status(pending, "75", 2)]]
+    while True:
+        last = repository.get(pages[-1][-1])
+        after = QueuePosition(created_at=last.created_at, id=last.id)
+        page = [s.id for s in repository.by_status(pending, "75", 2, after=after)]
+        if not page:
+            break
+        pages.append(page)
+    assert pages == [["early", "tie-a"], ["tie-b", "tie-c"]]
+    everywhere = repository.get("tie-a")
+    after = QueuePosition(created_at=everywhere.created_at, id=everywhere.id)
+    assert [s.id for s in repository.by_status(pending, None, 10, after=after)] == [
+        "tie-b",
+        "tie-c",
+    ]
 
 
 def test_rate_limiter_counts_per_key_and_window(

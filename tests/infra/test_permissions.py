@@ -9,7 +9,7 @@ import pytest
 from infra import permissions
 from infra.permissions import DATA_SERVICES, Statement, statements_for, wildcard_actions
 from infra.registry import API, WORKERS
-from infra.spec import bucket, email, parameter, queue, search, secret, table
+from infra.spec import bucket, email, function, parameter, queue, search, secret, table
 
 ACCOUNT = "arn:aws:{service}:eu-west-3:123456789012:{resource}"
 
@@ -46,6 +46,9 @@ class FakeArns:
 
     def parameter(self, name: str) -> str:
         return ACCOUNT.format(service="ssm", resource=f"parameter/repere/test/{name}")
+
+    def function(self, name: str) -> str:
+        return ACCOUNT.format(service="lambda", resource=f"function:repere-test-{name}")
 
 
 ARNS = FakeArns()
@@ -125,6 +128,42 @@ def test_a_parameter_is_read_by_its_exact_name() -> None:
     )
     assert statement.actions == ("ssm:GetParameter",)
     assert statement.resources == (ARNS.parameter("self-update-keys"),)
+
+
+def test_invoking_a_function_is_invoke_function_on_that_function_only() -> None:
+    declared = function("newsletter-preview", "invoke", env="REPERE_NEWSLETTER_PREVIEW_FUNCTION")
+    assert statements_for([declared], ARNS) == [
+        Statement(
+            "NewsletterPreviewInvoke",
+            ("lambda:InvokeFunction",),
+            ("arn:aws:lambda:eu-west-3:123456789012:function:repere-test-newsletter-preview",),
+        )
+    ]
+
+
+def test_the_api_may_invoke_the_preview_worker_and_no_other_function() -> None:
+    invoked = [
+        statement
+        for statement in statements_for(API.access, ARNS)
+        if any(action.startswith("lambda:") for action in statement.actions)
+    ]
+    assert [(s.actions, s.resources) for s in invoked] == [
+        (("lambda:InvokeFunction",), (ARNS.function("newsletter-preview"),))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: function("newsletter-preview", env="REPERE_X"), "at least one verb"),
+        (lambda: function("newsletter-preview", "invoke-async", env="REPERE_X"), "unknown"),
+        (lambda: function("newsletter-preview", "invoke", env="PREVIEW"), "REPERE_"),
+        (lambda: function("Preview", "invoke", env="REPERE_X"), "must match"),
+    ],
+)
+def test_bad_function_access_is_refused(build: object, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        build()  # type: ignore[operator]
 
 
 def test_a_secret_delivered_as_a_value_grants_nothing_at_run_time() -> None:

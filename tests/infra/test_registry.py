@@ -12,15 +12,18 @@ from chalicelib.config import Settings
 from infra.registry import API, BUCKETS, QUEUES, SECRETS, WORKERS
 from infra.spec import (
     Api,
+    FunctionAccess,
     ParameterAccess,
     QueueSpec,
     QueueTrigger,
     Schedule,
     SecretAccess,
     StreamTrigger,
+    TableAccess,
     Worker,
     bucket,
     email,
+    function,
     parameter,
     queue,
     search,
@@ -73,7 +76,7 @@ def test_environment_variables_the_registry_names_are_settings() -> None:
         names |= {
             declared.env
             for declared in access
-            if isinstance(declared, ParameterAccess | SecretAccess)
+            if isinstance(declared, ParameterAccess | SecretAccess | FunctionAccess)
         }
     assert names <= fields
     assert all(spec.description for spec in SECRETS.values())
@@ -188,6 +191,7 @@ def test_access_to_an_unknown_resource_is_refused() -> None:
         (bucket("nowhere", "read"), "unknown 'nowhere'"),
         (queue("nowhere", "send"), "unknown 'nowhere'"),
         (secret("nowhere", env="REPERE_X"), "unknown 'nowhere'"),
+        (function("nowhere", "invoke", env="REPERE_X"), "unknown 'nowhere'"),
     ):
         with pytest.raises(ValueError, match=message):
             Registry(workers=(_worker("one", access=(declared,)),), queues={}, api=NO_API).check()
@@ -198,3 +202,23 @@ def test_a_worker_may_not_be_named_like_the_api_or_twice() -> None:
         Registry(workers=(_worker("api"),), queues={}).check()
     with pytest.raises(ValueError, match="unique"):
         Registry(workers=(_worker("one"), _worker("one")), queues={}).check()
+
+
+def test_a_worker_only_the_api_invokes_has_no_trigger_and_reads_only() -> None:
+    (preview,) = [worker for worker in WORKERS if worker.name == "newsletter-preview"]
+    assert preview.triggers == ()
+    assert all(
+        isinstance(declared, TableAccess) and declared.verbs == {"read"}
+        for declared in preview.access
+    )
+    assert {declared.table for declared in preview.access if isinstance(declared, TableAccess)} == {
+        "places",
+        "place-history",
+        "exports",
+    }
+    invokers = [
+        owner
+        for owner, access in [("api", API.access), *((w.name, w.access) for w in WORKERS)]
+        if any(isinstance(declared, FunctionAccess) for declared in access)
+    ]
+    assert invokers == ["api"]

@@ -41,6 +41,14 @@ def test_a_deployed_stage_without_cognito_is_refused() -> None:
         check_environment({**DEPLOYED, "REPERE_AUTH_MODE": "local"})
 
 
+def test_a_deployed_stage_with_the_development_submissions_key_is_refused() -> None:
+    """The API's key comes from Secrets Manager; the development one never runs deployed."""
+    from chalicelib.config import DEV_SUBMISSIONS_SECRET
+
+    with pytest.raises(ValueError, match="REPERE_SUBMISSIONS_HASH_SECRET"):
+        check_environment({**DEPLOYED, "REPERE_SUBMISSIONS_HASH_SECRET": DEV_SUBMISSIONS_SECRET})
+
+
 @pytest.mark.parametrize(
     "variables",
     [

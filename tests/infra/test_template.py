@@ -664,3 +664,25 @@ def test_mail_is_sent_from_the_stage_identity_with_its_configuration_set(
     parameter = stack.template["Parameters"][domain["Ref"]]
     assert parameter["Type"] == "AWS::SSM::Parameter::Value<String>"
     assert parameter["Default"] == f"/repere/{stack.stage}/mail-domain"
+
+
+def test_the_api_may_invoke_only_the_preview_worker_whose_name_it_is_given(
+    stack: Synthesized,
+) -> None:
+    name = f"{STAGES[stack.stage].prefix}-newsletter-preview"
+    assert _api_variables(stack)["REPERE_NEWSLETTER_PREVIEW_FUNCTION"] == name
+    assert _function(stack, name)["Properties"]["FunctionName"] == name
+    invoking = [
+        (logical, statement)
+        for logical, document in _policy_documents(stack)
+        for statement in document["Statement"]
+        if "lambda:InvokeFunction" in _listed(statement["Action"])
+        and f":function:{name}" in json.dumps(statement["Resource"])
+    ]
+    assert [logical for logical, _ in invoking] == [
+        logical for logical in stack.of_type("AWS::IAM::Role") if logical.startswith("ApiRole")
+    ]
+    ((_, statement),) = invoking
+    assert _listed(statement["Action"]) == ["lambda:InvokeFunction"]
+    (resource,) = _listed(statement["Resource"])
+    assert json.dumps(resource).endswith(f':function:{name}"]]}}')

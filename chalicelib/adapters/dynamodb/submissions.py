@@ -6,21 +6,37 @@
   ``by_status`` for an admin's queue across France.
 - A counter item: ``id`` = ``rate#<client hash>#<hour>``, ``hits`` incremented atomically,
   expiring (TTL) two hours later. Counters have no GSI keys, so no queue ever reads them.
+
+``DynamoDecisionStore`` writes a decision and its place change (place + history entry) in one
+TransactWriteItems across the three tables, each item conditional: two moderators approving
+the same submission at once make one place and one conflict.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
-from chalicelib.domain.errors import NotFound, VersionConflict
-from chalicelib.domain.submissions.models import Submission, SubmissionStatus
+from chalicelib.adapters.dynamodb.backoffice_models import PlaceHistoryRecord
+from chalicelib.adapters.dynamodb.models import PlaceRecord
+from chalicelib.adapters.dynamodb.place_repository import (
+    check_write,
+    to_history_record,
+    to_record,
+)
+from chalicelib.domain.errors import Conflict, NotFound, VersionConflict
+from chalicelib.domain.places.history import HistoryEntry
+from chalicelib.domain.places.models import Place
+from chalicelib.domain.submissions.models import QueuePosition, Submission
+from chalicelib.domain.submissions.status import SubmissionStatus
 
 BY_STATUS_DEPARTMENT_INDEX = "by_status_department"
 BY_STATUS_INDEX = "by_status"
@@ -65,6 +81,10 @@ class SubmissionRecord(Model):
     by_status = ByStatusIndex()
 
 
+def _iso(instant: datetime) -> str:
+    return instant.astimezone(UTC).isoformat()
+
+
 def _record(submission: Submission) -> SubmissionRecord:
     return SubmissionRecord(
         submission.id,
@@ -72,7 +92,7 @@ def _record(submission: Submission) -> SubmissionRecord:
         version=submission.version,
         status=submission.status.value,
         status_department=f"{submission.status.value}#{submission.department}",
-        created_at=submission.created_at.astimezone(UTC).isoformat(),
+        created_at=_iso(submission.created_at),
     )
 
 
@@ -117,15 +137,41 @@ class DynamoSubmissionRepository:
             ) from None
 
     def by_status(
-        self, status: SubmissionStatus, department: str | None, limit: int
+        self,
+        status: SubmissionStatus,
+        department: str | None,
+        limit: int,
+        *,
+        after: QueuePosition | None = None,
     ) -> list[Submission]:
+        after_key = None
+        condition = None
+        if after is not None:
+            after_key = (_iso(after.created_at), after.id)
+            # >=: submissions of the same instant as the last one may come after it by id.
+            condition = SubmissionRecord.created_at >= after_key[0]
         if department is None:
-            records = SubmissionRecord.by_status.query(status.value, limit=limit)
+            records = SubmissionRecord.by_status.query(
+                status.value, range_key_condition=condition, page_size=limit + 1
+            )
         else:
             records = SubmissionRecord.by_status_department.query(
-                f"{status.value}#{department}", limit=limit
+                f"{status.value}#{department}",
+                range_key_condition=condition,
+                page_size=limit + 1,
             )
-        return [_submission(record) for record in records]
+        found: list[SubmissionRecord] = []
+        for record in records:
+            key = (record.created_at or "", record.id)
+            if after_key is not None and key <= after_key:
+                continue
+            # The index orders by created_at only: read on past the limit while the instant
+            # is the same, so that ties are ordered by id below.
+            if len(found) >= limit and key[0] > (found[-1].created_at or ""):
+                break
+            found.append(record)
+        found.sort(key=lambda record: (record.created_at or "", record.id))
+        return [_submission(record) for record in found[:limit]]
 
     def scan(self) -> Iterator[Submission]:
         for record in SubmissionRecord.scan(SubmissionRecord.body.exists()):
@@ -145,3 +191,100 @@ class DynamoRateLimiter:
             ]
         )
         return int(record.hits or 0)
+
+
+_PLACE, _HISTORY, _SUBMISSION = 0, 1, 2
+"""Order of the items in a decision's transaction (its cancellation reasons follow it)."""
+
+
+class DynamoDecisionStore:
+    def __init__(self, repository: DynamoSubmissionRepository) -> None:
+        self._repository = repository
+
+    def create_place(
+        self, place: Place, entry: HistoryEntry, decided: Submission, *, expected_version: int
+    ) -> None:
+        check_write(place, 0, entry)
+        failed = self._transact(
+            to_record(place), PlaceRecord.id.does_not_exist(), entry, decided, expected_version
+        )
+        if failed == _SUBMISSION:
+            self._submission_moved(decided.id, expected_version)
+        if failed is not None:
+            raise Conflict(f"a place with id {place.id!r} already exists", field="id")
+
+    def update_place(
+        self,
+        place: Place,
+        *,
+        expected_place_version: int,
+        entry: HistoryEntry,
+        decided: Submission,
+        expected_version: int,
+    ) -> None:
+        check_write(place, expected_place_version, entry)
+        failed = self._transact(
+            to_record(place),
+            PlaceRecord.version == expected_place_version,
+            entry,
+            decided,
+            expected_version,
+        )
+        if failed == _SUBMISSION:
+            self._submission_moved(decided.id, expected_version)
+        if failed is not None:
+            try:
+                current = PlaceRecord.get(place.id, consistent_read=True)
+            except PlaceRecord.DoesNotExist:
+                raise NotFound(f"no place with id {place.id!r}", field="id") from None
+            version = int(current.version) if current.version is not None else None
+            raise VersionConflict(
+                f"place {place.id!r} is at version {version}, not {expected_place_version}",
+                current_version=version,
+            )
+
+    def _transact(
+        self,
+        place: PlaceRecord,
+        place_condition: Any,
+        entry: HistoryEntry,
+        decided: Submission,
+        expected_version: int,
+    ) -> int | None:
+        """Write the three items; None when done, else the index of the item whose condition
+        failed. A transaction cancelled for a concurrent one is a conflict too (409: the
+        moderator reloads and sees the other decision)."""
+        if decided.version != expected_version + 1:
+            raise ValueError("a submission saved over version n must carry version n + 1")
+        try:
+            with TransactWrite(connection=PlaceRecord._get_connection().connection) as write:
+                write.save(place, condition=place_condition)
+                write.save(
+                    to_history_record(entry),
+                    condition=PlaceHistoryRecord.version.does_not_exist(),
+                )
+                write.save(
+                    _record(decided),
+                    condition=(SubmissionRecord.version == expected_version)
+                    & (SubmissionRecord.status == SubmissionStatus.PENDING.value),
+                )
+        except TransactWriteError as error:
+            reasons = error.cancellation_reasons or []
+            codes = [reason.code if reason is not None else None for reason in reasons]
+            for index in (_SUBMISSION, _PLACE, _HISTORY):
+                if index < len(codes) and codes[index] == "ConditionalCheckFailed":
+                    return index
+            if "TransactionConflict" in codes:
+                raise Conflict(
+                    f"submission {decided.id!r} is being decided by someone else: reload it"
+                ) from None
+            raise
+        return None
+
+    def _submission_moved(self, submission_id: str, expected_version: int) -> None:
+        current = self._repository.get(submission_id)
+        raise VersionConflict(
+            f"submission {submission_id!r} is at version {current.version} "
+            f"({current.status.value}), not {expected_version}",
+            current_version=current.version,
+        )

@@ -16,6 +16,7 @@ from chalicelib.adapters.dynamodb.backoffice_models import (
     BatchLedgerRecord,
     PlaceHistoryRecord,
 )
+from chalicelib.adapters.dynamodb.campaigns import CampaignRecord, CampaignTargetRecord
 from chalicelib.adapters.dynamodb.export_models import ExportItem
 from chalicelib.adapters.dynamodb.mail_models import (
     SelfUpdateLinkRecord,
@@ -23,7 +24,9 @@ from chalicelib.adapters.dynamodb.mail_models import (
     SuppressionRecord,
 )
 from chalicelib.adapters.dynamodb.models import PlaceRecord
+from chalicelib.adapters.dynamodb.stats import StatsRecord
 from chalicelib.adapters.dynamodb.submissions import SubmissionRecord
+from chalicelib.adapters.dynamodb.subscriptions import NewsletterIssueRecord, SubscriptionRecord
 
 # logical name -> model. Keep in sync with infra/ (a test checks the synthesized template).
 TABLES: dict[str, type[Model]] = {
@@ -36,6 +39,11 @@ TABLES: dict[str, type[Model]] = {
     "sent-mail": SentMailRecord,
     "mail-suppressions": SuppressionRecord,
     "self-update-links": SelfUpdateLinkRecord,
+    "newsletter-subscriptions": SubscriptionRecord,
+    "newsletter-issues": NewsletterIssueRecord,
+    "stats": StatsRecord,
+    "campaigns": CampaignRecord,
+    "campaign-targets": CampaignTargetRecord,
 }
 
 

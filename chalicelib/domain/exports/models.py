@@ -164,6 +164,10 @@ class ExportRequest(DomainModel):
     def _unique_categories(cls, values: list[str]) -> list[str]:
         return list(dict.fromkeys(values))
 
+    def fingerprint(self) -> str:
+        """What must not change between two requests under one idempotency key."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
+
 
 class ExportSpec(DomainModel):
     """A request resolved: every default decided, the date fixed. Stored with the job."""
@@ -211,6 +215,8 @@ class ExportRecord(DomainModel):
     schedule_set: str | None = None
     # Private: who asked (an admin's subject). Never in a public view.
     requested_by: str | None = Field(default=None, max_length=256)
+    # Of the request made under an idempotency key: the same key with another body is refused.
+    request_fingerprint: str | None = Field(default=None, max_length=64)
     requested_at: datetime
     attempts: int = Field(default=0, ge=0)
     started_at: datetime | None = None
@@ -273,6 +279,50 @@ def export_summary(record: ExportRecord) -> ExportSummary:
         filename=spec.filename,
         content_type=spec.format.content_type,
         download_path=f"/exports/{record.id}/download",
+    )
+
+
+class ExportJob(BaseModel):
+    """One export job as the back office reads it (GET /admin/exports/{id}): its status, what
+    was asked and, once ready, the file. Who asked is left out."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    id: str
+    status: ExportStatus
+    origin: ExportOrigin
+    spec: ExportSpec
+    requested_at: datetime
+    attempts: int
+    started_at: datetime | None
+    generated_at: datetime | None
+    size_bytes: int | None
+    entry_count: int | None
+    download_count: int
+    error: str | None = Field(description="The last failure (a short text), for operators.")
+    filename: str
+    download_path: str | None = Field(description="Set once the export is ready.")
+
+
+def export_job(record: ExportRecord) -> ExportJob:
+    """Field by field, like ``export_summary``."""
+    return ExportJob(
+        id=record.id,
+        status=record.status,
+        origin=record.origin,
+        spec=record.spec,
+        requested_at=record.requested_at,
+        attempts=record.attempts,
+        started_at=record.started_at,
+        generated_at=record.generated_at,
+        size_bytes=record.size_bytes,
+        entry_count=record.entry_count,
+        download_count=record.download_count,
+        error=record.error,
+        filename=record.spec.filename,
+        download_path=(
+            f"/exports/{record.id}/download" if record.status is ExportStatus.READY else None
+        ),
     )
 
 

@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from chalicelib.domain.auth import Principal, Role, require_department, require_role
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.errors import Conflict, InvalidInput
 from chalicelib.domain.exports.content import (
@@ -179,12 +180,14 @@ class ExportService:
                 "sch" if origin is ExportOrigin.SCHEDULE else "req", idempotency_key
             )
         )
+        fingerprint = None if idempotency_key is None else request.fingerprint()
         record = ExportRecord(
             id=export_id,
             spec=spec,
             origin=origin,
             schedule_set=schedule_set,
             requested_by=requested_by,
+            request_fingerprint=fingerprint,
             requested_at=now,
         )
         try:
@@ -193,10 +196,38 @@ class ExportService:
             if idempotency_key is None:
                 raise
             existing = self._repository.get(export_id)
+            if existing.request_fingerprint not in (None, fingerprint):
+                raise Conflict(
+                    "this idempotency key was used for another export: choose a new key",
+                    field="Idempotency-Key",
+                    code="idempotency_key_reused",
+                ) from None
             if existing.status is not ExportStatus.READY:
                 self._queue.send(existing.id)
             return existing
         self._queue.send(record.id)
+        return record
+
+    def request_export_as(
+        self,
+        principal: Principal,
+        request: ExportRequest,
+        *,
+        idempotency_key: str | None = None,
+    ) -> ExportRecord:
+        """``request_export`` for a back-office caller: admins anywhere, territory moderators
+        in their departments (Forbidden otherwise). Idempotency keys are the caller's own:
+        two admins choosing the same key do not share an export."""
+        require_role(principal, Role.ADMIN, Role.TERRITORY_MODERATOR)
+        require_department(principal, request.territory.department_code)
+        key = None if idempotency_key is None else f"{principal.subject}\n{idempotency_key}"
+        return self.request_export(request, requested_by=principal.subject, idempotency_key=key)
+
+    def job(self, principal: Principal, export_id: str) -> ExportRecord:
+        """One job, for its status: NotFound, or Forbidden outside the caller's departments."""
+        require_role(principal, Role.ADMIN, Role.TERRITORY_MODERATOR)
+        record = self._repository.get(export_id)
+        require_department(principal, record.department)
         return record
 
     def schedule(

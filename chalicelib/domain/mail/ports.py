@@ -6,12 +6,28 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from pydantic import JsonValue
+
 from chalicelib.domain.mail.models import MailMessage, RenderedMail, SuppressionReason
 
 
 class MailQueue(Protocol):
     def send(self, message: MailMessage) -> None:
         """Queue one message for the mailer."""
+        ...
+
+
+class MailBatchQueue(MailQueue, Protocol):
+    def send_many(self, messages: list[MailMessage]) -> None:
+        """Queue messages in as few calls as the queue allows (SQS: ten a call). Raises
+        when any could not be queued (a retry queues them again: ids make that harmless)."""
+        ...
+
+
+class SharedContextSource(Protocol):
+    def load(self, ref: str) -> dict[str, JsonValue] | None:
+        """The content stored once under ``ref`` (``MailMessage.shared_context``), or None
+        when there is none (yet)."""
         ...
 
 
@@ -46,4 +62,10 @@ class MailRenderer(Protocol):
 class MailSender(Protocol):
     def send(self, to: str, mail: RenderedMail) -> str:
         """Send; returns the provider's message id."""
+        ...
+
+
+class SubscriptionCheck(Protocol):
+    def is_active(self, subscription: str) -> bool:
+        """Whether list mail may still go to this subscription (``MailMessage.subscription``)."""
         ...

@@ -38,6 +38,20 @@ class IssuedLink(DomainModel):
     token: str
     generation: int
     expires_at: datetime
+    mailed: bool = Field(
+        default=False,
+        description="True when the link was queued for e-mail to the place's public address.",
+    )
+
+
+class IssueLinkBody(DomainModel):
+    """Optional body of ``POST /admin/places/{id}/update-links``."""
+
+    send: bool = Field(
+        default=False,
+        strict=True,  # "yes" or 1 are errors, not True
+        description="Also e-mail the link to the place's public address.",
+    )
 
 
 class RevokedLinks(DomainModel):

@@ -8,12 +8,16 @@ signature, key, algorithm, claims, scope) is the same 401; expired and revoked a
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from chalicelib.domain.auth import Principal, Role, require_role
 from chalicelib.domain.clock import Clock
-from chalicelib.domain.errors import Forbidden, Gone, TooManyRequests, Unauthorized
+from chalicelib.domain.errors import Forbidden, Gone, TooManyRequests, Unauthorized, Unprocessable
 from chalicelib.domain.ids import IdGenerator
+from chalicelib.domain.mail.models import MailMessage
+from chalicelib.domain.mail.ports import MailQueue
 from chalicelib.domain.places.editing import PlaceEditor
 from chalicelib.domain.places.history import Actor
 from chalicelib.domain.places.ports import PlaceRepository
@@ -26,6 +30,8 @@ from chalicelib.domain.selfupdate.models import (
     SelfUpdateView,
 )
 from chalicelib.domain.selfupdate.ports import InvalidLinkToken, LinkStateStore, LinkTokenCodec
+
+_PARIS = ZoneInfo("Europe/Paris")  # dates in mails are French dates
 
 INVALID_MESSAGE = "this link is not valid: open the link exactly as you received it"
 GONE_MESSAGE = (
@@ -55,6 +61,7 @@ class SelfUpdateService:
         page_url: str,
         link_days: int,
         writes_per_hour: int,
+        mail: MailQueue | None = None,
     ) -> None:
         self._editor = editor
         self._places = places
@@ -65,13 +72,41 @@ class SelfUpdateService:
         self._page_url = page_url
         self._link_days = link_days
         self._writes_per_hour = writes_per_hour
+        self._mail = mail
 
     # Back office -------------------------------------------------------------------------
 
-    def issue(self, principal: Principal, place_id: str) -> IssuedLink:
+    def issue(self, principal: Principal, place_id: str, *, send: bool = False) -> IssuedLink:
+        """A link; with ``send``, also queued for e-mail to the place's public address
+        (message id ``link:<place>:<digest of the token>``: one mail per link)."""
         require_role(principal, Role.ADMIN, Role.TERRITORY_MODERATOR)
         place = self._editor.get(principal, place_id)  # territory check
-        return self.issue_unchecked(place.id)
+        email = place.contacts.email
+        if send and (email is None or self._mail is None):
+            raise Unprocessable(
+                "this place has no public e-mail address: copy the link instead",
+                field="send",
+                code="no_email",
+            )
+        link = self.issue_unchecked(place.id)
+        if not send or email is None or self._mail is None:
+            return link
+        # Never the token itself in an id (ids are logged): a digest of it.
+        digest = hashlib.sha256(link.token.encode()).hexdigest()[:24]
+        self._mail.send(
+            MailMessage(
+                id=f"link:{place.id}:{digest}",
+                template="self_update_link",
+                to=email,
+                context={
+                    "place_name": place.name,
+                    "link_url": link.url,
+                    "expires_on": link.expires_at.astimezone(_PARIS).strftime("%d/%m/%Y"),
+                    "campaign_name": None,
+                },
+            )
+        )
+        return link.model_copy(update={"mailed": True})
 
     def issue_unchecked(self, place_id: str) -> IssuedLink:
         """A link for ``place_id`` without a caller to check (campaigns check theirs)."""

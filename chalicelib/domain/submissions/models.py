@@ -16,6 +16,7 @@ from pydantic import Field, field_validator, model_validator
 
 from chalicelib.domain.hours.models import DomainModel, WeeklyHours
 from chalicelib.domain.places.models import Contacts, GeoPoint
+from chalicelib.domain.submissions.status import SubmissionStatus
 
 _POSTAL_CODE = re.compile(r"^\d{5}$")
 
@@ -32,13 +33,6 @@ def department_of_postal_code(postal_code: str) -> str:
 class SubmissionKind(StrEnum):
     NEW_PLACE = "new_place"
     SUGGESTION = "suggestion"
-
-
-class SubmissionStatus(StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    MERGED = "merged"
 
 
 class SubmittedAddress(DomainModel):
@@ -139,10 +133,18 @@ class Decision(DomainModel):
     reason: str | None = Field(default=None, max_length=1000)
     place_id: str | None = None
     place_version: int | None = None
-    notification: Literal["recorded", "emailed"] = Field(
+    notification: Literal["recorded", "pending", "emailed"] = Field(
         default="recorded",
-        description="How the submitter learns it: recorded on the status URL (no mailer yet).",
+        description=(
+            "How the submitter learns it: `recorded` (status URL only: no email or no "
+            "consent), `pending` (a mail is due but could not be queued yet), `emailed` "
+            "(queued for the mailer)."
+        ),
     )
+    mail_id: str | None = Field(
+        default=None, description="Id of the decision mail (`submission:<id>:decision`)."
+    )
+    notified_at: datetime | None = None
 
 
 class Submission(DomainModel):
@@ -217,3 +219,30 @@ class Figures(DomainModel):
     total: Counts
     approval_rate: float | None = Field(description="(approved + merged) / decided; null if none.")
     median_hours_to_decision: float | None
+
+
+class QueuePosition(DomainModel):
+    """Where a page of the queue ended: the last submission's (created_at, id)."""
+
+    created_at: datetime
+    id: str
+
+
+class QueuePage(DomainModel):
+    submissions: list[Submission]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null on the last page."
+    )
+
+
+class DecisionNotice(DomainModel):
+    """What the submitter is told of a decision (private: it carries their address)."""
+
+    message_id: str
+    to: str
+    submission_id: str
+    kind: SubmissionKind
+    status: SubmissionStatus
+    place_name: str
+    place_url: str | None = None
+    reason: str | None = None

@@ -6,12 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol
 
+from chalicelib.domain.places.history import HistoryEntry
+from chalicelib.domain.places.models import Place
 from chalicelib.domain.submissions.models import (
+    DecisionNotice,
     GeocodeResult,
+    QueuePosition,
     Submission,
-    SubmissionStatus,
     SubmittedAddress,
 )
+from chalicelib.domain.submissions.status import SubmissionStatus
 
 
 class SubmissionRepository(Protocol):
@@ -28,9 +32,15 @@ class SubmissionRepository(Protocol):
         ...
 
     def by_status(
-        self, status: SubmissionStatus, department: str | None, limit: int
+        self,
+        status: SubmissionStatus,
+        department: str | None,
+        limit: int,
+        *,
+        after: QueuePosition | None = None,
     ) -> list[Submission]:
-        """Oldest first; of one department, or of all when ``department`` is None."""
+        """Oldest first (``created_at``, then ``id``); of one department, or of all when
+        ``department`` is None; only those strictly after ``after`` when given."""
         ...
 
     def scan(self) -> Iterator[Submission]:
@@ -47,4 +57,38 @@ class RateLimiter(Protocol):
 class Geocoder(Protocol):
     def geocode(self, address: SubmittedAddress) -> GeocodeResult | None:
         """The point of an address, or None when it cannot be found (or the service fails)."""
+        ...
+
+
+class DecisionStore(Protocol):
+    """A decision and its place change in one transaction across the places, history and
+    submissions tables: two moderators deciding at once yield one place and one conflict."""
+
+    def create_place(
+        self, place: Place, entry: HistoryEntry, decided: Submission, *, expected_version: int
+    ) -> None:
+        """The new place (its id free) with its creation entry, and ``decided`` over the
+        submission (still pending, at ``expected_version``). Raises VersionConflict when the
+        submission moved on (nothing written), Conflict when the place id is taken."""
+        ...
+
+    def update_place(
+        self,
+        place: Place,
+        *,
+        expected_place_version: int,
+        entry: HistoryEntry,
+        decided: Submission,
+        expected_version: int,
+    ) -> None:
+        """The place's new version (stored one ``expected_place_version``) with its entry,
+        and ``decided`` over the pending submission at ``expected_version``. Raises
+        VersionConflict (the place or the submission moved on) or NotFound."""
+        ...
+
+
+class DecisionNotifier(Protocol):
+    def notify(self, notice: DecisionNotice) -> bool:
+        """Send (queue) the decision to its submitter; False when it could not be queued
+        (the decision stays committed; a retried decision queues it again)."""
         ...

@@ -6,13 +6,16 @@ channel ``submission``) and its role and territory rules: there is no second edi
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import json
 import statistics
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
 from pydantic import Field
 
@@ -27,6 +30,7 @@ from chalicelib.domain.errors import (
     VersionConflict,
 )
 from chalicelib.domain.hours.models import DomainModel
+from chalicelib.domain.ids import IdGenerator
 from chalicelib.domain.places.editing import (
     ListRequest,
     NewPlace,
@@ -34,28 +38,40 @@ from chalicelib.domain.places.editing import (
     PlaceEditor,
     PlacePatch,
 )
-from chalicelib.domain.places.history import Channel
+from chalicelib.domain.places.history import Channel, HistoryEntry
 from chalicelib.domain.places.listing import AdminPlaceSummary
 from chalicelib.domain.places.models import Address, Place, PlaceStatus, Service
-from chalicelib.domain.places.ports import PlaceRepository
+from chalicelib.domain.places.ports import PlaceEditStore, PlaceRepository
+from chalicelib.domain.places.views import public_url
 from chalicelib.domain.search.ports import CandidateSource
 from chalicelib.domain.submissions.duplicates import RADIUS_M, find_duplicates
 from chalicelib.domain.submissions.models import (
     Counts,
     Decision,
+    DecisionNotice,
     Figures,
     NewPlaceForm,
+    QueuePage,
+    QueuePosition,
     Receipt,
     Submission,
     SubmissionForm,
     SubmissionKind,
-    SubmissionStatus,
     SubmissionStatusView,
     SubmittedContent,
     SuggestionForm,
 )
-from chalicelib.domain.submissions.ports import Geocoder, RateLimiter, SubmissionRepository
+from chalicelib.domain.submissions.notifications import decision_mail_id
+from chalicelib.domain.submissions.ports import (
+    DecisionNotifier,
+    DecisionStore,
+    Geocoder,
+    RateLimiter,
+    SubmissionRepository,
+)
 from chalicelib.domain.submissions.regions import region_of
+from chalicelib.domain.submissions.status import SubmissionStatus
+from chalicelib.domain.taxonomy.taxonomy import Taxonomy
 
 MODERATORS = (Role.ADMIN, Role.TERRITORY_MODERATOR)
 
@@ -88,8 +104,59 @@ class ClientHasher:
         )
         return self._digest(b"payload:" + canonical.encode())
 
+    def sign(self, data: bytes) -> str:
+        """A tag for data the API hands out and takes back (queue cursors)."""
+        return self._digest(b"sign:" + data)
+
     def _digest(self, data: bytes) -> str:
         return hmac.new(self._secret, data, hashlib.sha256).hexdigest()[:32]
+
+
+MALFORMED_CURSOR = "malformed cursor: use next_cursor exactly as returned"
+
+
+class QueueCursors:
+    """Opaque, signed queue cursors: the position of the last submission of a page and the
+    listing it belongs to (status, department). A position, not an offset: decided
+    submissions leaving the queue and new ones arriving never shift the pages."""
+
+    def __init__(self, hasher: ClientHasher) -> None:
+        self._hasher = hasher
+
+    def encode(
+        self, position: QueuePosition, status: SubmissionStatus, department: str | None
+    ) -> str:
+        payload = json.dumps(
+            [status.value, department, position.created_at.isoformat(), position.id],
+            separators=(",", ":"),
+        ).encode()
+        tag = self._hasher.sign(payload)
+        return base64.urlsafe_b64encode(payload).decode().rstrip("=") + "." + tag
+
+    def decode(
+        self, cursor: str, status: SubmissionStatus, department: str | None
+    ) -> QueuePosition:
+        malformed = InvalidInput(MALFORMED_CURSOR, field="cursor")
+        encoded, _, tag = cursor.partition(".")
+        try:
+            payload = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+        except (ValueError, binascii.Error):
+            raise malformed from None
+        if not tag or not hmac.compare_digest(tag, self._hasher.sign(payload)):
+            raise malformed
+        try:
+            cursor_status, cursor_department, created_at, submission_id = json.loads(payload)
+            position = QueuePosition(
+                created_at=datetime.fromisoformat(created_at), id=submission_id
+            )
+        except (ValueError, TypeError):
+            raise malformed from None
+        if (cursor_status, cursor_department) != (status.value, department):
+            raise InvalidInput(
+                "this cursor belongs to another queue: repeat the same parameters",
+                field="cursor",
+            )
+        return position
 
 
 class Approval(DomainModel):
@@ -114,6 +181,45 @@ class Rejection(DomainModel):
     reason: str = Field(min_length=1, max_length=1000)
 
 
+class _DecidingStore:
+    """The place store as ``PlaceEditor`` sees it during one decision: reads go to the store;
+    the one write (create or update) goes to the ``DecisionStore`` together with the
+    submission's decision, in one transaction. ``decide`` builds the decided submission from
+    the place as written (its id and version)."""
+
+    def __init__(
+        self,
+        store: PlaceEditStore,
+        decisions: DecisionStore,
+        decide: Callable[[Place], Submission],
+        expected_version: int,
+    ) -> None:
+        self._store = store
+        self._decisions = decisions
+        self._decide = decide
+        self._expected_version = expected_version
+        self.decided: Submission | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def create(self, place: Place, entry: HistoryEntry) -> None:
+        decided = self._decide(place)
+        self._decisions.create_place(place, entry, decided, expected_version=self._expected_version)
+        self.decided = decided
+
+    def update(self, place: Place, *, expected_version: int, entry: HistoryEntry) -> None:
+        decided = self._decide(place)
+        self._decisions.update_place(
+            place,
+            expected_place_version=expected_version,
+            entry=entry,
+            decided=decided,
+            expected_version=self._expected_version,
+        )
+        self.decided = decided
+
+
 class SubmissionService:
     def __init__(
         self,
@@ -123,9 +229,14 @@ class SubmissionService:
         candidates: CandidateSource,
         geocoder: Geocoder,
         limiter: RateLimiter,
-        editor: PlaceEditor,
+        store: PlaceEditStore,
+        decisions: DecisionStore,
+        notifier: DecisionNotifier | None,
+        ids: IdGenerator,
+        taxonomy: Taxonomy,
         hasher: ClientHasher,
         clock: Clock,
+        site_url: str,
         limits: IntakeLimits | None = None,
     ) -> None:
         self._repository = repository
@@ -133,9 +244,16 @@ class SubmissionService:
         self._candidates = candidates
         self._geocoder = geocoder
         self._limiter = limiter
-        self._editor = editor
+        self._store = store
+        self._decisions = decisions
+        self._notifier = notifier
+        self._ids = ids
+        self._taxonomy = taxonomy
+        self._editor = PlaceEditor(store, clock, ids, taxonomy)
         self._hasher = hasher
+        self._cursors = QueueCursors(hasher)
         self._clock = clock
+        self._site_url = site_url
         self._limits = limits or IntakeLimits()
 
     # Intake ------------------------------------------------------------------------------
@@ -244,18 +362,29 @@ class SubmissionService:
         status: SubmissionStatus,
         department: str | None,
         limit: int,
-    ) -> list[Submission]:
-        """The queue of the principal's territory, oldest first."""
+        cursor: str | None = None,
+    ) -> QueuePage:
+        """One page of the queue of the principal's territory, oldest first."""
         require_role(principal, *MODERATORS)
+        after = self._cursors.decode(cursor, status, department) if cursor else None
+        # One more than the page: whether a next page exists, without a second read.
         if department is not None:
             require_department(principal, department)
-            return self._repository.by_status(status, department, limit)
-        if principal.is_admin:
-            return self._repository.by_status(status, None, limit)
-        merged: list[Submission] = []
-        for code in principal.departments:
-            merged.extend(self._repository.by_status(status, code, limit))
-        return sorted(merged, key=lambda s: (s.created_at, s.id))[:limit]
+            found = self._repository.by_status(status, department, limit + 1, after=after)
+        elif principal.is_admin:
+            found = self._repository.by_status(status, None, limit + 1, after=after)
+        else:
+            found = []
+            for code in principal.departments:
+                found.extend(self._repository.by_status(status, code, limit + 1, after=after))
+            found.sort(key=lambda s: (s.created_at, s.id))
+        page = found[:limit]
+        next_cursor = None
+        if len(found) > limit:
+            last = page[-1]
+            position = QueuePosition(created_at=last.created_at, id=last.id)
+            next_cursor = self._cursors.encode(position, status, department)
+        return QueuePage(submissions=page, next_cursor=next_cursor)
 
     def drafts(
         self, principal: Principal, *, department: str | None, limit: int
@@ -277,30 +406,31 @@ class SubmissionService:
     ) -> tuple[Submission, Place]:
         submission = self._pending(principal, submission_id, expected_version)
         comment = approval.comment or f"submission {submission.id}"
+        status = SubmissionStatus.APPROVED
         if submission.kind is SubmissionKind.NEW_PLACE:
             data = _new_place_fields(submission)
             if approval.edits is not None:
                 data.update(approval.edits.model_dump(include=approval.edits.model_fields_set))
             data["status"] = approval.status
             new = NewPlace.model_validate(data)
-            place = self._editor.create(principal, new, comment=comment, channel=Channel.SUBMISSION)
-            decided = SubmissionStatus.APPROVED
+            store, editor = self._deciding(principal, submission, status)
+            place = editor.create(principal, new, comment=comment, channel=Channel.SUBMISSION)
         else:
             if approval.place_version is None or submission.place_id is None:
                 raise InvalidInput(
                     "approving a suggestion needs place_version (the version you read)",
                     field="place_version",
                 )
-            place = self._apply(
+            store, place = self._apply(
                 principal,
                 submission,
+                status,
                 place_id=submission.place_id,
                 place_version=approval.place_version,
                 edits=approval.edits,
                 comment=comment,
             )
-            decided = SubmissionStatus.APPROVED
-        return self._decide(principal, submission, decided, None, place), place
+        return self._decided(principal, submission, store, status, place), place
 
     def merge(
         self, principal: Principal, submission_id: str, *, expected_version: int, merge: Merge
@@ -308,15 +438,17 @@ class SubmissionService:
         """Apply the submission to an existing place (a duplicate): a versioned edit."""
         submission = self._pending(principal, submission_id, expected_version)
         comment = merge.comment or f"submission {submission.id} merged"
-        place = self._apply(
+        status = SubmissionStatus.MERGED
+        store, place = self._apply(
             principal,
             submission,
+            status,
             place_id=merge.place_id,
             place_version=merge.place_version,
             edits=merge.edits,
             comment=comment,
         )
-        return self._decide(principal, submission, SubmissionStatus.MERGED, None, place), place
+        return self._decided(principal, submission, store, status, place), place
 
     def reject(
         self,
@@ -327,14 +459,22 @@ class SubmissionService:
         rejection: Rejection,
     ) -> Submission:
         submission = self._pending(principal, submission_id, expected_version)
-        return self._decide(
-            principal, submission, SubmissionStatus.REJECTED, rejection.reason, None
+        decided = self._decision(
+            principal, submission, SubmissionStatus.REJECTED, None, reason=rejection.reason
         )
+        self._repository.save(decided, expected_version=submission.version)
+        return self._notify(decided, None)
 
     def _pending(
         self, principal: Principal, submission_id: str, expected_version: int
     ) -> Submission:
         submission = self.get(principal, submission_id)
+        decision = submission.decision
+        if decision is not None and decision.notification == "pending":
+            # A retried decision: its mail could not be queued the first time. Queue it now
+            # (same message id: the mailer never sends it twice), then answer the conflict.
+            place = self._places.get(decision.place_id) if decision.place_id else None
+            self._notify(submission, place)
         if submission.version != expected_version:
             raise VersionConflict(
                 f"submission {submission_id!r} is at version {submission.version}, "
@@ -349,19 +489,21 @@ class SubmissionService:
         self,
         principal: Principal,
         submission: Submission,
+        status: SubmissionStatus,
         *,
         place_id: str,
         place_version: int,
         edits: PlaceContent | None,
         comment: str,
-    ) -> Place:
+    ) -> tuple[_DecidingStore, Place]:
         current = self._editor.get(principal, place_id)
         data = _patch_fields(submission, current)
         if edits is not None:
             data.update(edits.model_dump(include=edits.model_fields_set))
         if not data:
             raise InvalidInput("the submission changes nothing on this place", field="edits")
-        return self._editor.edit(
+        store, editor = self._deciding(principal, submission, status)
+        place = editor.edit(
             principal,
             place_id,
             expected_version=place_version,
@@ -369,15 +511,52 @@ class SubmissionService:
             comment=comment,
             channel=Channel.SUBMISSION,
         )
+        return store, place
 
-    def _decide(
+    def _deciding(
+        self, principal: Principal, submission: Submission, status: SubmissionStatus
+    ) -> tuple[_DecidingStore, PlaceEditor]:
+        """The back office's editor (same rules, same history) over a store that writes the
+        place and this decision in one transaction."""
+        store = _DecidingStore(
+            self._store,
+            self._decisions,
+            lambda place: self._decision(principal, submission, status, place),
+            submission.version,
+        )
+        editor = PlaceEditor(cast(PlaceEditStore, store), self._clock, self._ids, self._taxonomy)
+        return store, editor
+
+    def _decided(
+        self,
+        principal: Principal,
+        submission: Submission,
+        store: _DecidingStore,
+        status: SubmissionStatus,
+        place: Place,
+    ) -> Submission:
+        decided = store.decided
+        if decided is None:
+            # The editor wrote nothing (the moderator's edits left the place as it was):
+            # the decision alone, conditional on the submission's version.
+            decided = self._decision(principal, submission, status, place)
+            self._repository.save(decided, expected_version=submission.version)
+        return self._notify(decided, place)
+
+    def _decision(
         self,
         principal: Principal,
         submission: Submission,
         status: SubmissionStatus,
-        reason: str | None,
         place: Place | None,
+        *,
+        reason: str | None = None,
     ) -> Submission:
+        """The submission as decided (version + 1); a decision mail is due when the
+        submitter left an email (with consent, which the form requires for it) and the stage
+        has a mail pipeline; otherwise the decision is only recorded (status URL)."""
+        submitter = submission.submitter
+        mail_due = self._notifier is not None and submitter.email is not None and submitter.consent
         decision = Decision(
             status=status,
             at=self._clock.now(),
@@ -385,12 +564,50 @@ class SubmissionService:
             reason=reason,
             place_id=place.id if place is not None else None,
             place_version=place.version if place is not None else None,
+            notification="pending" if mail_due else "recorded",
+            mail_id=decision_mail_id(submission.id) if mail_due else None,
         )
-        decided = submission.model_copy(
+        return submission.model_copy(
             update={"status": status, "decision": decision, "version": submission.version + 1}
         )
-        self._repository.save(decided, expected_version=submission.version)
-        return decided
+
+    def _notify(self, submission: Submission, place: Place | None) -> Submission:
+        """Queue the decision mail if one is due, and record that it was (version + 1)."""
+        decision = submission.decision
+        email = submission.submitter.email
+        if decision is None or decision.notification != "pending" or email is None:
+            return submission
+        name = submission.content.name or (place.name if place is not None else None)
+        notice = DecisionNotice(
+            message_id=decision.mail_id or decision_mail_id(submission.id),
+            to=email,
+            submission_id=submission.id,
+            kind=submission.kind,
+            status=submission.status,
+            place_name=name or "",
+            place_url=(
+                public_url(self._site_url, place)
+                if place is not None and place.status is PlaceStatus.ONLINE
+                else None
+            ),
+            reason=decision.reason,
+        )
+        if self._notifier is None or not self._notifier.notify(notice):
+            return submission
+        notified = submission.model_copy(
+            update={
+                "decision": decision.model_copy(
+                    update={"notification": "emailed", "notified_at": self._clock.now()}
+                ),
+                "version": submission.version + 1,
+            }
+        )
+        try:
+            self._repository.save(notified, expected_version=submission.version)
+        except VersionConflict:
+            # A concurrent retry recorded it first (the mail itself is deduplicated by id).
+            return self._repository.get(submission.id)
+        return notified
 
     # Figures -----------------------------------------------------------------------------
 

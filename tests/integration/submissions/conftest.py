@@ -18,7 +18,12 @@ from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.ids import SequentialIds
 from devtools.demo_data import leaflet_places
 from tests.fakes import InMemoryCandidateSource, InMemoryPlaceRepository
-from tests.submission_fakes import InMemoryRateLimiter, InMemorySubmissionRepository
+from tests.submission_fakes import (
+    FakeMailQueue,
+    InMemoryDecisionStore,
+    InMemoryRateLimiter,
+    InMemorySubmissionRepository,
+)
 
 LOCKDOWN = datetime(2020, 3, 17, 11, 0, tzinfo=UTC)
 
@@ -30,6 +35,7 @@ class SubmissionApi:
     submissions: InMemorySubmissionRepository
     geocoder: FakeGeocoder
     clock: FixedClock
+    mail: FakeMailQueue
 
     def call(
         self,
@@ -72,10 +78,15 @@ def sub_api() -> Iterator[SubmissionApi]:
         ids=SequentialIds("new-"),
     )
     wiring.override_submissions(
-        repository=submissions, limiter=InMemoryRateLimiter(), geocoder=geocoder
+        repository=submissions,
+        limiter=InMemoryRateLimiter(),
+        geocoder=geocoder,
+        decisions=InMemoryDecisionStore(places, submissions),
     )
+    mail = FakeMailQueue()
+    wiring.override_selfupdate(mail_queue=mail)
     try:
         with Client(app, stage_name="local") as client:
-            yield SubmissionApi(client, places, submissions, geocoder, clock)
+            yield SubmissionApi(client, places, submissions, geocoder, clock, mail)
     finally:
         wiring.reset()

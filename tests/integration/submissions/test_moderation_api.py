@@ -47,6 +47,7 @@ def test_the_queue_is_closed_to_other_territories_and_to_volunteers(
     assert (outside[0], outside[1]["code"]) == (403, "out_of_scope")
     assert sub_api.call("GET", "/admin/submissions", MODERATOR_93)[1] == {
         "submissions": [],
+        "next_cursor": None,
         "drafts": [],
     }
     assert sub_api.call("GET", "/admin/submissions", VOLUNTEER_75)[0] == 403
@@ -108,7 +109,21 @@ def test_reject_records_the_reason_for_the_submitter(sub_api: SubmissionApi) -> 
         if_match=1,
     )
     assert status == 200
-    assert body["submission"]["decision"]["notification"] == "recorded"
+    decision = body["submission"]["decision"]
+    assert (decision["notification"], decision["mail_id"]) == (
+        "emailed",
+        f"submission:{submission}:decision",
+    )
+    (mail,) = sub_api.mail.messages
+    assert (mail.id, mail.template, mail.to) == (
+        f"submission:{submission}:decision",
+        "submission_decision",
+        "camille@example.org",
+    )
+    assert (mail.context["status"], mail.context["reason"]) == (
+        "rejected",
+        "Ce lieu a fermé en 2019.",
+    )
     view = sub_api.call("GET", f"/submissions/{submission}")[1]
     assert (view["status"], view["reason"]) == ("rejected", "Ce lieu a fermé en 2019.")
     assert len(sub_api.places.places) == 30

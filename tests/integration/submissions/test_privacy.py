@@ -1,8 +1,10 @@
 """The submitter's contact and the client address never leave the moderation view: not in
 any public response, not in the place created from the submission (so in no export, index or
-history entry), not in a log line."""
+history entry), not in a log line. The decision mail takes it to the mail queue only."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
@@ -52,6 +54,11 @@ def test_submitter_contact_appears_only_in_the_moderation_view(
     assert status == 200
     place_id = decided["place"]["id"]
     assert not _leaks(str(decided["place"]))
+    # The decision mail is the one other place the address goes: the mail queue, under an
+    # id and a context that carry neither the address nor the submitter's name.
+    (mail,) = sub_api.mail.messages
+    assert mail.to == SENTINEL_EMAIL
+    assert not _leaks(mail.id) and not _leaks(json.dumps(mail.context))
 
     public_pages = [
         f"/places/{place_id}",
@@ -64,6 +71,7 @@ def test_submitter_contact_appears_only_in_the_moderation_view(
         page = sub_api.raw(path)
         assert not _leaks(page), path
         assert client_hash not in page, path
+        assert "mail_id" not in page and "notified_at" not in page, path
     assert "Halte Sentinelle" in sub_api.raw(f"/places/{place_id}")  # the place is public
 
     # Everything derived from the place (exports, search index, history) starts from here.
@@ -99,7 +107,9 @@ def test_a_suggestion_keeps_its_submitter_private_too(
         if_match=1,
     )
     assert status == 200
+    assert [mail.to for mail in sub_api.mail.messages] == [SENTINEL_EMAIL]
     assert not _leaks(sub_api.raw("/places/pne-02"))
+    assert not _leaks(sub_api.raw(f"/submissions/{receipt['id']}"))
     assert not _leaks(sub_api.places.get("pne-02").model_dump_json())
     assert not _leaks(capsys.readouterr().out)
 

@@ -5,11 +5,14 @@ The PDF renders (WeasyPrint, about a second each) are kept to one module-scoped 
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 from datetime import date
 
 import pytest
+import segno
+from PIL import Image
 from pypdf import PdfReader
 
 from chalicelib.domain.exports.content import build_content
@@ -24,7 +27,7 @@ from chalicelib.domain.exports.models import (
 from chalicelib.domain.exports.selection import select_places, wanted_categories
 from chalicelib.domain.places.models import PRIVATE_FIELDS, Place
 from chalicelib.domain.taxonomy.taxonomy import default_taxonomy
-from functions.exports.render import FileRenderer
+from functions.exports.render import QR_MASK, FileRenderer, qr_png_data_uri
 from tests.builders import make_full_place
 from tests.unit.exports.reference import (
     BASE_URL,
@@ -143,13 +146,29 @@ def test_reference_pdf_numbers_every_entry_and_prints_its_hours(reference_pdf_te
 def test_reference_html_is_the_same_leaflet_with_inline_qr_codes() -> None:
     html = _render(reference_places(), reference_spec(ExportFormat.HTML)).decode()
     assert html.startswith("<!DOCTYPE html>")
-    assert html.count('class="qr"') == 30
+    assert html.count('<img class="qr" alt="" src="data:image/png;base64,') == 30
     assert html.count('class="entry"') == 30
-    assert "size: A4" in html and "column-count: 2" in html
-    assert "<script" not in html
+    # A4: two columns as rows of entry pairs (CSS columns made long leaflets quadratic).
+    assert "size: A4" in html and html.count("<tr>") == 17  # 12 + 3 + 1 + 1 rows
+    assert "column-count" not in html and "<script" not in html
 
 
 def test_a5_leaflets_use_one_column() -> None:
     spec = reference_spec(ExportFormat.HTML).model_copy(update={"paper": PaperSize.A5})
     html = _render(reference_places(), spec).decode()
-    assert "size: A5" in html and "column-count" not in html
+    assert "size: A5" in html and "<tr>" not in html
+    assert html.count('class="entry"') == 30
+
+
+def test_qr_codes_are_one_bit_pngs_of_the_link_with_one_pixel_per_module() -> None:
+    url = "https://repere.example.org/fiche/restaurant-solidaire-vellefaux"
+    uri = qr_png_data_uri(url)
+    assert uri.startswith("data:image/png;base64,")
+    image = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("1")
+    expected = segno.make(url, error="m", micro=False, mask=QR_MASK)
+    assert image.size == expected.symbol_size(border=0)
+    pixels = image.load()
+    assert pixels is not None
+    dark = [[pixels[x, y] == 0 for x in range(image.size[0])] for y in range(image.size[1])]
+    assert dark == [[bool(module) for module in row] for row in expected.matrix]
+    assert expected.error in ("M", "Q", "H")  # at least M: survives a bad photocopy

@@ -6,8 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from chalicelib.domain.auth import Principal, Role
 from chalicelib.domain.clock import FixedClock
-from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
+from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.domain.exports.models import (
     CategorySet,
     ClosedPlaces,
@@ -269,3 +270,52 @@ def test_filenames_say_territory_categories_date_and_paper() -> None:
         _request(format=ExportFormat.PDF, paper=PaperSize.A5), date(2024, 3, 14)
     )
     assert spec.filename == "repere-75-food-2024-03-14-a5.pdf"
+
+
+ADMIN = Principal(subject="admin-1", role=Role.ADMIN)
+MODERATOR_75 = Principal(subject="mod-75", role=Role.TERRITORY_MODERATOR, departments=("75",))
+
+
+def test_a_back_office_request_records_who_asked() -> None:
+    world = World()
+    record = world.service.request_export_as(MODERATOR_75, _request())
+    assert record.requested_by == "mod-75"
+    assert world.queue.sent == [record.id]
+
+
+def test_moderators_request_exports_of_their_departments_only() -> None:
+    world = World()
+    outside = _request(territory=Territory(postal_codes=["93200", "93300"]))
+    with pytest.raises(Forbidden) as raised:
+        world.service.request_export_as(MODERATOR_75, outside)
+    assert raised.value.code == "out_of_scope"
+    volunteer = Principal(subject="v", role=Role.VOLUNTEER, departments=("75",))
+    with pytest.raises(Forbidden, match="roles"):
+        world.service.request_export_as(volunteer, _request())
+    assert world.queue.sent == []
+    assert world.service.request_export_as(ADMIN, outside).spec.territory.department_code == "93"
+
+
+def test_an_idempotency_key_is_one_export_per_caller_and_body() -> None:
+    world = World()
+    first = world.service.request_export_as(ADMIN, _request(), idempotency_key="key-0001")
+    again = world.service.request_export_as(ADMIN, _request(), idempotency_key="key-0001")
+    other_caller = world.service.request_export_as(
+        MODERATOR_75, _request(), idempotency_key="key-0001"
+    )
+    assert again.id == first.id != other_caller.id
+    with pytest.raises(Conflict) as raised:
+        world.service.request_export_as(
+            ADMIN, _request(format=ExportFormat.XLSX), idempotency_key="key-0001"
+        )
+    assert raised.value.code == "idempotency_key_reused"
+
+
+def test_a_job_is_read_within_the_callers_departments() -> None:
+    world = World()
+    record = world.service.request_export_as(ADMIN, _request(territory=Territory(department="93")))
+    assert world.service.job(ADMIN, record.id).id == record.id
+    with pytest.raises(Forbidden):
+        world.service.job(MODERATOR_75, record.id)
+    with pytest.raises(NotFound):
+        world.service.job(ADMIN, "exp-unknown-0000")

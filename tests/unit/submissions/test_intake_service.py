@@ -11,12 +11,15 @@ from chalicelib.adapters.geocoding.fake import FakeGeocoder
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.errors import TooManyRequests
 from chalicelib.domain.ids import SequentialIds
-from chalicelib.domain.places.editing import PlaceEditor
 from chalicelib.domain.submissions.models import NewPlaceForm
 from chalicelib.domain.submissions.service import ClientHasher, IntakeLimits, SubmissionService
 from chalicelib.domain.taxonomy.taxonomy import default_taxonomy
 from tests.fakes import InMemoryCandidateSource, InMemoryPlaceRepository
-from tests.submission_fakes import InMemoryRateLimiter, InMemorySubmissionRepository
+from tests.submission_fakes import (
+    InMemoryDecisionStore,
+    InMemoryRateLimiter,
+    InMemorySubmissionRepository,
+)
 
 NOW = datetime(2020, 3, 17, 11, 0, tzinfo=UTC)
 
@@ -29,9 +32,14 @@ def build(clock: FixedClock, repository: InMemorySubmissionRepository) -> Submis
         candidates=InMemoryCandidateSource(places.places),
         geocoder=FakeGeocoder(),
         limiter=InMemoryRateLimiter(),
-        editor=PlaceEditor(places, clock, SequentialIds(), default_taxonomy()),
+        store=places,
+        decisions=InMemoryDecisionStore(places, repository),
+        notifier=None,
+        ids=SequentialIds(),
+        taxonomy=default_taxonomy(),
         hasher=ClientHasher(b"unit-test-secret-unit-test"),
         clock=clock,
+        site_url="https://repere.example.org",
         limits=IntakeLimits(per_hour=2),
     )
 

@@ -1,0 +1,78 @@
+"""Newsletter subscription tokens: HS256 JWTs (PyJWT) signed with the self-update key ring.
+
+The same SSM key ring as self-update links (chalicelib/adapters/auth/link_tokens.py): one
+secret to rotate the same way. A different audience (``repere-newsletter``) keeps the two
+kinds of token apart: a self-update link never verifies here, nor the reverse. The
+``scope`` claim binds a token to its purpose (confirm or unsubscribe); the service refuses
+the wrong one. PyJWT compares signatures with ``hmac.compare_digest`` (constant time).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import jwt
+from pydantic import ValidationError
+
+from chalicelib.adapters.auth.link_tokens import (
+    ALGORITHM,
+    ISSUER,
+    MAX_TOKEN_LENGTH,
+    SsmKeySource,
+    StaticKeySource,
+)
+from chalicelib.domain.newsletters.models import SubscriptionClaims, TokenPurpose
+from chalicelib.domain.newsletters.ports import InvalidSubscriptionToken
+
+AUDIENCE = "repere-newsletter"
+REQUIRED = ["exp", "iat", "sub", "iss", "aud", "scope"]
+
+
+class JwtSubscriptionCodec:
+    def __init__(self, keys: SsmKeySource | StaticKeySource) -> None:
+        self._keys = keys
+
+    def encode(self, claims: SubscriptionClaims) -> str:
+        ring = self._keys.ring()
+        payload: dict[str, Any] = {
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": claims.subscriber_id,
+            "scope": claims.purpose.value,
+            "iat": int(claims.issued_at.timestamp()),
+            "exp": int(claims.expires_at.timestamp()),
+        }
+        if claims.nonce is not None:
+            payload["jti"] = claims.nonce
+        return jwt.encode(
+            payload, ring.keys[ring.current], algorithm=ALGORITHM, headers={"kid": ring.current}
+        )
+
+    def decode(self, token: str) -> SubscriptionClaims:
+        if not token or len(token) > MAX_TOKEN_LENGTH:
+            raise InvalidSubscriptionToken
+        try:
+            header = jwt.get_unverified_header(token)
+            kid = header.get("kid")
+            secret = self._keys.ring().keys.get(kid) if isinstance(kid, str) else None
+            if secret is None or header.get("alg") != ALGORITHM:
+                raise InvalidSubscriptionToken
+            data: dict[str, Any] = jwt.decode(
+                token,
+                secret,
+                algorithms=[ALGORITHM],
+                audience=AUDIENCE,
+                issuer=ISSUER,
+                # The service checks the expiry with its clock (tests move time).
+                options={"require": REQUIRED, "verify_exp": False, "verify_iat": False},
+            )
+            return SubscriptionClaims(
+                subscriber_id=data["sub"],
+                purpose=TokenPurpose(data["scope"]),
+                nonce=data.get("jti"),
+                issued_at=datetime.fromtimestamp(int(data["iat"]), UTC),
+                expires_at=datetime.fromtimestamp(int(data["exp"]), UTC),
+            )
+        except (jwt.InvalidTokenError, ValidationError, KeyError, TypeError, ValueError):
+            raise InvalidSubscriptionToken from None

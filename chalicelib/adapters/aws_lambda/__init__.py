@@ -1,0 +1,1 @@
+"""Synchronous invocations of the stage's own workers (``function(..., "invoke")`` access)."""

@@ -1,0 +1,242 @@
+"""The ``stats`` table (docs/statistics.md): search counters and daily snapshots.
+
+One table, hash ``pk`` and range ``sk`` (the local day, ``YYYY-MM-DD``), so a report over a
+date range is one Query per department:
+
+- ``search#<department>`` / day: one attribute per counter (``searches``, ``cat#food``,
+  ``open#now``, ``zero#food#q``...), incremented by ONE UpdateItem with ADD per search (no read
+  before the write, no condition: concurrent searches add up). ``all`` is the roll-up the
+  daily snapshot writes. Counter names are dynamic, so these items are read and written with
+  the low-level client, not through the PynamoDB model's declared attributes.
+- ``snapshot#<department>`` / day: the snapshot as JSON in ``body``; a rerun overwrites it.
+
+The counter write reuses the botocore client the search has already built (the places
+model's): the first counted search pays no client creation.
+
+Also here, read-only adapters of the other features' tables for the snapshot: export
+download totals, newsletters sent and bounces (the mail store), history through the place
+repository's own ``history``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from pynamodb.attributes import UnicodeAttribute
+from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE
+from pynamodb.models import Model
+
+from chalicelib.adapters.dynamodb.models import PlaceRecord
+from chalicelib.domain.stats.models import DepartmentSnapshot, SearchCounts
+from chalicelib.domain.stats.search_counts import SearchEvent, counter_names
+
+SEARCH_PREFIX = "search#"
+SNAPSHOT_PREFIX = "snapshot#"
+_BATCH_GET_MAX = 100
+
+DEPARTMENT_CODES: tuple[str, ...] = (
+    *(f"{n:02d}" for n in range(1, 20)),
+    "2A",
+    "2B",
+    *(f"{n:02d}" for n in range(21, 96)),
+    *(str(n) for n in range(971, 977)),
+)
+"""Every French department code (the domain's DEPARTMENT_CODE pattern), in order."""
+
+
+class StatsRecord(Model):
+    class Meta:
+        region = "eu-west-3"
+        host = None
+        billing_mode = PAY_PER_REQUEST_BILLING_MODE
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    body = UnicodeAttribute(null=True)  # a snapshot's JSON (search items hold counters instead)
+
+
+def _client() -> Any:
+    # The places model's botocore client: same region and endpoint (bind_tables binds every
+    # model alike), already created by the search that is being counted.
+    return PlaceRecord._get_connection().connection.client
+
+
+def _table() -> str:
+    meta: Any = StatsRecord.Meta  # PynamoDB types Meta as read-only settings
+    return str(meta.table_name)
+
+
+class DynamoSearchCounter:
+    """``SearchCounter``: one UpdateItem with ADD per search."""
+
+    def record(self, event: SearchEvent) -> None:
+        names = counter_names(event)
+        placeholders = {f"#c{index}": name for index, name in enumerate(names)}
+        _client().update_item(
+            TableName=_table(),
+            Key={
+                "pk": {"S": f"{SEARCH_PREFIX}{event.department}"},
+                "sk": {"S": event.day.isoformat()},
+            },
+            UpdateExpression="ADD " + ", ".join(f"{name} :one" for name in placeholders),
+            ExpressionAttributeNames=placeholders,
+            ExpressionAttributeValues={":one": {"N": "1"}},
+            ReturnValues="NONE",
+        )
+
+
+def _query_days(pk: str, first: date, last: date) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    start: dict[str, Any] | None = None
+    while True:
+        kwargs: dict[str, Any] = {
+            "TableName": _table(),
+            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :first AND :last",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": pk},
+                ":first": {"S": first.isoformat()},
+                ":last": {"S": last.isoformat()},
+            },
+        }
+        if start is not None:
+            kwargs["ExclusiveStartKey"] = start
+        response = _client().query(**kwargs)
+        items.extend(response.get("Items", []))
+        start = response.get("LastEvaluatedKey")
+        if not start:
+            return items
+
+
+def _counters(item: dict[str, Any]) -> dict[str, int]:
+    return {
+        name: int(value["N"])
+        for name, value in item.items()
+        if name not in ("pk", "sk") and "N" in value
+    }
+
+
+class DynamoStatsStore:
+    """``StatsStore``."""
+
+    def put_snapshots(self, snapshots: Sequence[DepartmentSnapshot]) -> None:
+        with StatsRecord.batch_write() as batch:
+            for snapshot in snapshots:
+                batch.save(
+                    StatsRecord(
+                        f"{SNAPSHOT_PREFIX}{snapshot.department}",
+                        snapshot.day.isoformat(),
+                        body=snapshot.model_dump_json(),
+                    )
+                )
+
+    def snapshots(self, department: str, first: date, last: date) -> list[DepartmentSnapshot]:
+        return [
+            DepartmentSnapshot.model_validate_json(item["body"]["S"])
+            for item in _query_days(f"{SNAPSHOT_PREFIX}{department}", first, last)
+        ]
+
+    def latest_snapshot_before(self, department: str, day: date) -> DepartmentSnapshot | None:
+        response = _client().query(
+            TableName=_table(),
+            KeyConditionExpression="pk = :pk AND sk < :day",
+            ExpressionAttributeValues={
+                ":pk": {"S": f"{SNAPSHOT_PREFIX}{department}"},
+                ":day": {"S": day.isoformat()},
+            },
+            ScanIndexForward=False,
+            Limit=1,
+        )
+        items = response.get("Items", [])
+        return DepartmentSnapshot.model_validate_json(items[0]["body"]["S"]) if items else None
+
+    def search_counts(self, department: str, first: date, last: date) -> list[SearchCounts]:
+        return [
+            SearchCounts(
+                department=department,
+                day=date.fromisoformat(item["sk"]["S"]),
+                counters=_counters(item),
+            )
+            for item in _query_days(f"{SEARCH_PREFIX}{department}", first, last)
+        ]
+
+    def search_departments(self, day: date) -> list[str]:
+        # Every possible department in BatchGets of 100 keys, keys only: cheaper than a Scan
+        # of the whole table and bounded (103 keys a day).
+        candidates = [*DEPARTMENT_CODES, "unknown"]
+        found: list[str] = []
+        for offset in range(0, len(candidates), _BATCH_GET_MAX):
+            keys = [
+                {"pk": {"S": f"{SEARCH_PREFIX}{code}"}, "sk": {"S": day.isoformat()}}
+                for code in candidates[offset : offset + _BATCH_GET_MAX]
+            ]
+            request: dict[str, Any] = {_table(): {"Keys": keys, "ProjectionExpression": "pk"}}
+            while request:
+                response = _client().batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(_table(), []):
+                    found.append(item["pk"]["S"].removeprefix(SEARCH_PREFIX))
+                request = response.get("UnprocessedKeys") or {}
+        return sorted(found)
+
+    def put_search_counts(self, counts: SearchCounts) -> None:
+        item: dict[str, Any] = {
+            "pk": {"S": f"{SEARCH_PREFIX}{counts.department}"},
+            "sk": {"S": counts.day.isoformat()},
+        }
+        item.update({name: {"N": str(value)} for name, value in counts.counters.items()})
+        _client().put_item(TableName=_table(), Item=item)
+
+
+# Read-only views of other features' tables, for the snapshot worker ---------------------
+
+
+class DynamoExportDownloads:
+    """Download totals of every export by department (a Scan: a few thousand jobs a year)."""
+
+    def totals_by_department(self) -> dict[str, int]:
+        from chalicelib.adapters.dynamodb.export_models import ExportItem
+        from chalicelib.adapters.dynamodb.export_repository import to_record
+
+        totals: Counter[str] = Counter()
+        for item in ExportItem.scan(ExportItem.download_count > 0):
+            record = to_record(item)
+            totals[record.department] += record.download_count
+        return dict(totals)
+
+
+NEWSLETTER_ID = re.compile(r"^newsletter:(?P<department>0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6]):")
+"""How a newsletter is recognised in the sent-mail ledger, which keeps only message ids: the
+newsletters feature names each message ``newsletter:<department>:<week>:<subscriber id>``
+(confirmation mails, ``newsletter-confirm:...``, are not newsletters)."""
+
+
+class DynamoMailActivity:
+    """Newsletters sent (the sent-mail ledger) and bounces (the suppression list), by Scan:
+    the ledger keeps 30 days of messages, a daily Scan of it is a few MB."""
+
+    def newsletters_sent(self, start: datetime, end: datetime) -> dict[str | None, int]:
+        from chalicelib.adapters.dynamodb.mail_models import SentMailRecord
+
+        found: Counter[str] = Counter()
+        condition = (SentMailRecord.status == "sent") & SentMailRecord.message_id.startswith(
+            "newsletter:"
+        )
+        for record in SentMailRecord.scan(condition):
+            match = NEWSLETTER_ID.match(record.message_id)
+            if match is None or record.sent_at is None:
+                continue
+            if start <= datetime.fromisoformat(record.sent_at) < end:
+                found[match.group("department")] += 1
+        return {department: count for department, count in found.items()}
+
+    def bounces(self, start: datetime, end: datetime) -> int:
+        from chalicelib.adapters.dynamodb.mail_models import SuppressionRecord
+
+        return sum(
+            1
+            for record in SuppressionRecord.scan(SuppressionRecord.reason == "bounce")
+            if start <= datetime.fromisoformat(record.at) < end
+        )

@@ -1,0 +1,91 @@
+"""Admin statistics: the report (JSON or CSV) and its SVG charts (docs/statistics.md).
+
+Admins see any department or France (``all``, the default); territory moderators their own
+departments. Responses are never cached (back-office data). The chart routes load pygal on
+first use only (chalicelib/domain/stats/charts.py).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from chalice.app import Blueprint, Request, Response
+from pydantic import Field
+
+from chalicelib import wiring
+from chalicelib.api.auth import admin_authorizer, authenticate
+from chalicelib.api.bodies import private_json
+from chalicelib.api.http import parse_query, route
+from chalicelib.api.params import Params
+
+stats = Blueprint(__name__)
+
+AUTHORIZER = admin_authorizer()
+STATS_DEPARTMENT = r"^(0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6]|all|unknown)$"
+
+
+class StatsParams(Params):
+    first: date | None = Field(default=None, alias="from")
+    last: date | None = Field(default=None, alias="to")
+    department: str | None = Field(default=None, pattern=STATS_DEPARTMENT)
+
+
+class ReportParams(StatsParams):
+    format: Literal["json", "csv"] | None = None
+
+
+class TopCategoriesParams(StatsParams):
+    limit: int = Field(default=10, ge=1, le=50)
+
+
+def _wants_csv(request: Request, params: ReportParams) -> bool:
+    if params.format is not None:
+        return params.format == "csv"
+    headers = request.headers
+    accept = str(headers.get("accept") or "") if headers else ""
+    return "text/csv" in accept.lower()
+
+
+def _no_store(body: str, content_type: str, filename: str | None = None) -> Response:
+    headers: dict[str, str | list[str]] = {
+        "Content-Type": content_type,
+        "Cache-Control": "no-store",
+    }
+    if filename is not None:
+        headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return Response(body=body, status_code=200, headers=headers)
+
+
+@route(stats, "/admin/stats", methods=["GET"], authorizer=AUTHORIZER)
+def stats_report() -> Response:
+    request = stats.current_request
+    principal = authenticate(request)
+    params = parse_query(request, ReportParams)
+    report = wiring.stats_service().report(principal, params.department, params.first, params.last)
+    if _wants_csv(request, params):
+        name = f"repere-stats-{report.first.isoformat()}-{report.last.isoformat()}.csv"
+        return _no_store(report.as_csv(), "text/csv; charset=utf-8", name)
+    return private_json(report.as_json())
+
+
+@route(stats, "/admin/stats/charts/open-closed.svg", methods=["GET"], authorizer=AUTHORIZER)
+def open_closed_chart() -> Response:
+    request = stats.current_request
+    principal = authenticate(request)
+    params = parse_query(request, StatsParams)
+    svg = wiring.stats_service().open_closed_chart(
+        principal, params.department, params.first, params.last
+    )
+    return _no_store(svg, "image/svg+xml; charset=utf-8")
+
+
+@route(stats, "/admin/stats/charts/top-categories.svg", methods=["GET"], authorizer=AUTHORIZER)
+def top_categories_chart() -> Response:
+    request = stats.current_request
+    principal = authenticate(request)
+    params = parse_query(request, TopCategoriesParams)
+    svg = wiring.stats_service().top_categories_chart(
+        principal, params.department, params.first, params.last, params.limit
+    )
+    return _no_store(svg, "image/svg+xml; charset=utf-8")

@@ -1,0 +1,1 @@
+"""Weekly territory newsletters: double opt-in subscriptions and digests (docs/newsletters.md)."""

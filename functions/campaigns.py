@@ -1,0 +1,49 @@
+"""Lambda function ``campaigns``: finishes starting campaigns (docs/campaigns.md).
+
+The API prepares at most REPERE_CAMPAIGN_HTTP_MAX_PLACES places of a new campaign (targets,
+links, mails) within API Gateway's 29 seconds and queues the campaign id on the campaigns
+queue; this worker prepares the rest, REPERE_CAMPAIGN_WORKER_MAX_PLACES per invocation, and
+queues the id again while places remain. Every step is idempotent (conditional targets,
+deterministic mail ids), so a redelivered or retried message never mails twice.
+
+Event: SQS records whose body is ``{"campaign_id": "..."}``. Failures are reported per record.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib import wiring
+from chalicelib.observability import logger
+
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
+class StartMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    campaign_id: str = Field(pattern=r"^[a-z0-9]{1,64}$")
+
+
+def _start_record(record: SQSRecord) -> None:
+    message = StartMessage.model_validate_json(record.body)
+    done = wiring.campaign_service().continue_start(message.campaign_id)
+    logger.info("campaign_start", extra={"campaign_id": message.campaign_id, "complete": done})
+
+
+def handler(event: dict[str, Any], context: LambdaContext | None) -> dict[str, Any]:
+    response: dict[str, Any] = dict(
+        process_partial_response(
+            event=event, record_handler=_start_record, processor=processor, context=context
+        )
+    )
+    return response

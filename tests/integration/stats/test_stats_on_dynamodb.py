@@ -1,0 +1,163 @@
+"""Statistics on DynamoDB (moto): the counter's one UpdateItem, the snapshot of the scripted
+scenario through the real adapters and the worker, and the report over the stored items."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from chalice.test import Client
+
+from chalicelib import wiring
+from chalicelib.adapters.dynamodb.mail_models import SentMailRecord, SuppressionRecord
+from chalicelib.adapters.dynamodb.place_repository import DynamoPlaceRepository
+from chalicelib.adapters.dynamodb.stats import (
+    DynamoMailActivity,
+    DynamoSearchCounter,
+    DynamoStatsStore,
+    StatsRecord,
+)
+from chalicelib.adapters.dynamodb.submissions import DynamoSubmissionRepository
+from chalicelib.config import get_settings
+from chalicelib.domain.clock import FixedClock
+from chalicelib.domain.stats.search_counts import SearchEvent
+from tests.conftest import TEST_TABLE_PREFIX
+from tests.integration.backoffice.conftest import bearer, token
+from tests.stats_fakes import FixedExportDownloads
+from tests.unit.stats import scenario
+
+DAY = scenario.DAY
+
+
+@pytest.fixture
+def aws(dynamodb_tables: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # The wiring builds the DynamoDB adapters from the settings, as in Lambda.
+    monkeypatch.setenv("REPERE_TABLE_PREFIX", TEST_TABLE_PREFIX)
+    monkeypatch.setenv("REPERE_STATS_COVERAGE_SINCE", scenario.COVERAGE_SINCE.isoformat())
+    get_settings.cache_clear()
+    wiring.reset()
+    try:
+        yield
+    finally:
+        wiring.reset()
+        get_settings.cache_clear()
+
+
+def test_concurrent_counts_add_up_in_one_item_per_department_and_day(aws: None) -> None:
+    counter = DynamoSearchCounter()
+    for _ in range(3):
+        counter.record(SearchEvent(DAY, "75", ("food", "shower"), "now", True, False))
+    counter.record(SearchEvent(DAY, "75", ("shower",), "any", False, True))
+    counter.record(SearchEvent(DAY, "unknown", (), "any", False, True))
+    store = DynamoStatsStore()
+    (counts,) = store.search_counts("75", DAY, DAY)
+    assert counts.counters == {
+        "searches": 4,
+        "open#now": 3,
+        "open#any": 1,
+        "cat#food": 3,
+        "cat#shower": 4,
+        "with_text": 3,
+        "zero": 1,
+        "zero#shower#noq": 1,
+    }
+    assert store.search_departments(DAY) == ["75", "unknown"]
+    assert StatsRecord.count() == 2  # one item per department and day, nothing else
+
+
+def test_snapshot_worker_on_dynamodb_counts_what_the_scenario_did(aws: None) -> None:
+    from functions.stats_snapshot import handler
+
+    places = DynamoPlaceRepository()
+    clock = FixedClock(scenario.SNAPSHOT_AT)
+    scenario.play(places, clock)
+    submissions = DynamoSubmissionRepository()
+    for submission in scenario.submissions():
+        submissions.add(submission)
+    sent_at = datetime(2020, 4, 1, 8, tzinfo=UTC)
+    for message_id, status in (
+        ("newsletter:75:2020-W14:sub-1", "sent"),
+        ("newsletter:75:2020-W14:sub-2", "sent"),
+        ("newsletter:93:2020-W14:sub-3", "sending"),  # claimed, not sent
+        ("newsletter-confirm:sub-4:n1", "sent"),  # a confirmation, not a newsletter
+        ("campaign:c1:a", "sent"),
+    ):
+        SentMailRecord(
+            message_id,
+            status=status,
+            claimed_at=sent_at.isoformat(),
+            sent_at=sent_at.isoformat() if status == "sent" else None,
+        ).save()
+    SuppressionRecord("x@example.org", reason="bounce", at=sent_at.isoformat()).save()
+    SuppressionRecord("y@example.org", reason="complaint", at=sent_at.isoformat()).save()
+    SuppressionRecord(
+        "z@example.org", reason="bounce", at=(sent_at - timedelta(days=3)).isoformat()
+    ).save()
+    DynamoSearchCounter().record(SearchEvent(DAY, "93", ("shower",), "now", False, True))
+
+    wiring.override(clock=clock)
+    wiring.override_stats(export_downloads=FixedExportDownloads({"75": 3}))
+    assert handler({}, None)["ok"] is True
+    answer = handler({"day": DAY.isoformat()}, None)  # a rerun overwrites
+    assert answer["day"] == DAY.isoformat()
+    assert answer["departments"] == 2
+
+    store = DynamoStatsStore()
+    for department, expected in scenario.EXPECTED.items():
+        (row,) = store.snapshots(department, DAY, DAY)
+        for name, value in expected.items():
+            assert getattr(row, name) == value, (department, name)
+    (france,) = store.snapshots("all", DAY, DAY)
+    assert (france.newsletters_sent, france.bounces) == (2, 1)
+    assert store.snapshots("75", DAY, DAY)[0].newsletters_sent == 2
+    assert store.snapshots("75", DAY, DAY)[0].exports_downloads_total == 3
+    (rolled_up,) = store.search_counts("all", DAY, DAY)
+    assert rolled_up.counters["zero#shower#noq"] == 1
+    assert store.latest_snapshot_before("75", DAY + timedelta(days=1)) is not None
+    assert store.latest_snapshot_before("75", DAY) is None
+
+
+def test_a_bad_event_is_refused_by_the_worker(aws: None) -> None:
+    from functions.stats_snapshot import handler
+
+    assert handler({"day": "someday"}, None)["ok"] is False
+    assert handler({"when": "2020-04-01"}, None)["ok"] is False
+
+
+def test_mail_activity_reads_only_the_days_newsletters(aws: None) -> None:
+    at = datetime(2020, 4, 1, 21, 30, tzinfo=UTC)  # 23:30 in Paris
+    SentMailRecord(
+        "newsletter:2A:2020-W14:s", status="sent", claimed_at=at.isoformat(), sent_at=at.isoformat()
+    ).save()
+    start = datetime(2020, 3, 31, 22, tzinfo=UTC)
+    activity = DynamoMailActivity()
+    assert activity.newsletters_sent(start, start + timedelta(days=1)) == {"2A": 1}
+    assert activity.newsletters_sent(start + timedelta(days=1), start + timedelta(days=2)) == {}
+
+
+def test_public_search_on_dynamodb_writes_one_counter_item(aws: None) -> None:
+    from app import app
+    from devtools.demo_data import leaflet_places
+    from tests.integration.conftest import TUESDAY_EVENING
+
+    wiring.override(clock=FixedClock(TUESDAY_EVENING))
+    wiring.places().load_fresh(leaflet_places(TUESDAY_EVENING))
+    with Client(app) as client:
+        for path in (
+            "/search?lat=48.8867&lon=2.3795&radius_km=2&category=food",
+            "/search?department=75&category=shower&open=now",
+        ):
+            assert client.http.get(path).status_code == 200
+        report = client.http.get(
+            "/admin/stats?from=2026-12-01&to=2026-12-01&department=75",
+            headers=bearer(token("admin")),
+        )
+    assert report.status_code == 200, report.body
+    (dep,) = json.loads(report.body)["departments"]
+    assert dep["totals"]["searches"] == 2
+    assert dep["totals"]["categories"] == {"food": 1, "shower": 1}
+    assert dep["totals"]["open_filters"] == {"not_closed": 1, "now": 1}
+    assert StatsRecord.count() == 1
+    assert date(2026, 12, 1).isoformat() == dep["searches"][0]["day"]
