@@ -8,6 +8,7 @@ its folder falls back to ``fr``. HTML is autoescaped; the text part and the subj
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -17,6 +18,47 @@ from chalicelib.domain.mail.models import MailMessage, RenderedMail
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "mail"
 DEFAULT_LOCALE = "fr"
+
+_MONTHS = {
+    "fr": [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ],
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+}
+
+
+def long_date(value: str | date, locale: str = DEFAULT_LOCALE) -> str:
+    """``2026-11-23`` → "23 novembre 2026" (or "23 November 2026"): how people write a date
+    in a letter. Message contexts are JSON, so dates arrive as ISO strings. By hand rather
+    than with Babel: twelve month names do not justify a locale database in every worker."""
+    day = value if isinstance(value, date) else date.fromisoformat(value)
+    months = _MONTHS.get(locale, _MONTHS[DEFAULT_LOCALE])
+    first = "1er" if locale == "fr" and day.day == 1 else str(day.day)
+    return f"{first} {months[day.month - 1]} {day.year}"
 
 
 class JinjaMailRenderer:
@@ -28,6 +70,7 @@ class JinjaMailRenderer:
             undefined=StrictUndefined,
             keep_trailing_newline=True,
         )
+        self._env.filters["long_date"] = long_date
 
     def render(self, message: MailMessage) -> RenderedMail:
         folder = self._root / message.template

@@ -120,9 +120,9 @@ def test_the_weekly_run_mails_each_confirmed_subscriber_once_with_one_click_head
         for m in sent
     )
     assert subjects == [
-        ("a@asso.org", "Repère 75 : 8 changements du 2026-11-16 au 2026-11-22"),
-        ("b@asso.org", "Repère 75: 8 changes from 2026-11-16 to 2026-11-22"),
-        ("b@asso.org", "Repère 93: 1 change from 2026-11-16 to 2026-11-22"),
+        ("a@asso.org", "Repère 75 : 8 changements du 16 novembre 2026 au 22 novembre 2026"),
+        ("b@asso.org", "Repère 75: 8 changes from 16 November 2026 to 22 November 2026"),
+        ("b@asso.org", "Repère 93: 1 change from 16 November 2026 to 22 November 2026"),
     ]
 
 

@@ -24,7 +24,7 @@ def test_an_admin_previews_subject_text_html_and_the_digest(
     response = newsletter_api.get(PATH, ADMIN)
     assert response.status_code == 200, response.body
     body = json.loads(response.body)
-    assert body["subject"] == "Repère 75 : 8 changements du 2026-11-16 au 2026-11-22"
+    assert body["subject"] == "Repère 75 : 8 changements du 16 novembre 2026 au 22 novembre 2026"
     assert "Lieu a-closes" in body["text"]
     assert "<html" in body["html"]
     assert body["digest"]["issue_id"] == "newsletter:75:2026-W47"

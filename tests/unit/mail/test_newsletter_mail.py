@@ -21,7 +21,7 @@ from chalicelib.domain.mail.models import (
 )
 from chalicelib.domain.mail.service import Mailer, MissingSharedContext, SendPacer
 from chalicelib.domain.newsletters.digest import DigestBuilder
-from functions.mail_render import JinjaMailRenderer
+from functions.mail_render import JinjaMailRenderer, long_date
 from tests.newsletter_support import FixedExports
 from tests.selfupdate_fakes import (
     InMemorySentLedger,
@@ -90,7 +90,7 @@ def test_a_newsletter_is_rendered_from_the_shared_issue_with_unsubscribe_headers
     assert pipeline.mailer.deliver(newsletter()).status is DeliveryStatus.SENT
     [(to, mail)] = pipeline.sender.sent
     assert to == "benevole@asso.org"
-    assert mail.subject == "Repère 75 : 8 changements du 2026-11-16 au 2026-11-22"
+    assert mail.subject == "Repère 75 : 8 changements du 16 novembre 2026 au 22 novembre 2026"
     assert mail.headers == {
         "List-Unsubscribe": "<https://api.repere.example.org/subscriptions/unsubscribe"
         "?token=t.o.k>, <mailto:desabonnement@repere.example.org>",
@@ -106,7 +106,7 @@ def test_the_english_digest_is_in_english() -> None:
     pipeline = Pipeline()
     pipeline.mailer.deliver(newsletter(locale="en"))
     [(_, mail)] = pipeline.sender.sent
-    assert mail.subject == "Repère 75: 8 changes from 2026-11-16 to 2026-11-22"
+    assert mail.subject == "Repère 75: 8 changes from 16 November 2026 to 22 November 2026"
     assert "Temporarily closed (1)" in mail.text
     assert "Unsubscribe" in mail.html
 
@@ -225,3 +225,18 @@ def test_a_newsletter_queued_before_its_subscriber_left_is_not_sent() -> None:
     assert pipeline.mailer.deliver(newsletter()).status is DeliveryStatus.UNSUBSCRIBED
     assert pipeline.sender.sent == []
     assert pipeline.ledger.claims == {}
+
+
+@pytest.mark.parametrize(
+    ("value", "locale", "expected"),
+    [
+        ("2026-11-16", "fr", "16 novembre 2026"),
+        ("2026-08-01", "fr", "1er août 2026"),
+        ("2026-08-01", "en", "1 August 2026"),
+        ("2026-02-28", "de", "28 février 2026"),  # unknown locale: French, the reference
+    ],
+)
+def test_dates_in_mails_are_written_as_people_write_them(
+    value: str, locale: str, expected: str
+) -> None:
+    assert long_date(value, locale) == expected
