@@ -13,52 +13,18 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from chalicelib.domain.dates import long_date as written_date
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.mail.models import MailMessage, RenderedMail
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "mail"
 DEFAULT_LOCALE = "fr"
 
-_MONTHS = {
-    "fr": [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ],
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-}
-
 
 def long_date(value: str | date, locale: str = DEFAULT_LOCALE) -> str:
-    """``2026-11-23`` → "23 novembre 2026" (or "23 November 2026"): how people write a date
-    in a letter. Message contexts are JSON, so dates arrive as ISO strings. By hand rather
-    than with Babel: twelve month names do not justify a locale database in every worker."""
-    day = value if isinstance(value, date) else date.fromisoformat(value)
-    months = _MONTHS.get(locale, _MONTHS[DEFAULT_LOCALE])
-    first = "1er" if locale == "fr" and day.day == 1 else str(day.day)
-    return f"{first} {months[day.month - 1]} {day.year}"
+    """The ``long_date`` filter: ``2026-11-23`` → "23 novembre 2026" (or "23 November
+    2026"). Message contexts are JSON, so dates arrive as ISO strings."""
+    return written_date(value if isinstance(value, date) else date.fromisoformat(value), locale)
 
 
 class JinjaMailRenderer:

@@ -92,12 +92,49 @@ class StaticKeySource:
         return self._ring
 
 
+KeySource = SsmKeySource | StaticKeySource
+
+
+def sign(keys: KeySource, payload: dict[str, Any]) -> str:
+    """An HS256 JWT of ``payload`` under the ring's current key, its id in ``kid``."""
+    ring = keys.ring()
+    return jwt.encode(
+        payload, ring.keys[ring.current], algorithm=ALGORITHM, headers={"kid": ring.current}
+    )
+
+
+def verified_payload(
+    keys: KeySource, token: str, *, audience: str, required: list[str]
+) -> dict[str, Any] | None:
+    """The claims of a token signed by a key of the ring for ``audience``, or None — one
+    answer for every failure (no error says which part of a token was wrong). The expiry is
+    the caller's to check, with its clock (tests move time)."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    try:
+        header = jwt.get_unverified_header(token)
+        kid = header.get("kid")
+        secret = keys.ring().keys.get(kid) if isinstance(kid, str) else None
+        if secret is None or header.get("alg") != ALGORITHM:
+            return None
+        data: dict[str, Any] = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            audience=audience,
+            issuer=ISSUER,
+            options={"require": required, "verify_exp": False, "verify_iat": False},
+        )
+    except jwt.InvalidTokenError:
+        return None
+    return data
+
+
 class JwtLinkCodec:
-    def __init__(self, keys: SsmKeySource | StaticKeySource) -> None:
+    def __init__(self, keys: KeySource) -> None:
         self._keys = keys
 
     def encode(self, claims: LinkClaims) -> str:
-        ring = self._keys.ring()
         payload = {
             "iss": ISSUER,
             "aud": AUDIENCE,
@@ -108,27 +145,13 @@ class JwtLinkCodec:
             "iat": int(claims.issued_at.timestamp()),
             "exp": int(claims.expires_at.timestamp()),
         }
-        return jwt.encode(
-            payload, ring.keys[ring.current], algorithm=ALGORITHM, headers={"kid": ring.current}
-        )
+        return sign(self._keys, payload)
 
     def decode(self, token: str) -> LinkClaims:
-        if not token or len(token) > MAX_TOKEN_LENGTH:
+        data = verified_payload(self._keys, token, audience=AUDIENCE, required=REQUIRED)
+        if data is None:
             raise InvalidLinkToken
         try:
-            header = jwt.get_unverified_header(token)
-            kid = header.get("kid")
-            secret = self._keys.ring().keys.get(kid) if isinstance(kid, str) else None
-            if secret is None or header.get("alg") != ALGORITHM:
-                raise InvalidLinkToken
-            data: dict[str, Any] = jwt.decode(
-                token,
-                secret,
-                algorithms=[ALGORITHM],
-                audience=AUDIENCE,
-                issuer=ISSUER,
-                options={"require": REQUIRED, "verify_exp": False, "verify_iat": False},
-            )
             return LinkClaims(
                 token_id=data["jti"],
                 place_id=data["sub"],
@@ -137,5 +160,5 @@ class JwtLinkCodec:
                 issued_at=datetime.fromtimestamp(int(data["iat"]), UTC),
                 expires_at=datetime.fromtimestamp(int(data["exp"]), UTC),
             )
-        except (jwt.InvalidTokenError, ValidationError, KeyError, TypeError, ValueError):
+        except (ValidationError, KeyError, TypeError, ValueError):
             raise InvalidLinkToken from None

@@ -12,16 +12,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import jwt
 from pydantic import ValidationError
 
-from chalicelib.adapters.auth.link_tokens import (
-    ALGORITHM,
-    ISSUER,
-    MAX_TOKEN_LENGTH,
-    SsmKeySource,
-    StaticKeySource,
-)
+from chalicelib.adapters.auth.link_tokens import ISSUER, KeySource, sign, verified_payload
 from chalicelib.domain.newsletters.models import SubscriptionClaims, TokenPurpose
 from chalicelib.domain.newsletters.ports import InvalidSubscriptionToken
 
@@ -30,11 +23,10 @@ REQUIRED = ["exp", "iat", "sub", "iss", "aud", "scope"]
 
 
 class JwtSubscriptionCodec:
-    def __init__(self, keys: SsmKeySource | StaticKeySource) -> None:
+    def __init__(self, keys: KeySource) -> None:
         self._keys = keys
 
     def encode(self, claims: SubscriptionClaims) -> str:
-        ring = self._keys.ring()
         payload: dict[str, Any] = {
             "iss": ISSUER,
             "aud": AUDIENCE,
@@ -45,28 +37,13 @@ class JwtSubscriptionCodec:
         }
         if claims.nonce is not None:
             payload["jti"] = claims.nonce
-        return jwt.encode(
-            payload, ring.keys[ring.current], algorithm=ALGORITHM, headers={"kid": ring.current}
-        )
+        return sign(self._keys, payload)
 
     def decode(self, token: str) -> SubscriptionClaims:
-        if not token or len(token) > MAX_TOKEN_LENGTH:
+        data = verified_payload(self._keys, token, audience=AUDIENCE, required=REQUIRED)
+        if data is None:
             raise InvalidSubscriptionToken
         try:
-            header = jwt.get_unverified_header(token)
-            kid = header.get("kid")
-            secret = self._keys.ring().keys.get(kid) if isinstance(kid, str) else None
-            if secret is None or header.get("alg") != ALGORITHM:
-                raise InvalidSubscriptionToken
-            data: dict[str, Any] = jwt.decode(
-                token,
-                secret,
-                algorithms=[ALGORITHM],
-                audience=AUDIENCE,
-                issuer=ISSUER,
-                # The service checks the expiry with its clock (tests move time).
-                options={"require": REQUIRED, "verify_exp": False, "verify_iat": False},
-            )
             return SubscriptionClaims(
                 subscriber_id=data["sub"],
                 purpose=TokenPurpose(data["scope"]),
@@ -74,5 +51,5 @@ class JwtSubscriptionCodec:
                 issued_at=datetime.fromtimestamp(int(data["iat"]), UTC),
                 expires_at=datetime.fromtimestamp(int(data["exp"]), UTC),
             )
-        except (jwt.InvalidTokenError, ValidationError, KeyError, TypeError, ValueError):
+        except (ValidationError, KeyError, TypeError, ValueError):
             raise InvalidSubscriptionToken from None

@@ -13,32 +13,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from chalicelib.domain.dates import long_date
 from chalicelib.domain.exports.models import ClosedPlaces, Territory
 from chalicelib.domain.hours.engine import schedule_for_service
 from chalicelib.domain.hours.models import TemporaryClosure, TemporaryHours, WeeklyHours
 from chalicelib.domain.places.models import Place, PlaceStatus, Service
 from chalicelib.domain.taxonomy.taxonomy import Taxonomy
 
-FRENCH_MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-
 
 def date_fr(day: date) -> str:
     """``"6 mai 2020"``, ``"1er mai 2020"``."""
-    number = "1er" if day.day == 1 else str(day.day)
-    return f"{number} {FRENCH_MONTHS[day.month - 1]} {day.year}"
+    return long_date(day, "fr")
 
 
 def wanted_categories(taxonomy: Taxonomy, categories: Iterable[str]) -> frozenset[str]:
