@@ -111,6 +111,7 @@ class Settings(BaseModel):
     newsletter_confirm_days: int = Field(default=7, ge=1, le=30)
     newsletter_unsubscribe_days: int = Field(default=730, ge=30, le=3650)
     newsletter_confirm_cooldown_minutes: int = Field(default=60, ge=0, le=10080)
+    newsletter_subscribe_per_client_per_hour: int = Field(default=10, ge=1, le=10000)
     # The worker rendering the back-office preview, invoked synchronously (set by the stack;
     # unset: previews render in process where a renderer was injected, else the digest alone).
     newsletter_preview_function: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")

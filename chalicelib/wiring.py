@@ -684,7 +684,10 @@ def subscription_service() -> Any:
             confirm_days=settings.newsletter_confirm_days,
             unsubscribe_days=settings.newsletter_unsubscribe_days,
             cooldown=timedelta(minutes=settings.newsletter_confirm_cooldown_minutes),
+            per_client_per_hour=settings.newsletter_subscribe_per_client_per_hour,
         ),
+        # The submissions' fixed-window counter (keys are namespaced per feature).
+        limiter=_overrides.get("rate_limiter") or _dynamo_submissions()[1],
     )
 
 

@@ -137,6 +137,15 @@ def _etag_matches(if_none_match: str | None, etag: str) -> bool:
     return etag in candidates
 
 
+def client_address(request: Request) -> str:
+    """API Gateway's view of the caller (never a client-supplied header), for rate limits.
+    Services keep only an HMAC of it; the raw address is neither stored nor logged."""
+    context = request.context or {}
+    identity = context.get("identity")
+    source = identity.get("sourceIp") if isinstance(identity, dict) else None
+    return str(source) if source else "unknown"
+
+
 def _header(request: Request, name: str) -> str | None:
     headers = request.headers
     value = headers.get(name) if headers else None

@@ -20,7 +20,7 @@ from pydantic import Field
 from chalicelib import wiring
 from chalicelib.api.auth import MAX_TOKEN_LENGTH, admin_authorizer, authenticate, bearer_token
 from chalicelib.api.bodies import json_object, private_json
-from chalicelib.api.http import parse_query, reject_query, route
+from chalicelib.api.http import client_address, parse_query, reject_query, route
 from chalicelib.api.params import Department, Params
 from chalicelib.domain.errors import InvalidInput, Unauthorized, Unprocessable
 from chalicelib.domain.hours.models import DomainModel
@@ -60,7 +60,7 @@ def subscribe() -> Response:
     request = newsletters.current_request
     reject_query(request)
     body = SubscriptionRequest.model_validate(json_object(request))
-    wiring.subscription_service().subscribe(body)
+    wiring.subscription_service().subscribe(body, client_address=client_address(request))
     # The same answer whether the address is new, pending or subscribed: no enumeration.
     return private_json({"status": "accepted", "message": ACCEPTED}, status=202)
 

@@ -16,7 +16,7 @@ from pydantic import Field
 from chalicelib import wiring
 from chalicelib.api.auth import admin_authorizer, authenticate
 from chalicelib.api.bodies import json_object, private_json, required_version
-from chalicelib.api.http import parse_query, reject_query, route
+from chalicelib.api.http import client_address, parse_query, reject_query, route
 from chalicelib.api.params import DEPARTMENT_PATTERN, Params
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import InvalidInput
@@ -56,7 +56,7 @@ def submit_place() -> Response:
     from chalicelib.domain.submissions.models import NewPlaceForm
 
     form = NewPlaceForm.model_validate(_small_body(request))
-    receipt = wiring.submission_service().submit_place(form, _client_address(request))
+    receipt = wiring.submission_service().submit_place(form, client_address(request))
     return _accepted(receipt)
 
 
@@ -67,9 +67,7 @@ def suggest_change(place_id: str) -> Response:
     from chalicelib.domain.submissions.models import SuggestionForm
 
     form = SuggestionForm.model_validate(_small_body(request))
-    receipt = wiring.submission_service().suggest(
-        _checked(place_id), form, _client_address(request)
-    )
+    receipt = wiring.submission_service().suggest(_checked(place_id), form, client_address(request))
     return _accepted(receipt)
 
 
@@ -205,15 +203,6 @@ def _small_body(request: Request) -> dict[str, Any]:
             f"a submission is at most {MAX_SUBMISSION_BYTES} bytes", field="body", code="too_large"
         )
     return json_object(request)
-
-
-def _client_address(request: Request) -> str:
-    """API Gateway's view of the caller (never a client-supplied header). Only its HMAC is
-    kept; the raw address is neither stored nor logged."""
-    context = request.context or {}
-    identity = context.get("identity")
-    source = identity.get("sourceIp") if isinstance(identity, dict) else None
-    return str(source) if source else "unknown"
 
 
 def _checked(value: str) -> str:

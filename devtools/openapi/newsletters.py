@@ -78,7 +78,8 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
             "post": {
                 "summary": "Subscribe to weekly newsletters (double opt-in)",
                 "operationId": "subscribe",
-                "description": "Queues a confirmation mail (at most one an hour per address); "
+                "description": "Queues a confirmation mail (at most one an hour per address, "
+                "and a bounded number of requests per client an hour); "
                 "nothing else is ever sent before the address confirms. The answer is the same "
                 "whether the address is unknown, pending or subscribed. CORS: the website.",
                 "requestBody": {
@@ -88,6 +89,10 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 "responses": {
                     "202": _json(accepted, "Accepted."),
                     "400": error("Invalid address, department, language or unknown field."),
+                    "429": error(
+                        "Too many subscription requests from this client this hour "
+                        "(REPERE_NEWSLETTER_SUBSCRIBE_PER_CLIENT_PER_HOUR, default 10)."
+                    ),
                 },
             }
         },

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 from chalicelib.domain.clock import Clock
-from chalicelib.domain.errors import Conflict, Gone, Unauthorized
+from chalicelib.domain.errors import Conflict, Gone, TooManyRequests, Unauthorized
 from chalicelib.domain.mail.models import ListUnsubscribe, MailMessage, normalise_address
 from chalicelib.domain.mail.ports import MailQueue
 from chalicelib.domain.newsletters.models import (
@@ -33,6 +33,7 @@ from chalicelib.domain.newsletters.ports import (
     SubscriberStore,
     SubscriptionTokenCodec,
 )
+from chalicelib.domain.submissions.ports import RateLimiter
 
 INVALID_LINK = "this link is not valid"
 NEVER = datetime(2000, 1, 1, tzinfo=UTC)
@@ -81,6 +82,9 @@ class SubscriptionPolicy:
     confirm_days: int = 7
     unsubscribe_days: int = 730
     cooldown: timedelta = timedelta(hours=1)
+    # Requests per client address and hour: the cooldown bounds mail to one address, this
+    # bounds how many addresses one client can have mailed (we must not be a spam relay).
+    per_client_per_hour: int = 10
 
 
 class SubscriptionService:
@@ -95,7 +99,9 @@ class SubscriptionService:
         links: SubscriptionLinks,
         policy: SubscriptionPolicy | None = None,
         nonces: Callable[[], str] = lambda: secrets.token_urlsafe(12),
+        limiter: RateLimiter | None = None,
     ) -> None:
+        self._limiter = limiter
         self._store = store
         self._codec = codec
         self._mail = mail
@@ -107,9 +113,21 @@ class SubscriptionService:
 
     # Subscribing ---------------------------------------------------------------------
 
-    def subscribe(self, request: SubscriptionRequest) -> None:
-        """Record the request and queue a confirmation mail (once per cooldown)."""
+    def subscribe(self, request: SubscriptionRequest, *, client_address: str | None = None) -> None:
+        """Record the request and queue a confirmation mail (once per cooldown). Raises
+        TooManyRequests past the client's hourly allowance (counted by an HMAC of its address)."""
         now = self._clock.now()
+        if self._limiter is not None and client_address is not None:
+            client = self._ids.of(f"client:{client_address}")
+            window = now.strftime("%Y-%m-%dT%H")
+            if (
+                self._limiter.hit(f"subscribe:{client}", window, ttl_seconds=7200)
+                > self._policy.per_client_per_hour
+            ):
+                raise TooManyRequests(
+                    "too many subscription requests from this network; please try again later",
+                    code="rate_limited",
+                )
         subscriber_id = self._ids.of(request.email)
         current = self._store.get(subscriber_id)
         if current is not None and now - current.confirm_sent_at < self._policy.cooldown:

@@ -188,3 +188,20 @@ def test_one_click_also_accepts_a_multipart_form(newsletter_api: NewsletterApi) 
     )
     assert (status, payload) == (200, {"status": "unsubscribed"})
     assert list(SubscriptionRecord.scan()) == []
+
+
+def test_one_client_subscribing_many_addresses_gets_429_as_json(
+    newsletter_api: NewsletterApi,
+) -> None:
+    # The default allowance is 10 an hour per client (counted in DynamoDB on moto).
+    for number in range(10):
+        status, _, _ = newsletter_api.post(
+            "/subscriptions", {"email": f"adresse{number}@asso.org", "departments": ["75"]}
+        )
+        assert status == 202
+    status, body, _ = newsletter_api.post(
+        "/subscriptions", {"email": "adresse10@asso.org", "departments": ["75"]}
+    )
+    assert status == 429
+    assert body["code"] == "rate_limited"
+    assert len(newsletter_api.mail.messages) == 10

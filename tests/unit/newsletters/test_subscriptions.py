@@ -9,7 +9,7 @@ import jwt
 import pytest
 
 from chalicelib.domain.clock import FixedClock
-from chalicelib.domain.errors import Gone, Unauthorized
+from chalicelib.domain.errors import Gone, TooManyRequests, Unauthorized
 from chalicelib.domain.newsletters.models import (
     SubscriptionClaims,
     SubscriptionRequest,
@@ -19,10 +19,12 @@ from chalicelib.domain.newsletters.models import (
 from chalicelib.domain.newsletters.subscriptions import (
     SubscriberIds,
     SubscriptionLinks,
+    SubscriptionPolicy,
     SubscriptionService,
 )
 from tests.newsletter_support import InMemorySubscriberStore, codec
 from tests.selfupdate_fakes import InMemoryMailQueue
+from tests.submission_fakes import InMemoryRateLimiter
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 LINKS = SubscriptionLinks(
@@ -228,3 +230,44 @@ def test_a_confirmation_that_could_not_be_queued_is_sent_by_the_retry() -> None:
     queue.fail = False
     service.subscribe(request)  # within the cooldown, yet mailed: the first never left
     assert len(queue.messages) == 1
+
+
+def test_one_client_cannot_have_many_addresses_mailed() -> None:
+    world = World()
+    limiter = InMemoryRateLimiter()
+    service = SubscriptionService(
+        world.store,
+        codec(),
+        world.mail,
+        world.ids,
+        world.clock,
+        links=LINKS,
+        policy=SubscriptionPolicy(per_client_per_hour=3),
+        limiter=limiter,
+    )
+    for number in range(3):
+        service.subscribe(
+            SubscriptionRequest(email=f"victim{number}@example.org", departments=["75"]),
+            client_address="203.0.113.9",
+        )
+    with pytest.raises(TooManyRequests) as caught:
+        service.subscribe(
+            SubscriptionRequest(email="victim3@example.org", departments=["75"]),
+            client_address="203.0.113.9",
+        )
+
+    assert caught.value.code == "rate_limited"
+    assert len(world.mail.messages) == 3
+    # Another client is not affected, and the next hour starts afresh.
+    service.subscribe(
+        SubscriptionRequest(email="friend@example.org", departments=["75"]),
+        client_address="198.51.100.7",
+    )
+    world.clock.set(NOW + timedelta(hours=1))
+    service.subscribe(
+        SubscriptionRequest(email="victim3@example.org", departments=["75"]),
+        client_address="203.0.113.9",
+    )
+    assert len(world.mail.messages) == 5
+    # Only an HMAC of the address is counted, never the address itself.
+    assert not any("203.0.113.9" in key for key, _ in limiter.counts)
