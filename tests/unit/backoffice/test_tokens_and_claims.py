@@ -58,7 +58,9 @@ def test_issue_round_trips() -> None:
         subject="vol-9",
         role=Role.VOLUNTEER,
         departments=("2A",),
-        now=NOW,
+        # PyJWT checks expiry against the real clock: issue at the test's own instant (a
+        # module-level instant is minutes old by now on a loaded CI machine).
+        now=datetime.now(UTC),
         ttl=timedelta(minutes=5),
     )
 
