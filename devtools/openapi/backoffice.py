@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import JsonSchemaMode, models_json_schema
+from pydantic.json_schema import JsonSchemaMode
 
 from chalicelib.domain.announcements.models import (
     Announcement,
@@ -23,7 +23,14 @@ from chalicelib.domain.places.editing import NewPlace, PlacePatch
 from chalicelib.domain.places.history import HistoryPage
 from chalicelib.domain.places.listing import PlaceListPage
 from chalicelib.domain.places.models import Place, PlaceStatus
-from devtools.openapi.common import IF_NONE_MATCH, NOT_MODIFIED, error, json_response, param
+from devtools.openapi.common import (
+    IF_NONE_MATCH,
+    NOT_MODIFIED,
+    error,
+    json_response,
+    param,
+    prefixed_schemas,
+)
 
 PREFIX = "Backoffice"
 _REF = "#/components/schemas/" + PREFIX + "{model}"
@@ -107,12 +114,7 @@ def _schemas() -> tuple[dict[str, Any], dict[str, str]]:
         (PublicAnnouncement, "serialization"),
         (Principal, "serialization"),
     ]
-    keys, definitions = models_json_schema(models, ref_template=_REF)
-    schemas = {PREFIX + name: schema for name, schema in definitions["$defs"].items()}
-    names = {
-        model.__name__: str(keys[(model, mode)]["$ref"]).rsplit("/", 1)[-1].removeprefix(PREFIX)
-        for model, mode in models
-    }
+    schemas, names = prefixed_schemas(models, PREFIX)
     return schemas, names
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import JsonSchemaMode, models_json_schema
+from pydantic.json_schema import JsonSchemaMode
 
 from chalicelib.domain.campaigns.models import CampaignList, CampaignReport, CampaignRequest
-from devtools.openapi.common import error, param
+from devtools.openapi.common import error, param, prefixed_schemas
 
 PREFIX = "Campaigns"
 _REF = "#/components/schemas/" + PREFIX + "{model}"
@@ -51,12 +51,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
         (CampaignReport, "serialization"),
         (CampaignList, "serialization"),
     ]
-    keys, definitions = models_json_schema(models, ref_template=_REF)
-    schemas = {PREFIX + name: schema for name, schema in definitions["$defs"].items()}
-    n = {
-        model.__name__: str(keys[(model, mode)]["$ref"]).rsplit("/", 1)[-1].removeprefix(PREFIX)
-        for model, mode in models
-    }
+    schemas, n = prefixed_schemas(models, PREFIX)
     report = _private(
         n["CampaignReport"],
         "The campaign and its progress overall and per department: to do, confirmed "

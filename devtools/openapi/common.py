@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
+
 REF = "#/components/schemas/{model}"
+
+
+def prefixed_schemas(
+    models: Sequence[tuple[type[BaseModel], JsonSchemaMode]], prefix: str
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The JSON Schemas of a feature's models under ``prefix`` (so two features' models of
+    the same name do not collide in ``components``), and each model's schema name without
+    the prefix (pydantic names a model's validation and serialization schemas apart)."""
+    keys, definitions = models_json_schema(
+        models, ref_template="#/components/schemas/" + prefix + "{model}"
+    )
+    schemas = {prefix + name: schema for name, schema in definitions["$defs"].items()}
+    names = {
+        model.__name__: str(keys[(model, mode)]["$ref"]).rsplit("/", 1)[-1].removeprefix(prefix)
+        for model, mode in models
+    }
+    return schemas, names
 
 
 def ref(name: str) -> dict[str, str]:

@@ -8,12 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import JsonSchemaMode, models_json_schema
+from pydantic.json_schema import JsonSchemaMode
 
 from chalicelib.api.newsletters import TokenBody
 from chalicelib.domain.newsletters.models import SubscriptionRequest, SubscriptionView
 from chalicelib.domain.newsletters.preview import NewsletterPreview
-from devtools.openapi.common import error, param
+from devtools.openapi.common import error, param, prefixed_schemas
 
 PREFIX = "Newsletter"
 _REF = "#/components/schemas/" + PREFIX + "{model}"
@@ -47,12 +47,7 @@ def _schemas() -> tuple[dict[str, Any], dict[str, str]]:
         (SubscriptionView, "serialization"),
         (NewsletterPreview, "serialization"),
     ]
-    keys, definitions = models_json_schema(models, ref_template=_REF)
-    schemas = {PREFIX + name: schema for name, schema in definitions["$defs"].items()}
-    names = {
-        model.__name__: str(keys[(model, mode)]["$ref"]).rsplit("/", 1)[-1].removeprefix(PREFIX)
-        for model, mode in models
-    }
+    schemas, names = prefixed_schemas(models, PREFIX)
     return schemas, names
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import JsonSchemaMode, models_json_schema
+from pydantic.json_schema import JsonSchemaMode
 
 from chalicelib.api.selfupdate import ConfirmBody
 from chalicelib.domain.selfupdate.models import (
@@ -19,7 +19,7 @@ from chalicelib.domain.selfupdate.models import (
     SelfUpdateChange,
     SelfUpdateView,
 )
-from devtools.openapi.common import error, param
+from devtools.openapi.common import error, param, prefixed_schemas
 
 PREFIX = "SelfUpdate"
 _REF = "#/components/schemas/" + PREFIX + "{model}"
@@ -92,12 +92,7 @@ def _schemas() -> tuple[dict[str, Any], dict[str, str]]:
         (ConfirmBody, "validation"),
         (IssueLinkBody, "validation"),
     ]
-    keys, definitions = models_json_schema(models, ref_template=_REF)
-    schemas = {PREFIX + name: schema for name, schema in definitions["$defs"].items()}
-    names = {
-        model.__name__: str(keys[(model, mode)]["$ref"]).rsplit("/", 1)[-1].removeprefix(PREFIX)
-        for model, mode in models
-    }
+    schemas, names = prefixed_schemas(models, PREFIX)
     return schemas, names
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import JsonSchemaMode, models_json_schema
+from pydantic.json_schema import JsonSchemaMode
 
 from chalicelib.domain.places.listing import AdminPlaceSummary
 from chalicelib.domain.places.models import Place
@@ -23,7 +23,7 @@ from chalicelib.domain.submissions.models import (
 )
 from chalicelib.domain.submissions.service import Approval, Merge, Rejection
 from chalicelib.domain.submissions.status import SubmissionStatus
-from devtools.openapi.common import error, param
+from devtools.openapi.common import error, param, prefixed_schemas
 
 PREFIX = "Submissions"
 _REF = "#/components/schemas/" + PREFIX + "{model}"
@@ -93,12 +93,7 @@ def _schemas() -> tuple[dict[str, Any], dict[str, str]]:
         (Place, "serialization"),
         (AdminPlaceSummary, "serialization"),
     ]
-    keys, definitions = models_json_schema(models, ref_template=_REF)
-    schemas = {PREFIX + name: schema for name, schema in definitions["$defs"].items()}
-    names = {
-        model.__name__: str(keys[(model, mode)]["$ref"]).rsplit("/", 1)[-1].removeprefix(PREFIX)
-        for model, mode in models
-    }
+    schemas, names = prefixed_schemas(models, PREFIX)
     return schemas, names
 
 
