@@ -4,9 +4,10 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+MOTO_PORT ?= 5055
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit venv bench openapi clean system-deps bench-exports bench-import token bench-batch infra-check bench-infra
+.PHONY: run test lint typecheck unit venv bench openapi clean system-deps bench-exports bench-import token bench-batch infra-check bench-infra backfill-search
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-workers.txt requirements-infra.txt | system-deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -80,6 +81,10 @@ bench-exports: $(STAMP)
 
 bench-infra: $(STAMP)
 	$(BIN)/python -m bench.infra_bench
+
+# The search-backfill function against the local stack (`make run` in another terminal).
+backfill-search: $(STAMP)
+	MOTO_PORT=$(MOTO_PORT) $(BIN)/python -m devtools.search_backfill
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .local

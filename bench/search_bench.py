@@ -121,8 +121,8 @@ def _planned_figures(places: list[Any], centers: list[Any], radius_km: float) ->
 def _search_figures(count: int, searches: int) -> dict[str, Any]:
     from moto import mock_aws
 
-    from chalicelib.adapters.dynamodb.candidate_source import DynamoCandidateSource
     from chalicelib.adapters.dynamodb.place_repository import DynamoPlaceRepository
+    from chalicelib.adapters.dynamodb.search_cells import DynamoSearchRecords
     from chalicelib.adapters.dynamodb.tables import bind_tables, create_tables
     from chalicelib.domain.clock import FixedClock
     from chalicelib.domain.places.models import GeoPoint
@@ -141,7 +141,7 @@ def _search_figures(count: int, searches: int) -> dict[str, Any]:
         print(f"loaded {count} places", file=sys.stderr, flush=True)
         figures["loaded"] = loaded
         service = SearchService(
-            DynamoCandidateSource(max_workers=8),
+            DynamoSearchRecords(max_workers=8),
             default_taxonomy(),
             FixedClock(now),
             "https://repere.example.org",

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.places.ports import PlaceEditStore, PlaceRepository
     from chalicelib.domain.places.public_service import PublicPlaceService
     from chalicelib.domain.search.indexing import PlaceSnapshotSource
-    from chalicelib.domain.search.ports import CandidateSource, PlaceSearch
+    from chalicelib.domain.search.ports import CandidateSource, PlaceSearch, SearchRecordSource
     from chalicelib.domain.search.service import SearchService
     from chalicelib.domain.selfupdate.ports import LinkStateStore, LinkTokenCodec
     from chalicelib.domain.selfupdate.service import SelfUpdateService
@@ -70,7 +70,7 @@ def override(
     *,
     clock: Clock | None = None,
     places: PlaceRepository | None = None,
-    candidates: CandidateSource | None = None,
+    records: SearchRecordSource | None = None,
     opensearch_client: Any | None = None,
     batch_ledger: BatchLedger | None = None,
     announcements: AnnouncementRepository | None = None,
@@ -83,7 +83,7 @@ def override(
     for name, value in (
         ("clock", clock),
         ("places", places),
-        ("candidates", candidates),
+        ("records", records),
         ("opensearch_client", opensearch_client),
         ("batch_ledger", batch_ledger),
         ("announcements", announcements),
@@ -134,15 +134,15 @@ def clock() -> Clock:
 
 
 @cache
-def _dynamo() -> tuple[PlaceRepository, CandidateSource]:
+def _dynamo() -> tuple[PlaceRepository, SearchRecordSource]:
     # Imported here so a cold start that only serves /health or /categories skips PynamoDB.
-    from chalicelib.adapters.dynamodb.candidate_source import DynamoCandidateSource
     from chalicelib.adapters.dynamodb.place_repository import DynamoPlaceRepository
+    from chalicelib.adapters.dynamodb.search_cells import DynamoSearchRecords
     from chalicelib.adapters.dynamodb.tables import bind_tables
 
     settings = get_settings()
     bind_tables(settings.table_prefix, region=settings.region)
-    return DynamoPlaceRepository(), DynamoCandidateSource(max_workers=settings.geo_query_workers)
+    return DynamoPlaceRepository(), DynamoSearchRecords(max_workers=settings.geo_query_workers)
 
 
 def places() -> PlaceRepository:
@@ -150,9 +150,17 @@ def places() -> PlaceRepository:
     return repository
 
 
-def candidates() -> CandidateSource:
-    source: CandidateSource = _overrides.get("candidates") or _dynamo()[1]
+def search_records() -> SearchRecordSource:
+    """Compact search records and the page's places (``override(records=...)`` in tests)."""
+    source: SearchRecordSource = _overrides.get("records") or _dynamo()[1]
     return source
+
+
+def candidates() -> CandidateSource:
+    """Whole online places around a point or in a territory, read through the search records."""
+    from chalicelib.domain.search.candidates import RecordCandidates
+
+    return RecordCandidates(search_records())
 
 
 # Back office (docs/backoffice.md) ---------------------------------------------------------
@@ -217,7 +225,7 @@ def announcement_service() -> AnnouncementService:
 def search_service() -> SearchService:
     from chalicelib.domain.search.service import SearchService
 
-    return SearchService(candidates(), taxonomy(), clock(), get_settings().public_site_url)
+    return SearchService(search_records(), taxonomy(), clock(), get_settings().public_site_url)
 
 
 @cache

@@ -77,6 +77,29 @@ def _restore_tables() -> int:
     return restored
 
 
+def _load_data(synthetic_count: int, reset: bool) -> None:
+    """The saved tables of the last run, or fresh demo data."""
+    if STATE_FILE.exists() and not reset:
+        print(f"restored {_restore_tables()} items from {STATE_FILE.relative_to(ROOT)}")
+        if not _has_search_cells():
+            # Saved before search cells existed: build them (the search-backfill function).
+            from devtools.search_backfill import backfill
+
+            written = sum(report["cells_written"] for report in backfill())
+            print(f"built {written} search cells from the restored places")
+    else:
+        print(f"seeded {_seed(synthetic_count)} places (30 from the Paris Nord-Est leaflet)")
+
+
+def _has_search_cells() -> bool:
+    import boto3
+
+    from chalicelib.adapters.dynamodb.search_cells import SearchCellRecord, table_name
+
+    client = boto3.client("dynamodb")
+    return bool(client.scan(TableName=table_name(SearchCellRecord), Limit=1)["Items"])
+
+
 def _seed(synthetic_count: int) -> int:
     from chalicelib import wiring
     from devtools.data.departments import DEPARTMENTS
@@ -119,10 +142,7 @@ def main() -> int:
     settings = get_settings()
     bind_tables(settings.table_prefix, region=settings.region)
     create_tables(wait=True)
-    if STATE_FILE.exists() and not reset:
-        print(f"restored {_restore_tables()} items from {STATE_FILE.relative_to(ROOT)}")
-    else:
-        print(f"seeded {_seed(synthetic_count)} places (30 from the Paris Nord-Est leaflet)")
+    _load_data(synthetic_count, reset)
 
     pump = MailPump(os.environ["REPERE_MAIL_QUEUE_URL"], REGION)
     pump.start()

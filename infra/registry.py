@@ -33,9 +33,11 @@ from infra.spec import (
 
 API = Api(
     access=(
-        # Public reads, back-office edits (place + history in one transaction), batch updates
-        # over HTTP (docs/backoffice.md), announcements (listed with a Scan: a few dozen items).
+        # Public reads, back-office edits (place + history + search cells in one transaction),
+        # batch updates over HTTP (docs/backoffice.md), announcements (listed with a Scan: a
+        # few dozen items). Search reads the search cells, then the page's places by id.
         table("places", "read", "write"),
+        table("search-cells", "read", "write"),
         table("place-history", "read", "write"),
         table("batch-updates", "read", "write"),
         table("announcements", "read", "write", "scan"),
@@ -84,6 +86,7 @@ WORKERS: tuple[Worker, ...] = (
         timeout_seconds=900,
         access=(
             table("places", "read", "write"),
+            table("search-cells", "read", "write"),
             # Resuming after a crash reads the history entries the batch already wrote.
             table("place-history", "read", "write"),
             table("batch-updates", "read", "write"),
@@ -117,6 +120,8 @@ WORKERS: tuple[Worker, ...] = (
         triggers=(QueueTrigger(queue="exports", batch_size=1, max_concurrency=5),),
         access=(
             table("exports", "read", "write"),
+            # A territory's places: their search records, then the places by id.
+            table("search-cells", "read"),
             table("places", "read"),
             bucket("exports", "write"),
         ),
@@ -156,6 +161,18 @@ WORKERS: tuple[Worker, ...] = (
             ),
         ),
         access=(table("places", "read", "scan"), search("write")),
+    ),
+    Worker(
+        name="search-backfill",
+        handler="functions.search_backfill.handler",
+        description="(Re)builds the search cells from the places table; resumable (invoke)",
+        memory_mb=1024,
+        timeout_seconds=900,
+        # No trigger: run by hand on existing data or after a restore (docs/search.md).
+        access=(
+            table("places", "read", "scan"),
+            table("search-cells", "read", "write", "scan"),
+        ),
     ),
     Worker(
         name="mailer",

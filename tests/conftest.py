@@ -13,13 +13,14 @@ from dataclasses import dataclass
 import pytest
 from moto import mock_aws
 
-from chalicelib.adapters.dynamodb.candidate_source import DynamoCandidateSource
 from chalicelib.adapters.dynamodb.place_repository import DynamoPlaceRepository
+from chalicelib.adapters.dynamodb.search_cells import DynamoSearchRecords
 from chalicelib.adapters.dynamodb.tables import bind_tables, create_tables
 from chalicelib.config import get_settings
 from chalicelib.domain.places.ports import PlaceRepository
-from chalicelib.domain.search.ports import CandidateSource
-from tests.fakes import InMemoryCandidateSource, InMemoryPlaceRepository
+from chalicelib.domain.search.candidates import RecordCandidates
+from chalicelib.domain.search.ports import CandidateSource, SearchRecordSource
+from tests.fakes import InMemoryPlaceRepository, InMemorySearchRecords
 
 TEST_REGION = "eu-west-3"
 TEST_TABLE_PREFIX = "test"
@@ -54,17 +55,22 @@ def dynamodb_tables() -> Iterator[None]:
 
 @dataclass(frozen=True)
 class PlaceStore:
-    """A repository and a candidate source over the same storage."""
+    """A repository and the search records over the same storage (and whole places read
+    through them: ``candidates``)."""
 
     kind: str
     repository: PlaceRepository
-    candidates: CandidateSource
+    records: SearchRecordSource
+
+    @property
+    def candidates(self) -> CandidateSource:
+        return RecordCandidates(self.records)
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
 def place_store(request: pytest.FixtureRequest) -> PlaceStore:
     if request.param == "memory":
         repository = InMemoryPlaceRepository()
-        return PlaceStore("memory", repository, InMemoryCandidateSource(repository.places))
+        return PlaceStore("memory", repository, InMemorySearchRecords(repository.places))
     request.getfixturevalue("dynamodb_tables")
-    return PlaceStore("dynamodb", DynamoPlaceRepository(), DynamoCandidateSource())
+    return PlaceStore("dynamodb", DynamoPlaceRepository(), DynamoSearchRecords())

@@ -4,12 +4,13 @@ They pass the same contract suite as the DynamoDB adapters (tests/contract/), so
 runs on them says something true of production. Typical use::
 
     repository = InMemoryPlaceRepository()
-    candidates = InMemoryCandidateSource(repository.places)
+    records = InMemorySearchRecords(repository.places)
     repository.add(make_place("p1"))
 
-Both objects share the ``places`` dict, as the DynamoDB repository and candidate source share a
-table. Places are copied on the way in and on the way out (pydantic models are frozen, but
-their lists are not), so a test cannot change the store behind the repository's back.
+Both objects share the ``places`` dict, as the DynamoDB repository and the search cells are
+written together. Places are copied on the way in and on the way out (pydantic models are
+frozen, but their lists are not), so a test cannot change the store behind the repository's
+back.
 """
 
 from __future__ import annotations
@@ -32,7 +33,13 @@ from chalicelib.domain.places.listing import (
 from chalicelib.domain.places.models import GeoPoint, Place, PlaceStatus
 from chalicelib.domain.places.ports import PlaceWrite, WriteOutcome, WriteStatus
 from chalicelib.domain.search.geo import haversine_m
-from chalicelib.domain.search.ports import Candidates, TerritoryKind
+from chalicelib.domain.search.ports import (
+    Candidates,
+    PageRead,
+    RecordScan,
+    TerritoryKind,
+)
+from chalicelib.domain.search.records import SearchRecord, search_record
 
 
 class InMemoryPlaceRepository:
@@ -89,14 +96,15 @@ class InMemoryPlaceRepository:
         self.places[place.id] = _copy(place)
         self.history_entries.setdefault(place.id, {})[entry.version] = entry
 
-    def update(self, place: Place, *, expected_version: int, entry: HistoryEntry) -> None:
-        outcome = self.update_many([PlaceWrite(place, expected_version, entry)])[0]
+    def update(self, write: PlaceWrite) -> None:
+        place_id = write.place.id
+        outcome = self.update_many([write])[0]
         if outcome.status is WriteStatus.NOT_FOUND:
-            raise NotFound(f"no place with id {place.id!r}", field="id")
+            raise NotFound(f"no place with id {place_id!r}", field="id")
         if outcome.status is WriteStatus.CONFLICT:
             raise VersionConflict(
-                f"place {place.id!r} is at version {outcome.current_version}, "
-                f"not {expected_version}",
+                f"place {place_id!r} is at version {outcome.current_version}, "
+                f"not {write.expected_version}",
                 current_version=outcome.current_version,
             )
 
@@ -104,8 +112,6 @@ class InMemoryPlaceRepository:
         ids = [write.place.id for write in writes]
         if len(set(ids)) != len(ids):
             raise ValueError("a place appears twice in one update_many")
-        for write in writes:
-            _check_write(write.place, write.expected_version, write.entry)
         outcomes: list[WriteOutcome] = []
         for write in writes:
             place_id = write.place.id
@@ -246,3 +252,60 @@ def _candidates(places: list[Place]) -> Candidates:
 
 def _copy(place: Place) -> Place:
     return place.model_copy(deep=True)
+
+
+class InMemorySearchRecords:
+    """``SearchRecordSource`` over the same dict: the records of the online places, computed
+    from the places with the production ``search_record`` (cached per id and version).
+
+    ``near`` returns a superset, as the DynamoDB cells do: every online place within the radius
+    and some beyond it (up to 1.25 times the radius plus 200 m), so the service's own distance
+    filter is exercised on fakes too. Costs are those of an ideal index: one item and half a
+    read unit a record, one query a call.
+    """
+
+    def __init__(self, places: Mapping[str, Place]) -> None:
+        self._places = places
+        self._cache: dict[tuple[str, int], SearchRecord] = {}
+
+    def near(self, center: GeoPoint, radius_m: float) -> RecordScan:
+        if math.isnan(radius_m) or not 0 <= radius_m <= MAX_RADIUS_M:
+            raise ValueError(f"radius must be between 0 and {MAX_RADIUS_M:.0f} m")
+        reach = radius_m * 1.25 + 200
+        return self._scan(
+            place for place in self._online() if haversine_m(center, place.location) <= reach
+        )
+
+    def in_territory(self, kind: TerritoryKind, code: str) -> RecordScan:
+        def code_of(place: Place) -> str | None:
+            address = place.address
+            if kind is TerritoryKind.DEPARTMENT:
+                return address.department_code
+            if kind is TerritoryKind.POSTAL_CODE:
+                return address.postal_code
+            return address.city_code
+
+        return self._scan(place for place in self._online() if code_of(place) == code)
+
+    def places(self, place_ids: Sequence[str]) -> PageRead:
+        found = {
+            place_id: _copy(place)
+            for place_id in dict.fromkeys(place_ids)
+            if (place := self._places.get(place_id)) is not None
+            and place.status is PlaceStatus.ONLINE
+        }
+        return PageRead(found, items_read=len(found), read_units=0.5 * len(found))
+
+    def _online(self) -> Iterator[Place]:
+        return (place for place in self._places.values() if place.status is PlaceStatus.ONLINE)
+
+    def _scan(self, places: Iterable[Place]) -> RecordScan:
+        records = []
+        for place in places:
+            key = (place.id, place.version)
+            record = self._cache.get(key)
+            if record is None:
+                record = search_record(place)
+                self._cache[key] = record
+            records.append(record)
+        return RecordScan(records, len(records), 1, 0.5 * len(records))

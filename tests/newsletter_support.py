@@ -14,7 +14,7 @@ from chalicelib.domain.mail.models import MailMessage
 from chalicelib.domain.newsletters.models import Digest, DigestExport, Subscriber
 from chalicelib.domain.places.history import Action, Actor, Channel, HistoryEntry, diff_places
 from chalicelib.domain.places.models import Place
-from chalicelib.domain.places.ports import PlaceEditStore
+from chalicelib.domain.places.ports import PlaceEditStore, PlaceWrite
 
 KEYS = KeyRing(current="k1", keys={"k1": "newsletter-test-key-" + "x" * 32})
 
@@ -124,5 +124,5 @@ def write(store: PlaceEditStore, place: Place, at: datetime, **changes: Any) -> 
         action=Action.EDITED,
         changes=diff_places(before, after),
     )
-    store.update(after, expected_version=before.version, entry=entry)
+    store.update(PlaceWrite(before=before, place=after, entry=entry))
     return after

@@ -9,6 +9,7 @@ from chalicelib.domain.errors import NotFound, VersionConflict
 from chalicelib.domain.mail.models import MailMessage
 from chalicelib.domain.places.history import HistoryEntry
 from chalicelib.domain.places.models import Place
+from chalicelib.domain.places.ports import PlaceWrite
 from chalicelib.domain.submissions.models import QueuePosition, Submission
 from chalicelib.domain.submissions.ports import SubmissionRepository
 from chalicelib.domain.submissions.status import SubmissionStatus
@@ -90,16 +91,10 @@ class InMemoryDecisionStore:
         self.submissions.save(decided, expected_version=expected_version)
 
     def update_place(
-        self,
-        place: Place,
-        *,
-        expected_place_version: int,
-        entry: HistoryEntry,
-        decided: Submission,
-        expected_version: int,
+        self, write: PlaceWrite, decided: Submission, *, expected_version: int
     ) -> None:
         self._check_pending(decided, expected_version)
-        self.places.update(place, expected_version=expected_place_version, entry=entry)
+        self.places.update(write)
         self.submissions.save(decided, expected_version=expected_version)
 
     def _check_pending(self, decided: Submission, expected_version: int) -> None:

@@ -106,7 +106,7 @@ def test_update_writes_the_place_and_its_entry_together(store: PlaceEditStore) -
     place = created(store)
     renamed = next_version(place, name="Nouveau nom")
 
-    store.update(renamed, expected_version=1, entry=entry_for(place, renamed))
+    store.update(PlaceWrite(place, renamed, entry_for(place, renamed)))
 
     assert store.get("p1").name == "Nouveau nom"
     newest = store.history("p1", limit=10).entries[0]
@@ -118,11 +118,11 @@ def test_update_writes_the_place_and_its_entry_together(store: PlaceEditStore) -
 def test_stale_update_is_a_version_conflict_and_writes_nothing(store: PlaceEditStore) -> None:
     place = created(store)
     first = next_version(place, name="Alice")
-    store.update(first, expected_version=1, entry=entry_for(place, first))
+    store.update(PlaceWrite(place, first, entry_for(place, first)))
     stale = next_version(place, name="Bob")
 
     with pytest.raises(VersionConflict) as raised:
-        store.update(stale, expected_version=1, entry=entry_for(place, stale))
+        store.update(PlaceWrite(place, stale, entry_for(place, stale)))
 
     assert raised.value.current_version == 2
     assert store.get("p1").name == "Alice"
@@ -138,7 +138,7 @@ def test_update_of_an_unknown_place_is_not_found(store: PlaceEditStore) -> None:
     ghost = make_place("ghost", version=2)
 
     with pytest.raises(NotFound):
-        store.update(ghost, expected_version=1, entry=entry_for(make_place("ghost"), ghost))
+        store.update(PlaceWrite(make_place("ghost"), ghost, entry_for(make_place("ghost"), ghost)))
 
     assert store.history("ghost", limit=10).entries == []
 
@@ -149,7 +149,7 @@ def test_entry_must_describe_the_written_version(store: PlaceEditStore) -> None:
     wrong = entry_for(place, renamed).model_copy(update={"version": 3})
 
     with pytest.raises(ValueError, match="history entry"):
-        store.update(renamed, expected_version=1, entry=wrong)
+        store.update(PlaceWrite(place, renamed, wrong))
 
 
 def test_two_writers_of_one_version_exactly_one_wins(store: PlaceEditStore) -> None:
@@ -165,15 +165,13 @@ def test_two_writers_of_one_version_exactly_one_wins(store: PlaceEditStore) -> N
     bob = next_version(place, name="bob")
 
     store.update(
-        alice,
-        expected_version=1,
-        entry=entry_for(place, alice, actor=Actor(subject="alice", role="admin")),
+        PlaceWrite(
+            place, alice, entry_for(place, alice, actor=Actor(subject="alice", role="admin"))
+        )
     )
     with pytest.raises(VersionConflict) as raised:
         store.update(
-            bob,
-            expected_version=1,
-            entry=entry_for(place, bob, actor=Actor(subject="bob", role="admin")),
+            PlaceWrite(place, bob, entry_for(place, bob, actor=Actor(subject="bob", role="admin")))
         )
 
     assert raised.value.current_version == 2
@@ -191,15 +189,15 @@ def test_two_writers_of_one_version_exactly_one_wins(store: PlaceEditStore) -> N
 def test_update_many_gives_each_write_its_own_outcome(store: PlaceEditStore) -> None:
     places = [created(store, f"p{number}") for number in range(5)]
     moved = next_version(places[2], name="moved by someone")
-    store.update(moved, expected_version=1, entry=entry_for(places[2], moved))
+    store.update(PlaceWrite(places[2], moved, entry_for(places[2], moved)))
     writes = [
-        PlaceWrite(new, 1, entry_for(old, new))
+        PlaceWrite(old, new, entry_for(old, new))
         for old, new in (
             (place, next_version(place, status=PlaceStatus.OFFLINE)) for place in places
         )
     ]
     ghost = make_place("ghost", version=2)
-    writes.append(PlaceWrite(ghost, 1, entry_for(make_place("ghost"), ghost)))
+    writes.append(PlaceWrite(make_place("ghost"), ghost, entry_for(make_place("ghost"), ghost)))
 
     outcomes = store.update_many(writes)
 
@@ -221,7 +219,7 @@ def test_update_many_spans_several_transactions(store: PlaceEditStore) -> None:
     # 53 places: two transactions (50 places each at most).
     places = [created(store, f"p{number:03d}") for number in range(53)]
     writes = [
-        PlaceWrite(new, 1, entry_for(old, new, batch_id="b1"))
+        PlaceWrite(old, new, entry_for(old, new, batch_id="b1"))
         for old, new in ((place, next_version(place, name="Fermé")) for place in places)
     ]
 
@@ -237,7 +235,7 @@ def test_update_many_rejects_a_place_twice(store: PlaceEditStore) -> None:
     new = next_version(place, name="x")
 
     with pytest.raises(ValueError, match="twice"):
-        store.update_many([PlaceWrite(new, 1, entry_for(place, new))] * 2)
+        store.update_many([PlaceWrite(place, new, entry_for(place, new))] * 2)
 
 
 def test_get_many_returns_the_existing_places_only(store: PlaceEditStore) -> None:
@@ -257,7 +255,7 @@ def test_history_pages_newest_first(store: PlaceEditStore) -> None:
     place = created(store)
     for number in range(2, 8):
         new = next_version(place, name=f"v{number}")
-        store.update(new, expected_version=place.version, entry=entry_for(place, new))
+        store.update(PlaceWrite(place, new, entry_for(place, new)))
         place = new
 
     first = store.history("p1", limit=3)
@@ -382,7 +380,7 @@ def test_listing_rows_carry_the_summary(store: PlaceEditStore) -> None:
 def test_listing_follows_edits(store: PlaceEditStore) -> None:
     place = created(store, "p1", status=PlaceStatus.DRAFT)
     published = next_version(place, status=PlaceStatus.ONLINE)
-    store.update(published, expected_version=1, entry=entry_for(place, published))
+    store.update(PlaceWrite(place, published, entry_for(place, published)))
 
     assert _listed(store, PlaceFilter(status=PlaceStatus.DRAFT)) == []
     assert _listed(store, PlaceFilter(status=PlaceStatus.ONLINE)) == ["p1"]

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from chalicelib.adapters.dynamodb.models import PlaceRecord
 from chalicelib.adapters.dynamodb.place_repository import to_record
+from chalicelib.adapters.dynamodb.search_cells import SearchCellRecord
 from chalicelib.domain.errors import Conflict, NotFound, VersionConflict
 from chalicelib.domain.places.models import PlaceStatus
+from chalicelib.domain.search.records import search_record
 from tests.builders import make_full_place, make_place
 from tests.conftest import PlaceStore
 
@@ -169,11 +173,10 @@ def test_dynamodb_table_layout() -> None:
         for index in table["GlobalSecondaryIndexes"]
     }
     assert indexes == {
-        "geo_coarse": ([("gh3", "HASH"), ("gh", "RANGE")], "ALL"),
-        "geo_fine": ([("gh5", "HASH"), ("gh", "RANGE")], "ALL"),
-        "by_department": ([("department", "HASH"), ("id", "RANGE")], "ALL"),
-        "by_postal_code": ([("postal_code", "HASH"), ("id", "RANGE")], "ALL"),
-        "by_city_code": ([("city_code", "HASH"), ("id", "RANGE")], "ALL"),
+        # Search records only (search by postal or INSEE code; geo and department search read
+        # the search-cells table).
+        "by_postal_code": ([("postal_code", "HASH"), ("id", "RANGE")], "INCLUDE"),
+        "by_city_code": ([("city_code", "HASH"), ("id", "RANGE")], "INCLUDE"),
         # Back office (docs/backoffice.md): every status, listing rows only.
         "admin_department": ([("admin_department", "HASH"), ("verified_key", "RANGE")], "INCLUDE"),
         "admin_organisation": (
@@ -182,22 +185,46 @@ def test_dynamodb_table_layout() -> None:
         ),
         "admin_status": ([("status", "HASH"), ("verified_key", "RANGE")], "INCLUDE"),
     }
+    projected = {
+        index["IndexName"]: index["Projection"].get("NonKeyAttributes")
+        for index in table["GlobalSecondaryIndexes"]
+    }
+    assert projected["by_postal_code"] == projected["by_city_code"] == ["sr"]
+
+
+@pytest.mark.usefixtures("dynamodb_tables")
+def test_dynamodb_search_cells_layout() -> None:
+    table = SearchCellRecord.describe_table()
+
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["KeySchema"] == [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+    indexes = {
+        index["IndexName"]: (
+            [(key["AttributeName"], key["KeyType"]) for key in index["KeySchema"]],
+            index["Projection"],
+        )
+        for index in table["GlobalSecondaryIndexes"]
+    }
+    only_rows = {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["d"]}
+    assert indexes == {
+        "cells_fine": ([("g5", "HASH"), ("sk", "RANGE")], only_rows),
+        "cells_coarse": ([("g3", "HASH"), ("sk", "RANGE")], only_rows),
+    }
 
 
 def test_dynamodb_item_carries_index_attributes_only_when_online() -> None:
-    online = to_record(make_place("p1", organisation="Les Restos du Cœur")).attribute_values
+    place = make_place("p1", organisation="Les Restos du Cœur")
+    online = to_record(place).attribute_values
     draft = to_record(make_place("p2", status=PlaceStatus.DRAFT)).attribute_values
 
-    assert online["gh"] == "u09wn5s9w"
-    assert (online["gh3"], online["gh5"]) == ("u09", "u09wn")
-    assert (online["department"], online["postal_code"], online["city_code"]) == (
-        "75",
-        "75019",
-        "75119",
-    )
+    assert (online["postal_code"], online["city_code"]) == ("75019", "75119")
+    assert json.loads(online["sr"]) == json.loads(json.dumps(search_record(place)))
     assert online["organisation_key"] == "les-restos-du-coeur"
     assert online["status"] == "online"
     assert online["version"] == 1
-    index_attributes = {"gh", "gh3", "gh5", "department", "postal_code", "city_code"}
+    index_attributes = {"sr", "postal_code", "city_code"}
     assert not index_attributes & {name for name, value in draft.items() if value is not None}
     assert draft["status"] == "draft"

@@ -1,6 +1,9 @@
 """The search contract (``PlaceSearch``), one set of scenarios run against every backend:
 
-* ``dynamodb``: ``SearchService`` over the DynamoDB candidate source, on moto;
+* ``dynamodb``: ``SearchService`` over DynamoDB's search cells, on moto;
+* ``memory``: ``SearchService`` over the in-memory search records (tests/fakes.py);
+* ``reference``: the Place-based search the record-based service replaced
+  (tests/reference_search.py), which must keep passing too;
 * ``opensearch``: ``OpenSearchPlaceSearch`` on the test evaluator (tests/opensearch_eval.py),
   the index filled by the real reindex and stream-writer code, every body checked against the
   OpenSearch API spec;
@@ -19,8 +22,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.adapters.dynamodb.candidate_source import DynamoCandidateSource
 from chalicelib.adapters.dynamodb.place_repository import DynamoPlaceRepository
+from chalicelib.adapters.dynamodb.search_cells import DynamoSearchRecords
 from chalicelib.adapters.opensearch.search import OpenSearchPlaceSearch
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.errors import InvalidInput
@@ -37,7 +40,9 @@ from chalicelib.domain.search.ports import PlaceSearch, TerritoryKind
 from chalicelib.domain.search.service import SearchService
 from chalicelib.domain.taxonomy.taxonomy import default_taxonomy
 from tests.builders import PARIS_19, make_place, offset_point
+from tests.fakes import InMemoryCandidateSource, InMemoryPlaceRepository, InMemorySearchRecords
 from tests.opensearch_support import LIVE_URL, SearchIndex, evaluator_index, live_index
+from tests.reference_search import ReferenceSearch
 
 BASE_URL = "https://repere.example.org"
 # Tuesday 1 December 2026, 20:45 in Paris.
@@ -53,6 +58,8 @@ NIGHTS = WeeklyHours(tuesday=[TimeSlot(start="22:00", end="02:00")])
 
 BACKENDS = [
     "dynamodb",
+    "memory",
+    "reference",
     "opensearch",
     pytest.param(
         "opensearch-live",
@@ -79,15 +86,24 @@ def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
     if request.param == "dynamodb":
         request.getfixturevalue("dynamodb_tables")
         repository = DynamoPlaceRepository()
-        service = SearchService(DynamoCandidateSource(), taxonomy, clock, BASE_URL)
+        service = SearchService(DynamoSearchRecords(), taxonomy, clock, BASE_URL)
         yield Backend("dynamodb", clock, service, repository.load_fresh)
+        return
+    if request.param in ("memory", "reference"):
+        memory = InMemoryPlaceRepository()
+        search: PlaceSearch = (
+            SearchService(InMemorySearchRecords(memory.places), taxonomy, clock, BASE_URL)
+            if request.param == "memory"
+            else ReferenceSearch(InMemoryCandidateSource(memory.places), taxonomy, clock, BASE_URL)
+        )
+        yield Backend(request.param, clock, search, memory.load_fresh)
         return
     index: SearchIndex = (
         evaluator_index(clock) if request.param == "opensearch" else live_index(clock)
     )
-    search = OpenSearchPlaceSearch(index.index, taxonomy, clock, BASE_URL)
+    opensearch = OpenSearchPlaceSearch(index.index, taxonomy, clock, BASE_URL)
     try:
-        yield Backend(request.param, clock, search, index.add)
+        yield Backend(request.param, clock, opensearch, index.add)
     finally:
         index.close()
 

@@ -1,6 +1,6 @@
 """Randomized comparison: OpenSearch (evaluator) against the DynamoDB backend's service (over the
-in-memory candidate source, which passes the same candidate-source contract as DynamoDB), on
-synthetic places, random searches at random instants, every page of each.
+in-memory search records, which pass the same record-source contract as DynamoDB's search
+cells), on synthetic places, random searches at random instants, every page of each.
 
 Searches where a place lies within 5 cm of the radius, or two places' distances differ by less
 than 5 cm, are skipped: there OpenSearch's 32-bit point encoding may legitimately differ
@@ -30,7 +30,7 @@ from chalicelib.domain.search.service import SearchService
 from chalicelib.domain.search.text import words
 from chalicelib.domain.taxonomy.taxonomy import default_taxonomy
 from devtools.demo_data import leaflet_places, synthetic_places
-from tests.fakes import InMemoryCandidateSource, InMemoryPlaceRepository
+from tests.fakes import InMemoryPlaceRepository, InMemorySearchRecords
 from tests.opensearch_eval import Cluster
 from tests.opensearch_support import evaluator_index
 
@@ -103,7 +103,7 @@ def test_opensearch_gives_the_dynamodb_backends_pages_on_random_searches() -> No
     repository = InMemoryPlaceRepository()
     repository.load_fresh(places)
     reference = SearchService(
-        InMemoryCandidateSource(repository.places), taxonomy, clock, "https://x"
+        InMemorySearchRecords(repository.places), taxonomy, clock, "https://x"
     )
     opensearch = OpenSearchPlaceSearch(index.index, taxonomy, clock, "https://x")
     vocabulary = sorted({w for p in places for w in words(p.name) + words(p.organisation or "")})

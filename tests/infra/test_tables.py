@@ -25,13 +25,27 @@ def test_the_places_table_streams_both_images_and_has_its_indexes() -> None:
     assert places.sort_key is None
     assert places.stream_view_type == "NEW_AND_OLD_IMAGES"
     indexes = {index.name: index for index in places.indexes}
-    assert {"geo_coarse", "geo_fine", "admin_department"} <= set(indexes)
-    assert indexes["geo_fine"].partition_key == KeyAttribute("gh5", "S")
-    assert indexes["geo_fine"].sort_key == KeyAttribute("gh", "S")
-    assert indexes["geo_fine"].projection == "ALL"
+    assert {"by_postal_code", "by_city_code", "admin_department"} <= set(indexes)
+    assert indexes["by_postal_code"].partition_key == KeyAttribute("postal_code", "S")
+    assert indexes["by_postal_code"].projection == "INCLUDE"
+    assert indexes["by_postal_code"].non_key_attributes == ("sr",)
     admin = indexes["admin_department"]
     assert admin.projection == "INCLUDE"
     assert "summary" in admin.non_key_attributes
+
+
+def test_the_search_cells_are_read_through_two_geohash_indexes_of_their_rows_only() -> None:
+    cells = table_spec("search-cells", TABLES["search-cells"])
+    assert (cells.partition_key, cells.sort_key) == (
+        KeyAttribute("pk", "S"),
+        KeyAttribute("sk", "S"),
+    )
+    indexes = {index.name: index for index in cells.indexes}
+    assert indexes["cells_fine"].partition_key == KeyAttribute("g5", "S")
+    assert indexes["cells_coarse"].partition_key == KeyAttribute("g3", "S")
+    for index in indexes.values():
+        assert index.sort_key == KeyAttribute("sk", "S")
+        assert (index.projection, tuple(index.non_key_attributes)) == ("INCLUDE", ("d",))
 
 
 def test_a_ttl_attribute_on_the_model_becomes_the_tables_ttl() -> None:

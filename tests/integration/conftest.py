@@ -11,7 +11,7 @@ from chalice.test import Client
 
 from chalicelib import wiring
 from chalicelib.domain.clock import FixedClock
-from tests.fakes import InMemoryCandidateSource, InMemoryPlaceRepository
+from tests.fakes import InMemoryPlaceRepository, InMemorySearchRecords
 
 # Tuesday 1 December 2026, 20:45 in Paris: the Tuesday evening food trucks are serving.
 TUESDAY_EVENING = datetime(2026, 12, 1, 19, 45, tzinfo=UTC)
@@ -30,7 +30,7 @@ def api() -> Iterator[Api]:
 
     places = InMemoryPlaceRepository()
     clock = FixedClock(TUESDAY_EVENING)
-    wiring.override(clock=clock, places=places, candidates=InMemoryCandidateSource(places.places))
+    wiring.override(clock=clock, places=places, records=InMemorySearchRecords(places.places))
     try:
         with Client(app) as client:
             yield Api(client=client, places=places, clock=clock)

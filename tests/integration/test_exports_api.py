@@ -18,7 +18,7 @@ from chalicelib.domain.taxonomy.taxonomy import default_taxonomy
 from functions.exports.render import FileRenderer
 from tests.builders import make_place
 from tests.export_fakes import InMemoryExportFiles, InMemoryExportQueue, InMemoryExportRepository
-from tests.fakes import InMemoryCandidateSource, InMemoryPlaceRepository
+from tests.fakes import InMemoryCandidateSource, InMemoryPlaceRepository, InMemorySearchRecords
 
 NOW = datetime(2024, 3, 14, 9, 30, tzinfo=UTC)
 
@@ -50,7 +50,7 @@ def exports_api() -> Iterator[ExportsApi]:
     clock = FixedClock(NOW)
     repository = InMemoryExportRepository()
     files = InMemoryExportFiles()
-    wiring.override(clock=clock, places=places, candidates=candidates)
+    wiring.override(clock=clock, places=places, records=InMemorySearchRecords(places.places))
     wiring.override_exports(repository=repository, files=files, queue=InMemoryExportQueue())
     runner = ExportRunner(
         repository,

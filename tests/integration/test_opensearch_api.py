@@ -24,7 +24,7 @@ from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.hours.models import TimeSlot, WeeklyHours
 from chalicelib.domain.places.models import Place
 from tests.builders import PARIS_19, make_place, offset_point
-from tests.fakes import InMemoryCandidateSource, InMemoryPlaceRepository
+from tests.fakes import InMemoryPlaceRepository, InMemorySearchRecords
 from tests.integration.conftest import TUESDAY_EVENING
 from tests.opensearch_eval import Cluster, timeout_on
 from tests.opensearch_support import SearchIndex, evaluator_index
@@ -66,7 +66,7 @@ def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenSearchApi]:
     wiring.override(
         clock=clock,
         places=places,
-        candidates=InMemoryCandidateSource(places.places),
+        records=InMemorySearchRecords(places.places),
         opensearch_client=cluster.client(),
     )
     try:

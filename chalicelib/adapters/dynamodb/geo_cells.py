@@ -219,15 +219,21 @@ def _within(center: GeoPoint, radius_m: float, box: BoundingBox) -> bool:
     )
 
 
-def plan_radius_query(center: GeoPoint, radius_m: float) -> list[CellRange]:
+def plan_radius_query(
+    center: GeoPoint, radius_m: float, *, max_precision: int = GH_PRECISION
+) -> list[CellRange]:
     """The Queries whose union holds every online place within ``radius_m`` of ``center``.
 
     May also return places outside the circle (cells are boxes), never misses one inside.
-    Ranges are sorted by (hash value, low) and do not overlap.
+    Ranges are sorted by (hash value, low) and do not overlap. ``max_precision`` caps the cell
+    precision: an index whose items are cells of that precision cannot be read finer.
     """
     if math.isnan(radius_m) or not 0 <= radius_m <= MAX_RADIUS_M:
         raise ValueError(f"radius must be between 0 and {MAX_RADIUS_M:.0f} m")
+    if max_precision < FINE_PARENT_PRECISION:
+        raise ValueError(f"max_precision must be at least {FINE_PARENT_PRECISION}")
     precision, index_name = planning_precision(radius_m)
+    precision = min(precision, max_precision)
     cells = covering_cells(center, radius_m, precision)
     actual_precision = len(cells[0])
     if actual_precision < FINE_PARENT_PRECISION:

@@ -5,11 +5,13 @@ schema of a place can grow without touching the table; a few attributes are copi
 for conditions (``version``), for the stream consumers (``status``, ``updated_at``,
 ``organisation_key``) and for the indexes.
 
-The index attributes (``gh``, ``gh3``, ``gh5``, ``department``, ``postal_code``,
-``city_code``) are written only on online places. DynamoDB leaves an item out of a GSI when
-the item lacks the index key, so the indexes are sparse: draft, offline and closed places never
-cost a read in a search, and taking a place offline removes it from every index in the same
-write. Every GSI projects ALL attributes so that one Query returns whole places.
+Search does not read this table's places: it reads their compact search records, packed per
+geohash cell in the ``search-cells`` table (search_cells.py), and then only the page's places
+by id. Online places also carry their own record in ``sr`` and the sparse ``postal_code`` and
+``city_code`` keys of two GSIs that project ``sr`` only: a search by postal code or INSEE code
+reads a few hundred small records, not whole places. These attributes are written only on
+online places, so drafts and closed places are in neither index, and taking a place offline
+removes it from both in the same write.
 
 The back office (docs/backoffice.md) lists every place, drafts and offline ones included,
 through three more GSIs that are NOT sparse: ``admin_department`` (hash ``admin_department``,
@@ -30,12 +32,9 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE, STREAM_NEW_AND_OLD_IMAGE
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
-GEO_COARSE_INDEX = "geo_coarse"
-GEO_FINE_INDEX = "geo_fine"
-BY_DEPARTMENT_INDEX = "by_department"
 BY_POSTAL_CODE_INDEX = "by_postal_code"
 BY_CITY_CODE_INDEX = "by_city_code"
 ADMIN_DEPARTMENT_INDEX = "admin_department"
@@ -63,50 +62,23 @@ def _admin_projection(*keys: str) -> IncludeProjection:
 # Index.__init_subclass__ unannotated, which strict mypy reports on every subclass.
 
 
-class GeoCoarseIndex(GlobalSecondaryIndex["PlaceRecord"]):  # type: ignore[no-untyped-call]
-    """Online places by 3-character geohash cell (~156 km x 156 km), sorted by geohash."""
-
-    class Meta:
-        index_name = GEO_COARSE_INDEX
-        projection = AllProjection()
-
-    gh3 = UnicodeAttribute(hash_key=True)
-    gh = UnicodeAttribute(range_key=True)
-
-
-class GeoFineIndex(GlobalSecondaryIndex["PlaceRecord"]):  # type: ignore[no-untyped-call]
-    """Online places by 5-character geohash cell (~4.9 km x 4.9 km), sorted by geohash."""
-
-    class Meta:
-        index_name = GEO_FINE_INDEX
-        projection = AllProjection()
-
-    gh5 = UnicodeAttribute(hash_key=True)
-    gh = UnicodeAttribute(range_key=True)
-
-
-class ByDepartmentIndex(GlobalSecondaryIndex["PlaceRecord"]):  # type: ignore[no-untyped-call]
-    class Meta:
-        index_name = BY_DEPARTMENT_INDEX
-        projection = AllProjection()
-
-    department = UnicodeAttribute(hash_key=True)
-    id = UnicodeAttribute(range_key=True)
-
-
 class ByPostalCodeIndex(GlobalSecondaryIndex["PlaceRecord"]):  # type: ignore[no-untyped-call]
+    """Online places by postal code, projecting their search record only."""
+
     class Meta:
         index_name = BY_POSTAL_CODE_INDEX
-        projection = AllProjection()
+        projection = IncludeProjection(["sr"])
 
     postal_code = UnicodeAttribute(hash_key=True)
     id = UnicodeAttribute(range_key=True)
 
 
 class ByCityCodeIndex(GlobalSecondaryIndex["PlaceRecord"]):  # type: ignore[no-untyped-call]
+    """Online places by INSEE city code, projecting their search record only."""
+
     class Meta:
         index_name = BY_CITY_CODE_INDEX
-        projection = AllProjection()
+        projection = IncludeProjection(["sr"])
 
     city_code = UnicodeAttribute(hash_key=True)
     id = UnicodeAttribute(range_key=True)
@@ -161,12 +133,9 @@ class PlaceRecord(Model):
     organisation_key = UnicodeAttribute(null=True)
 
     # Sparse: only on online places (see the module docstring).
-    gh = UnicodeAttribute(null=True)
-    gh3 = UnicodeAttribute(null=True)
-    gh5 = UnicodeAttribute(null=True)
-    department = UnicodeAttribute(null=True)
     postal_code = UnicodeAttribute(null=True)
     city_code = UnicodeAttribute(null=True)
+    sr = UnicodeAttribute(null=True)  # JSON row of the place's SearchRecord
 
     # Back office: on every place (see the module docstring).
     admin_department = UnicodeAttribute(null=True)
@@ -176,9 +145,6 @@ class PlaceRecord(Model):
     created_by = UnicodeAttribute(null=True)
     summary = UnicodeAttribute(null=True)  # JSON of the listing row (AdminPlaceSummary)
 
-    geo_coarse = GeoCoarseIndex()
-    geo_fine = GeoFineIndex()
-    by_department = ByDepartmentIndex()
     by_postal_code = ByPostalCodeIndex()
     by_city_code = ByCityCodeIndex()
     admin_by_department = AdminDepartmentIndex()
@@ -190,8 +156,7 @@ def warm_up() -> None:
     """Create the DynamoDB client now, in the calling thread.
 
     PynamoDB creates its botocore client on first use. Parallel Queries issued before that
-    would each build one (about 0.1 s of CPU apiece, under the GIL); the candidate source
-    calls this before fanning out, and the Lambda can call it at init to move the cost out
-    of the first request.
+    would each build one (about 0.1 s of CPU apiece, under the GIL); search calls this before
+    fanning out, and the Lambda can call it at init to move the cost out of the first request.
     """
     PlaceRecord._get_connection().connection.client  # noqa: B018 - the property builds it

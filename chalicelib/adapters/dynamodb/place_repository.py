@@ -3,32 +3,51 @@
 ``to_record`` and ``to_place`` are the only mapping between the domain ``Place`` and the
 stored ``PlaceRecord``: the index attributes are derived from the place here and nowhere else.
 
-Back-office writes (``create``, ``update``, ``update_many``) put the place and its history
-entry (``PlaceHistoryRecord``) in one TransactWriteItems, the place conditional on its
-version, the entry on its key being free. ``update_many`` sends up to 50 places (100 items)
-per transaction; when DynamoDB cancels one because some places failed their condition, those
-places get their outcome (conflict / not found) and the others are sent again without them, so
-a conflict on one place never fails the rest (docs/backoffice.md, "Why one transaction per
-chunk").
+Every write of a place goes through ``write_places``: one TransactWriteItems holding the place
+(conditional on its version, or on its absence), its history entry when it has one, the
+search cells it leaves and enters (search_cells.py: conditional on their own versions), and
+whatever the caller adds (a submission's decision). So a search record never disagrees with
+its place, and a history entry never exists without its change. A transaction cancelled only
+because a search cell changed underneath (another place of the same cell written at the same
+instant) is planned again and retried; one cancelled on a place condition is the caller's
+answer (conflict, not found).
+
+``update_many`` sends several places per transaction (within DynamoDB's 100 items and 4 MB);
+when DynamoDB cancels one because some places failed their condition, those places get their
+outcome (conflict / not found) and the others are sent again without them, so a conflict on
+one place never fails the rest (docs/backoffice.md, "Why one transaction per chunk").
 """
 
 from __future__ import annotations
 
+import json
 import random
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import GlobalSecondaryIndex
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.dynamodb.backoffice_models import PlaceHistoryRecord
-from chalicelib.adapters.dynamodb.geo_cells import geo_keys
 from chalicelib.adapters.dynamodb.models import PlaceRecord
-from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, VersionConflict
+from chalicelib.adapters.dynamodb.search_cells import (
+    CellPlanner,
+    cell_key,
+    is_cell_label,
+    merge_into_cells,
+    online,
+)
+from chalicelib.adapters.dynamodb.transaction import MAX_BYTES, MAX_ITEMS, Cancelled, Transaction
+from chalicelib.domain.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    Unavailable,
+    VersionConflict,
+)
 from chalicelib.domain.places.history import HistoryEntry, HistoryPage
 from chalicelib.domain.places.listing import (
     AdminPlaceSummary,
@@ -44,20 +63,21 @@ from chalicelib.domain.places.listing import (
 )
 from chalicelib.domain.places.models import Place, PlaceStatus
 from chalicelib.domain.places.ports import PlaceWrite, WriteOutcome, WriteStatus
+from chalicelib.domain.search.records import search_record
 
 __all__ = ["DynamoPlaceRepository", "organisation_key", "to_place", "to_record"]
 
-_CONDITION_FAILED = "ConditionalCheckFailedException"
-
-TRANSACTION_PLACES = 50
-"""Places per TransactWriteItems: each is two items (place and history), DynamoDB takes 100."""
+TRANSACTION_ITEMS = 96
+"""Items planned per TransactWriteItems (DynamoDB takes 100): a place, its history entry and
+the search cells it leaves and enters."""
 
 TRANSACTION_BYTES = 3_500_000
 """Stay under the 4 MB a TransactWriteItems request may carry (bodies dominate its size)."""
 
-MAX_TRANSACTION_RETRIES = 5
-"""Retries of a chunk cancelled by ``TransactionConflict`` (another transaction on one of its
-items at the same instant); conditional failures are not retried, they are outcomes."""
+MAX_TRANSACTION_RETRIES = 6
+"""Retries of a transaction cancelled by a concurrent writer (``TransactionConflict``, or a
+search cell rewritten between its read and the commit); a failed condition on a place is not
+retried: it is the outcome."""
 
 LISTING_PAGE_SIZE = 200
 """Items evaluated per Query page of the back-office listing."""
@@ -68,7 +88,7 @@ LISTING_MAX_EVALUATED = 2_000
 
 
 def to_record(place: Place) -> PlaceRecord:
-    """The item stored for a place; index attributes only when the place is online."""
+    """The item stored for a place; search attributes only when the place is online."""
     record = PlaceRecord(
         id=place.id,
         body=place.model_dump_json(),
@@ -78,13 +98,9 @@ def to_record(place: Place) -> PlaceRecord:
         organisation_key=organisation_key(place.organisation),
     )
     if place.status is PlaceStatus.ONLINE:
-        keys = geo_keys(place.location)
-        record.gh = keys.gh
-        record.gh3 = keys.gh3
-        record.gh5 = keys.gh5
-        record.department = place.address.department_code
         record.postal_code = place.address.postal_code
         record.city_code = place.address.city_code  # optional: absent stays absent
+        record.sr = json.dumps(search_record(place), separators=(",", ":"), ensure_ascii=False)
     # Back office: every place, whatever its status.
     record.admin_department = place.address.department_code
     record.verified_key = verified_key(place.verified_at)
@@ -112,6 +128,81 @@ def to_entry(record: PlaceHistoryRecord) -> HistoryEntry:
     return HistoryEntry.model_validate_json(record.body)
 
 
+@dataclass(frozen=True)
+class PlacePut:
+    """One place to write in a ``write_places`` transaction.
+
+    ``before`` is the place as the writer read it (None for a new place): the search cells it
+    leaves are found from it. ``expected_version`` None means the place must not exist yet.
+    """
+
+    before: Place | None
+    after: Place
+    expected_version: int | None
+    entry: HistoryEntry | None = None
+
+    @classmethod
+    def of(cls, write: PlaceWrite) -> PlacePut:
+        return cls(write.before, write.place, write.expected_version, write.entry)
+
+    def condition(self) -> Condition:
+        if self.expected_version is None:
+            return PlaceRecord.id.does_not_exist()
+        # Also fails when the item is absent (no version to compare).
+        return PlaceRecord.version == self.expected_version
+
+
+class TransactionTooLarge(Exception):
+    """The planned transaction holds more items or bytes than DynamoDB accepts."""
+
+
+def place_label(place_id: str) -> tuple[str, str]:
+    return ("place", place_id)
+
+
+def history_label(place_id: str) -> tuple[str, str]:
+    return ("history", place_id)
+
+
+def write_places(
+    puts: Sequence[PlacePut],
+    extra: Callable[[Transaction], None] | None = None,
+    planner: CellPlanner | None = None,
+) -> Cancelled | None:
+    """Write the places, their history entries, their search cells and ``extra``'s items in
+    one transaction. None when written; the cancellation when a condition other than a search
+    cell's failed (the caller's answer). Raises ``TransactionTooLarge`` (split the puts) and,
+    when concurrent writers keep changing the same cells, ``Unavailable``."""
+    planner = planner or CellPlanner()
+    for attempt in range(MAX_TRANSACTION_RETRIES + 1):
+        transaction = Transaction(_connection())
+        for put in puts:
+            transaction.put(place_label(put.after.id), to_record(put.after), put.condition())
+            if put.entry is not None:
+                transaction.put(
+                    history_label(put.after.id),
+                    to_history_record(put.entry),
+                    PlaceHistoryRecord.version.does_not_exist(),
+                )
+        if extra is not None:
+            extra(transaction)
+        for cell_write in planner.plan([(put.before, put.after) for put in puts]):
+            cell_write.add_to(transaction)
+        if transaction.item_count > MAX_ITEMS or transaction.approximate_bytes > MAX_BYTES:
+            raise TransactionTooLarge(
+                f"{transaction.item_count} items, ~{transaction.approximate_bytes} bytes"
+            )
+        cancelled = transaction.commit()
+        if cancelled is None:
+            return None
+        if any(not is_cell_label(label) for label in cancelled.failed):
+            return cancelled
+        # Only search cells moved on (or another transaction held an item): plan again.
+        if attempt < MAX_TRANSACTION_RETRIES:
+            time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 - jitter
+    raise Unavailable("other changes nearby are being written at this instant: try again")
+
+
 def check_write(place: Place, expected_version: int, entry: HistoryEntry) -> None:
     """The rules both stores enforce before writing (programming errors, not user errors)."""
     if place.version != expected_version + 1:
@@ -130,8 +221,12 @@ class DynamoPlaceRepository:
     """Places in the table bound by ``models.bind_tables``.
 
     Reads by id are strongly consistent: an editor who just saved must read their own write,
-    and a version check on a stale read would fail for nothing.
+    and a version check on a stale read would fail for nothing. ``planner`` plans the search
+    cells of each write (tests pass one that writes concurrently).
     """
+
+    def __init__(self, planner: CellPlanner | None = None) -> None:
+        self._planner = planner or CellPlanner()
 
     def get(self, place_id: str) -> Place:
         try:
@@ -141,12 +236,8 @@ class DynamoPlaceRepository:
         return to_place(record)
 
     def add(self, place: Place) -> None:
-        try:
-            to_record(place).save(condition=PlaceRecord.id.does_not_exist())
-        except PutError as error:
-            if error.cause_response_code == _CONDITION_FAILED:
-                raise Conflict(f"a place with id {place.id!r} already exists", field="id") from None
-            raise
+        if write_places([PlacePut(None, place, None)], planner=self._planner) is not None:
+            raise Conflict(f"a place with id {place.id!r} already exists", field="id")
 
     def save(self, place: Place, *, expected_version: int) -> None:
         if place.version != expected_version + 1:
@@ -154,120 +245,84 @@ class DynamoPlaceRepository:
                 f"a place saved over version {expected_version} must carry version "
                 f"{expected_version + 1}, not {place.version}"
             )
-        try:
-            # The condition also fails when the item is absent (no version to compare).
-            to_record(place).save(condition=PlaceRecord.version == expected_version)
-        except PutError as error:
-            if error.cause_response_code != _CONDITION_FAILED:
-                raise
-        else:
-            return
-        current = self._current_version(place.id)
-        if current is None:
-            raise NotFound(f"no place with id {place.id!r}", field="id")
-        raise VersionConflict(
-            f"place {place.id!r} is at version {current}, not {expected_version}",
-            current_version=current,
-        )
+        # The search cells it leaves are those of the stored place: read it first.
+        before = self.get(place.id)
+        if (
+            write_places([PlacePut(before, place, expected_version)], planner=self._planner)
+            is not None
+        ):
+            raise self._conflict(place.id, expected_version)
 
     def load_fresh(self, places: Iterable[Place]) -> int:
+        """Bulk seeding (demo data, benchmarks): unconditional batch writes of the places, then
+        their search cells merged cell by cell. Never for edits."""
         batch = list(places)
         _reject_duplicate_ids(batch)
         with PlaceRecord.batch_write() as writer:
             for place in batch:
                 writer.save(to_record(place))
+        merge_into_cells([(None, place) for place in batch])
         return len(batch)
 
     # Back office (PlaceEditStore) -------------------------------------------------------
 
     def create(self, place: Place, entry: HistoryEntry) -> None:
         check_write(place, 0, entry)
-        try:
-            with TransactWrite(connection=_connection()) as transaction:
-                transaction.save(to_record(place), condition=PlaceRecord.id.does_not_exist())
-                transaction.save(
-                    to_history_record(entry), condition=PlaceHistoryRecord.version.does_not_exist()
-                )
-        except TransactWriteError as error:
-            reasons = error.cancellation_reasons
-            if reasons and any(
-                reason is not None and reason.code == "ConditionalCheckFailed" for reason in reasons
-            ):
-                raise Conflict(f"a place with id {place.id!r} already exists", field="id") from None
-            raise
+        if write_places([PlacePut(None, place, None, entry)], planner=self._planner) is not None:
+            raise Conflict(f"a place with id {place.id!r} already exists", field="id")
 
-    def update(self, place: Place, *, expected_version: int, entry: HistoryEntry) -> None:
-        outcome = self.update_many([PlaceWrite(place, expected_version, entry)])[0]
-        if outcome.status is WriteStatus.NOT_FOUND:
-            raise NotFound(f"no place with id {place.id!r}", field="id")
-        if outcome.status is WriteStatus.CONFLICT:
-            raise VersionConflict(
-                f"place {place.id!r} is at version {outcome.current_version}, "
-                f"not {expected_version}",
-                current_version=outcome.current_version,
-            )
+    def update(self, write: PlaceWrite) -> None:
+        if write_places([PlacePut.of(write)], planner=self._planner) is not None:
+            raise self._conflict(write.place.id, write.expected_version)
 
     def update_many(self, writes: Sequence[PlaceWrite]) -> list[WriteOutcome]:
         ids = [write.place.id for write in writes]
         if len(set(ids)) != len(ids):
             raise ValueError("a place appears twice in one update_many")
-        for write in writes:
-            check_write(write.place, write.expected_version, write.entry)
-        records = [
-            (to_record(write.place), to_history_record(write.entry), write.expected_version)
-            for write in writes
-        ]
-        outcomes: dict[int, WriteOutcome] = {}
-        for chunk in _transaction_chunks(records):
-            self._write_chunk(records, chunk, outcomes)
-        return [outcomes[index] for index in range(len(writes))]
+        outcomes: dict[str, WriteOutcome] = {}
+        for chunk in _transaction_chunks([PlacePut.of(write) for write in writes]):
+            self._write_chunk(chunk, outcomes)
+        return [outcomes[place_id] for place_id in ids]
 
-    def _write_chunk(
-        self,
-        records: list[tuple[PlaceRecord, PlaceHistoryRecord, int]],
-        chunk: list[int],
-        outcomes: dict[int, WriteOutcome],
-    ) -> None:
+    def _write_chunk(self, chunk: list[PlacePut], outcomes: dict[str, WriteOutcome]) -> None:
         remaining = list(chunk)
-        busy_retries = 0
         while remaining:
             try:
-                with TransactWrite(connection=_connection()) as transaction:
-                    for index in remaining:
-                        record, history, expected_version = records[index]
-                        transaction.save(record, condition=PlaceRecord.version == expected_version)
-                        transaction.save(
-                            history, condition=PlaceHistoryRecord.version.does_not_exist()
-                        )
-            except TransactWriteError as error:
-                reasons = error.cancellation_reasons
-                if not reasons:
-                    raise  # not a cancellation (throttling, validation...): a real failure
-                failed: list[int] = []
-                for position, index in enumerate(remaining):
-                    pair = reasons[2 * position : 2 * position + 2]
-                    if any(r is not None and r.code == "ConditionalCheckFailed" for r in pair):
-                        failed.append(index)
-                if failed:
-                    for index in failed:
-                        outcomes[index] = self._failed_outcome(records[index][0].id)
-                    remaining = [index for index in remaining if index not in failed]
-                    continue
-                # Cancelled for TransactionConflict (or another transient reason): retry.
-                busy_retries += 1
-                if busy_retries > MAX_TRANSACTION_RETRIES:
+                cancelled = write_places(remaining, planner=self._planner)
+            except TransactionTooLarge:
+                if len(remaining) == 1:
                     raise
-                time.sleep(random.uniform(0, 0.05 * 2**busy_retries))  # noqa: S311 - jitter
-                continue
-            for index in remaining:
-                outcomes[index] = WriteOutcome(records[index][0].id, WriteStatus.APPLIED)
-            remaining = []
+                middle = len(remaining) // 2
+                self._write_chunk(remaining[:middle], outcomes)
+                self._write_chunk(remaining[middle:], outcomes)
+                return
+            if cancelled is None:
+                for put in remaining:
+                    outcomes[put.after.id] = WriteOutcome(put.after.id, WriteStatus.APPLIED)
+                return
+            failed = {
+                label[1]
+                for label in cancelled.failed
+                if isinstance(label, tuple) and label[0] in ("place", "history")
+            }
+            for place_id in failed:
+                outcomes[place_id] = self._failed_outcome(place_id)
+            remaining = [put for put in remaining if put.after.id not in failed]
 
     def _failed_outcome(self, place_id: str) -> WriteOutcome:
         current = self._current_version(place_id)
         if current is None:
             return WriteOutcome(place_id, WriteStatus.NOT_FOUND)
         return WriteOutcome(place_id, WriteStatus.CONFLICT, current_version=current)
+
+    def _conflict(self, place_id: str, expected_version: int) -> NotFound | VersionConflict:
+        current = self._current_version(place_id)
+        if current is None:
+            return NotFound(f"no place with id {place_id!r}", field="id")
+        return VersionConflict(
+            f"place {place_id!r} is at version {current}, not {expected_version}",
+            current_version=current,
+        )
 
     def get_many(self, place_ids: Sequence[str]) -> dict[str, Place]:
         unique = list(dict.fromkeys(place_ids))
@@ -388,17 +443,26 @@ def _connection() -> Connection:
     return connection
 
 
-def _transaction_chunks(
-    records: list[tuple[PlaceRecord, PlaceHistoryRecord, int]],
-) -> Iterator[list[int]]:
-    chunk: list[int] = []
+def _transaction_chunks(puts: list[PlacePut]) -> Iterator[list[PlacePut]]:
+    """Puts grouped so each group's transaction stays within DynamoDB's limits: two items a
+    place and one per search cell it touches (a cell shared by several places of the group
+    counts once; a cell with several shards is caught by ``write_places`` and split)."""
+    chunk: list[PlacePut] = []
+    cells: set[tuple[str, str]] = set()
     size = 0
-    for index, (record, history, _) in enumerate(records):
-        item_size = len(record.body) + len(record.summary or "") + len(history.body) + 1024
-        if chunk and (len(chunk) == TRANSACTION_PLACES or size + item_size > TRANSACTION_BYTES):
+    for put in puts:
+        touched = {
+            cell_key(place)
+            for place in (put.before, put.after)
+            if place is not None and online(place)
+        }
+        item_size = 2 * len(put.after.model_dump_json()) + 4096 * len(touched - cells)
+        items = 2 * (len(chunk) + 1) + len(cells | touched)
+        if chunk and (items > TRANSACTION_ITEMS or size + item_size > TRANSACTION_BYTES):
             yield chunk
-            chunk, size = [], 0
-        chunk.append(index)
+            chunk, cells, size = [], set(), 0
+        chunk.append(put)
+        cells |= touched
         size += item_size
     if chunk:
         yield chunk

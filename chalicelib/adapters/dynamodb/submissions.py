@@ -7,34 +7,29 @@
 - A counter item: ``id`` = ``rate#<client hash>#<hour>``, ``hits`` incremented atomically,
   expiring (TTL) two hours later. Counters have no GSI keys, so no queue ever reads them.
 
-``DynamoDecisionStore`` writes a decision and its place change (place + history entry) in one
-TransactWriteItems across the three tables, each item conditional: two moderators approving
-the same submission at once make one place and one conflict.
+``DynamoDecisionStore`` writes a decision and its place change (place, history entry, search
+cells) in one TransactWriteItems across the tables, each item conditional: two moderators
+approving the same submission at once make one place and one conflict.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE
-from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.exceptions import PutError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
-from chalicelib.adapters.dynamodb.backoffice_models import PlaceHistoryRecord
 from chalicelib.adapters.dynamodb.models import PlaceRecord
-from chalicelib.adapters.dynamodb.place_repository import (
-    check_write,
-    to_history_record,
-    to_record,
-)
+from chalicelib.adapters.dynamodb.place_repository import PlacePut, check_write, write_places
+from chalicelib.adapters.dynamodb.transaction import Transaction
 from chalicelib.domain.errors import Conflict, NotFound, VersionConflict
 from chalicelib.domain.places.history import HistoryEntry
 from chalicelib.domain.places.models import Place
+from chalicelib.domain.places.ports import PlaceWrite
 from chalicelib.domain.submissions.models import QueuePosition, Submission
 from chalicelib.domain.submissions.status import SubmissionStatus
 
@@ -193,11 +188,10 @@ class DynamoRateLimiter:
         return int(record.hits or 0)
 
 
-_PLACE, _HISTORY, _SUBMISSION = 0, 1, 2
-"""Order of the items in a decision's transaction (its cancellation reasons follow it)."""
-
-
 class DynamoDecisionStore:
+    """A decision and its place change in one ``write_places`` transaction: the place, its
+    history entry, its search cells and the decided submission, each conditional."""
+
     def __init__(self, repository: DynamoSubmissionRepository) -> None:
         self._repository = repository
 
@@ -205,81 +199,48 @@ class DynamoDecisionStore:
         self, place: Place, entry: HistoryEntry, decided: Submission, *, expected_version: int
     ) -> None:
         check_write(place, 0, entry)
-        failed = self._transact(
-            to_record(place), PlaceRecord.id.does_not_exist(), entry, decided, expected_version
-        )
-        if failed == _SUBMISSION:
+        failed = self._transact(PlacePut(None, place, None, entry), decided, expected_version)
+        if _submission_label(decided.id) in failed:
             self._submission_moved(decided.id, expected_version)
-        if failed is not None:
+        if failed:
             raise Conflict(f"a place with id {place.id!r} already exists", field="id")
 
     def update_place(
-        self,
-        place: Place,
-        *,
-        expected_place_version: int,
-        entry: HistoryEntry,
-        decided: Submission,
-        expected_version: int,
+        self, write: PlaceWrite, decided: Submission, *, expected_version: int
     ) -> None:
-        check_write(place, expected_place_version, entry)
-        failed = self._transact(
-            to_record(place),
-            PlaceRecord.version == expected_place_version,
-            entry,
-            decided,
-            expected_version,
-        )
-        if failed == _SUBMISSION:
+        failed = self._transact(PlacePut.of(write), decided, expected_version)
+        if _submission_label(decided.id) in failed:
             self._submission_moved(decided.id, expected_version)
-        if failed is not None:
+        if failed:
+            place_id = write.place.id
             try:
-                current = PlaceRecord.get(place.id, consistent_read=True)
+                current = PlaceRecord.get(place_id, consistent_read=True)
             except PlaceRecord.DoesNotExist:
-                raise NotFound(f"no place with id {place.id!r}", field="id") from None
+                raise NotFound(f"no place with id {place_id!r}", field="id") from None
             version = int(current.version) if current.version is not None else None
             raise VersionConflict(
-                f"place {place.id!r} is at version {version}, not {expected_place_version}",
+                f"place {place_id!r} is at version {version}, not {write.expected_version}",
                 current_version=version,
             )
 
     def _transact(
-        self,
-        place: PlaceRecord,
-        place_condition: Any,
-        entry: HistoryEntry,
-        decided: Submission,
-        expected_version: int,
-    ) -> int | None:
-        """Write the three items; None when done, else the index of the item whose condition
-        failed. A transaction cancelled for a concurrent one is a conflict too (409: the
-        moderator reloads and sees the other decision)."""
+        self, put: PlacePut, decided: Submission, expected_version: int
+    ) -> frozenset[Hashable]:
+        """Write the place change and the decision; the labels whose condition failed (empty
+        when written). Two moderators at once: the second sees the first's decision (409)."""
         if decided.version != expected_version + 1:
             raise ValueError("a submission saved over version n must carry version n + 1")
-        try:
-            with TransactWrite(connection=PlaceRecord._get_connection().connection) as write:
-                write.save(place, condition=place_condition)
-                write.save(
-                    to_history_record(entry),
-                    condition=PlaceHistoryRecord.version.does_not_exist(),
-                )
-                write.save(
-                    _record(decided),
-                    condition=(SubmissionRecord.version == expected_version)
-                    & (SubmissionRecord.status == SubmissionStatus.PENDING.value),
-                )
-        except TransactWriteError as error:
-            reasons = error.cancellation_reasons or []
-            codes = [reason.code if reason is not None else None for reason in reasons]
-            for index in (_SUBMISSION, _PLACE, _HISTORY):
-                if index < len(codes) and codes[index] == "ConditionalCheckFailed":
-                    return index
-            if "TransactionConflict" in codes:
-                raise Conflict(
-                    f"submission {decided.id!r} is being decided by someone else: reload it"
-                ) from None
-            raise
-        return None
+
+        def decision(transaction: Transaction) -> None:
+            transaction.put(
+                _submission_label(decided.id),
+                _record(decided),
+                (SubmissionRecord.version == expected_version)
+                & (SubmissionRecord.status == SubmissionStatus.PENDING.value),
+            )
+
+        cancelled = write_places([put], extra=decision)
+        return frozenset() if cancelled is None else cancelled.failed
 
     def _submission_moved(self, submission_id: str, expected_version: int) -> None:
         current = self._repository.get(submission_id)
@@ -288,3 +249,7 @@ class DynamoDecisionStore:
             f"({current.status.value}), not {expected_version}",
             current_version=current.version,
         )
+
+
+def _submission_label(submission_id: str) -> tuple[str, str]:
+    return ("submission", submission_id)

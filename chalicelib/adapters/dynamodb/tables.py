@@ -24,6 +24,7 @@ from chalicelib.adapters.dynamodb.mail_models import (
     SuppressionRecord,
 )
 from chalicelib.adapters.dynamodb.models import PlaceRecord
+from chalicelib.adapters.dynamodb.search_cells import SearchCellRecord
 from chalicelib.adapters.dynamodb.stats import StatsRecord
 from chalicelib.adapters.dynamodb.submissions import SubmissionRecord
 from chalicelib.adapters.dynamodb.subscriptions import NewsletterIssueRecord, SubscriptionRecord
@@ -31,6 +32,7 @@ from chalicelib.adapters.dynamodb.subscriptions import NewsletterIssueRecord, Su
 # logical name -> model. Keep in sync with infra/ (a test checks the synthesized template).
 TABLES: dict[str, type[Model]] = {
     "places": PlaceRecord,
+    "search-cells": SearchCellRecord,
     "place-history": PlaceHistoryRecord,
     "batch-updates": BatchLedgerRecord,
     "announcements": AnnouncementRecord,

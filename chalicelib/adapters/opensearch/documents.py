@@ -4,12 +4,12 @@ A document carries everything a search filters, scores or sorts on, precomputed 
 same domain functions the DynamoDB backend runs at query time, so both backends give the same
 answers by construction:
 
-* ``words_*``: the normalised words of each searchable field (``service.text_fields``), as
+* ``words_*``: the normalised words of each searchable field (``rules.text_fields``), as
   keyword arrays; the text query matches them exactly, by prefix or one edit away, like
-  ``service._text_score``. The French-analysed text fields (``name``...) serve ad hoc queries
+  ``rules.text_score``. The French-analysed text fields (``name``...) serve ad hoc queries
   (OpenSearch Dashboards, highlighting), not the ranking.
 * ``audiences`` / ``modalities``: the audience and modality filter values the place passes
-  (``service.welcomes`` / ``service.satisfied_modalities``).
+  (``rules.welcomes`` / ``rules.satisfied_modalities``).
 * Time, as ranges of instants (``date_range``), so "is it true at this instant" is one range
   query, whatever the place's time zone:
   - ``closed``: the place's temporary closure, from local midnight of its first day to local
@@ -52,7 +52,7 @@ from chalicelib.domain.hours.engine import (
 from chalicelib.domain.hours.models import TemporaryClosure
 from chalicelib.domain.places.models import PRIVATE_FIELDS, Place, PlaceStatus, Service
 from chalicelib.domain.search.models import AUDIENCE_VALUES
-from chalicelib.domain.search.service import (
+from chalicelib.domain.search.rules import (
     satisfied_modalities,
     sort_name,
     text_fields,

@@ -7,7 +7,7 @@ query DSL over the precomputed fields of ``documents.py``:
 * people: one ``term`` per audience / modality / non-French language asked for;
 * text: per query word, a ``dis_max`` of ``constant_score`` clauses, one per field and match
   kind (``term`` exact, ``prefix``, ``fuzzy`` one edit without transpositions), boosted by
-  weight x strength x 10: the best clause scores the word, as ``_text_score`` does, and the
+  weight x strength x 10: the best clause scores the word, as ``rules.text_score`` does, and the
   ``dis_max`` of every word is a ``must``, so every word has to match somewhere. Boosts are whole
   numbers so OpenSearch's 32-bit float sum is exact and ties stay ties. BM25 is not used: it
   would rank differently from the DynamoDB backend (and from page to page as the index grows);
@@ -32,7 +32,7 @@ from chalicelib.adapters.opensearch.documents import ONLINE, iso
 from chalicelib.adapters.opensearch.mapping import MAX_LISTING_PER_CATEGORY
 from chalicelib.domain.search.models import OpenFilter, SearchQuery
 from chalicelib.domain.search.ports import TerritoryKind
-from chalicelib.domain.search.service import (
+from chalicelib.domain.search.rules import (
     FUZZY_MIN_LENGTH,
     MATCH_EXACT,
     MATCH_FUZZY,

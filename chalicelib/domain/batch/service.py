@@ -265,7 +265,7 @@ class BatchUpdateService:
         result = PlaceResult(
             place_id=place.id, status=ResultStatus.APPLIED, version=new.version, changes=changes
         )
-        return result, PlaceWrite(place=new, expected_version=place.version, entry=entry)
+        return result, PlaceWrite(before=place, place=new, entry=entry)
 
     def _apply_chunk(
         self,

@@ -3,14 +3,27 @@
 Alsace-Moselle keeps two extra days from the local law (Good Friday, St Stephen) and each
 overseas department has its own abolition-of-slavery day, so the calendar depends on where the
 place is. Every other department follows the national calendar.
+
+The calendars come from the maintained `holidays` library. For the years of
+``chalicelib/data/holidays_fr.json`` (2020-2045) they are read from that table, generated from
+the library by ``devtools/holiday_table.py`` and checked against it by the tests: building a
+calendar with the library costs ~170 ms of CPU (import and computation) on the first request
+of a container, which is most of what a cold search paid; the table costs ~1 ms. Other years
+fall back to the library itself.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import date
-from functools import lru_cache
+from functools import cache, lru_cache
+from pathlib import Path
 from types import MappingProxyType
+
+TABLE_FILE = Path(__file__).resolve().parents[2] / "data" / "holidays_fr.json"
+TABLE_FIRST_YEAR = 2020
+TABLE_LAST_YEAR = 2045
 
 # Department code -> subdivision code of ``holidays.France``. Moselle has its own code in the
 # library; Bas-Rhin (67) and Haut-Rhin (68) share the "6AE" (Alsace) calendar. Saint-Pierre-et-
@@ -38,17 +51,40 @@ def subdivision_for(department_code: str | None) -> str | None:
     return _SUBDIVISIONS.get(department_code)
 
 
-@lru_cache(maxsize=128)
-def _calendar(subdivision: str | None, year: int) -> Mapping[date, str]:
-    # The library builds its calendar lazily and mutably; a frozen copy per (subdivision, year)
-    # is cheap to keep and safe to share between requests of a warm Lambda.
+def subdivisions() -> list[str | None]:
+    """Every calendar in use: the national one (None) and each subdivision's."""
+    return [None, *sorted(set(_SUBDIVISIONS.values()))]
+
+
+def library_calendar(subdivision: str | None, year: int) -> dict[date, str]:
+    """The calendar as the `holidays` library computes it (the table's source of truth)."""
     # French names on purpose: they are shown to people as they are ("Fête du Travail").
-    # Imported on first use: the library takes ~45 ms to import, a quarter of the API's cold
-    # start, and most requests of a warm container never need it again (lru_cache above).
+    # Imported here: the library takes ~45 ms to import and is only needed outside the table.
     from holidays import country_holidays
 
     calendar = country_holidays("FR", subdiv=subdivision, years=year, language="fr")
-    return MappingProxyType(dict(calendar.items()))
+    return dict(calendar.items())
+
+
+@cache
+def _table() -> dict[str, dict[str, str]]:
+    document = json.loads(TABLE_FILE.read_text(encoding="utf-8"))
+    calendars: dict[str, dict[str, str]] = document["calendars"]
+    return calendars
+
+
+@lru_cache(maxsize=256)
+def _calendar(subdivision: str | None, year: int) -> Mapping[date, str]:
+    # A frozen mapping per (subdivision, year): safe to share between requests of a warm Lambda.
+    if TABLE_FIRST_YEAR <= year <= TABLE_LAST_YEAR:
+        prefix = f"{year:04d}-"
+        days = _table()[subdivision or ""]
+        calendar = {
+            date.fromisoformat(day): name for day, name in days.items() if day.startswith(prefix)
+        }
+    else:
+        calendar = library_calendar(subdivision, year)
+    return MappingProxyType(calendar)
 
 
 def holidays_of_year(year: int, department_code: str | None) -> Mapping[date, str]:

@@ -61,7 +61,7 @@ from chalicelib.domain.places.models import (
     Service,
     Source,
 )
-from chalicelib.domain.places.ports import PlaceEditStore
+from chalicelib.domain.places.ports import PlaceEditStore, PlaceWrite
 from chalicelib.domain.search.text import normalise
 from chalicelib.domain.taxonomy.taxonomy import Taxonomy
 
@@ -420,7 +420,7 @@ class PlaceEditor:
             changes=changes,
             comment=comment,
         )
-        self._store.update(new, expected_version=current.version, entry=entry)
+        self._store.update(PlaceWrite(before=current, place=new, entry=entry))
         return new
 
     def _check_categories(self, content: PlaceContent) -> None:

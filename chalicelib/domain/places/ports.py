@@ -40,12 +40,36 @@ class PlaceRepository(Protocol):
 
 @dataclass(frozen=True)
 class PlaceWrite:
-    """A change to store: the new state of the place and its history entry, written together
-    only if the stored version is still ``expected_version``."""
+    """A change to store: the place as it was read (``before``) and as it becomes
+    (``place``), with its history entry; written together, only if the stored version is
+    still ``before.version``. The store needs ``before`` to move the place's search record out
+    of the index entries it leaves (a moved or closed place).
 
+    The rules of a change are checked once, here: the new version follows the read one, the
+    entry describes the new version of the same place.
+    """
+
+    before: Place
     place: Place
-    expected_version: int
     entry: HistoryEntry
+
+    def __post_init__(self) -> None:
+        if self.place.id != self.before.id:
+            raise ValueError(f"a write of {self.before.id!r} cannot store {self.place.id!r}")
+        if self.place.version != self.before.version + 1:
+            raise ValueError(
+                f"a place saved over version {self.before.version} must carry version "
+                f"{self.before.version + 1}, not {self.place.version}"
+            )
+        if self.entry.place_id != self.place.id or self.entry.version != self.place.version:
+            raise ValueError(
+                f"the history entry ({self.entry.place_id!r}, version {self.entry.version}) "
+                f"does not describe place {self.place.id!r} at version {self.place.version}"
+            )
+
+    @property
+    def expected_version(self) -> int:
+        return self.before.version
 
 
 class WriteStatus(StrEnum):
@@ -74,7 +98,7 @@ class PlaceEditStore(PlaceRepository, Protocol):
         is already taken."""
         ...
 
-    def update(self, place: Place, *, expected_version: int, entry: HistoryEntry) -> None:
+    def update(self, write: PlaceWrite) -> None:
         """Like ``save``, plus the history entry in the same transaction. Raises
         VersionConflict (with the current version) or NotFound."""
         ...

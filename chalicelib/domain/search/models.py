@@ -90,6 +90,7 @@ class SearchStats:
     queries: int
     candidates: int
     matched_in_scope: int  # places inside the radius/territory, before any other filter
+    read_units: float = 0.0  # DynamoDB read capacity units, page included
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,16 @@
-"""Ports of search. ``CandidateSource`` is what an index gives the in-memory search service
-(DynamoDB geohash / territory indexes, or a fake); ``PlaceSearch`` is the whole search contract
-that both backends (DynamoDB-backed service, OpenSearch) honour."""
+"""Ports of search.
+
+* ``SearchRecordSource``: what an index gives ``SearchService``: compact search records around
+  a point or in a territory, and the full places of one page (DynamoDB's packed search cells,
+  or a fake);
+* ``CandidateSource``: whole online places around a point (duplicate detection of public
+  submissions), built on a ``SearchRecordSource`` (``search.candidates``);
+* ``PlaceSearch``: the whole search contract that both backends (the DynamoDB-backed service,
+  OpenSearch) honour."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
@@ -17,6 +24,7 @@ if TYPE_CHECKING:  # models.py imports TerritoryKind from here
         SearchPage,
         SearchQuery,
     )
+    from chalicelib.domain.search.records import SearchRecord
 
 
 class TerritoryKind(StrEnum):
@@ -32,6 +40,46 @@ class Candidates:
     places: list[Place]
     items_read: int
     queries: int
+
+
+@dataclass(frozen=True)
+class RecordScan:
+    """Search records an index returned, with what reading them cost.
+
+    ``records`` may hold places outside the radius (cells are boxes) and, while a place moves,
+    the same place twice (keep the highest version); never a place that is not online.
+    ``read_units`` are DynamoDB read capacity units (eventually consistent reads).
+    """
+
+    records: list[SearchRecord]
+    items_read: int
+    queries: int
+    read_units: float
+
+
+@dataclass(frozen=True)
+class PageRead:
+    """The full places of a page, by id (a place gone or taken offline since is absent)."""
+
+    places: dict[str, Place]
+    items_read: int
+    read_units: float
+
+
+class SearchRecordSource(Protocol):
+    def near(self, center: GeoPoint, radius_m: float) -> RecordScan:
+        """Records of the online places that may lie within ``radius_m`` of ``center``: a
+        superset is allowed (the caller filters by exact distance), a place within the radius
+        must never be missing."""
+        ...
+
+    def in_territory(self, kind: TerritoryKind, code: str) -> RecordScan:
+        """Records of the online places of a department, postal code or INSEE city code."""
+        ...
+
+    def places(self, place_ids: Sequence[str]) -> PageRead:
+        """The online places among ``place_ids`` (one page: at most a few hundred ids)."""
+        ...
 
 
 class CandidateSource(Protocol):

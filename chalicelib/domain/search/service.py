@@ -1,87 +1,85 @@
-"""Search over candidates from an index: exact distance, filters, relevance, facets, pages.
+"""Search over compact records from an index: exact distance, filters, relevance, facets, pages.
 
-The DynamoDB backend feeds this service with geohash/territory candidates; every rule about what
-matches and in which order lives here, once, and is what the OpenSearch backend must reproduce
-(the contract suite runs the same scenarios against both).
+The DynamoDB backend feeds this service with the search records of the cells around a point or
+of a territory (chalicelib/adapters/dynamodb/search_cells.py); every rule about what matches and
+in which order is applied here, once, on records (plain JSON values, no pydantic), and only the
+places of the page are read and decoded in full. The OpenSearch backend must reproduce the same
+results (tests/contract/test_search_contract.py runs the same scenarios against both), and
+tests/contract/test_search_reference.py checks this service against the previous, Place-based
+implementation: same ids, order, totals, facets and cursors.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
-from enum import StrEnum
-from typing import Any
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from chalicelib.domain.clock import Clock
-from chalicelib.domain.hours.engine import (
-    HoursState,
-    OpenStatus,
-    schedule_for_place,
-    schedule_for_service,
-    state_at,
-)
-from chalicelib.domain.places.models import (
-    AdministrativeSituation,
-    Audience,
-    AudienceKind,
-    FamilySituation,
-    Gender,
-    Place,
-    PlaceStatus,
-    Price,
-    Service,
-)
-from chalicelib.domain.places.views import PlaceSummary, place_summary
+from chalicelib.domain.hours.compact import CompiledSchedule, OpenStateContext, open_state
+from chalicelib.domain.places.models import PlaceStatus
+from chalicelib.domain.places.views import place_summary
 from chalicelib.domain.search.cursor import SortKey, decode_cursor, encode_cursor, fingerprint
-from chalicelib.domain.search.geo import haversine_m
+from chalicelib.domain.search.geo import haversine_coords_m
 from chalicelib.domain.search.models import (
     DepartmentListing,
     ListingGroup,
-    ModalityFilter,
     OpenFilter,
     SearchPage,
     SearchQuery,
     SearchStats,
     Territory,
 )
-from chalicelib.domain.search.ports import Candidates, CandidateSource, TerritoryKind
-from chalicelib.domain.search.text import query_terms, words
+from chalicelib.domain.search.ports import RecordScan, SearchRecordSource, TerritoryKind
+from chalicelib.domain.search.records import MODALITY_BITS, SearchRecord, service_schedules
+from chalicelib.domain.search.rules import category_words, text_score
+from chalicelib.domain.search.text import query_terms
 from chalicelib.domain.taxonomy.taxonomy import Taxonomy
 
-# Relevance weights: a word in the name says more than one in the description. Public because
-# the OpenSearch backend reproduces this scoring exactly (chalicelib/adapters/opensearch/).
-TEXT_FIELD_WEIGHTS = {"name": 3.0, "organisation": 2.0, "category": 2.0, "description": 1.0}
-MATCH_EXACT, MATCH_PREFIX, MATCH_FUZZY = 1.0, 0.7, 0.5
-PREFIX_MIN_LENGTH = 3  # a query word this long matches the words it begins
-FUZZY_MIN_LENGTH = 5  # a query word this long matches words one typo away
-_FIELD_WEIGHTS = TEXT_FIELD_WEIGHTS
-_EXACT, _PREFIX, _FUZZY = MATCH_EXACT, MATCH_PREFIX, MATCH_FUZZY
-
-
-@dataclass(frozen=True)
-class _Match:
-    place: Place
-    distance_m: float | None
-    score: float
-    key: SortKey
-    state: HoursState | None  # computed when the open filter needed it; reused for display
+_Match = tuple[SortKey, SearchRecord, float | None]
+"""(sort key, record, distance in metres or None): the sort key is unique (it ends with the
+id), so matches order by it alone."""
 
 
 @dataclass(frozen=True)
 class _Found:
     matches: list[_Match]
     facets: dict[str, int]
-    stats: SearchStats
+    scan: RecordScan
+    in_scope: int
+
+
+class _OpenFilter:
+    """One open filter evaluated on compiled schedules at one instant."""
+
+    def __init__(self, wanted: OpenFilter, now: datetime) -> None:
+        self._wanted = wanted
+        self._context = OpenStateContext(now)
+
+    def passes(self, record: SearchRecord, schedule: CompiledSchedule) -> bool:
+        wanted = self._wanted
+        if wanted is OpenFilter.ANY:
+            return True
+        local = self._context.local_day(record.zone)
+        if wanted is OpenFilter.NOT_CLOSED:
+            # Dates only, no hours: the default filter stays cheap.
+            for period in schedule[2]:
+                last = period[1]
+                if period[0] <= local.today and (last is None or local.today <= last):
+                    return False
+            return True
+        holidays = self._context.holidays(record.department, local.today)
+        now, today = open_state(schedule, local, holidays)
+        return now if wanted is OpenFilter.NOW else today
 
 
 class SearchService:
     def __init__(
-        self, candidates: CandidateSource, taxonomy: Taxonomy, clock: Clock, base_url: str
+        self, records: SearchRecordSource, taxonomy: Taxonomy, clock: Clock, base_url: str
     ) -> None:
-        self._candidates = candidates
+        self._records = records
         self._taxonomy = taxonomy
         self._clock = clock
         self._base_url = base_url
@@ -92,15 +90,32 @@ class SearchService:
         after = None if query.cursor is None else decode_cursor(query.cursor, search_fingerprint)
         found = self._match(query, now)
 
-        remaining = [m for m in found.matches if after is None or m.key > after]
-        page = remaining[: query.limit]
-        has_more = len(remaining) > query.limit
+        remaining = found.matches if after is None else [m for m in found.matches if m[0] > after]
+        # The page and one more (is there a next page?), without sorting every match.
+        page = heapq.nsmallest(query.limit + 1, remaining)
+        has_more = len(page) > query.limit
+        page = page[: query.limit]
+        read = self._records.places([match[1].id for match in page])
+        results = [
+            place_summary(place, at=now, base_url=self._base_url, distance_m=distance)
+            for _, record, distance in page
+            # A place taken offline since the records were read is left out of the page.
+            if (place := read.places.get(record.id)) is not None
+            and place.status is PlaceStatus.ONLINE
+        ]
+        scan = found.scan
         return SearchPage(
             total=len(found.matches),
-            results=[self._summary(match, now) for match in page],
-            next_cursor=encode_cursor(page[-1].key, search_fingerprint) if has_more else None,
+            results=results,
+            next_cursor=encode_cursor(page[-1][0], search_fingerprint) if has_more else None,
             facets=found.facets,
-            stats=found.stats,
+            stats=SearchStats(
+                items_read=scan.items_read + read.items_read,
+                queries=scan.queries + 1,
+                candidates=len(scan.records),
+                matched_in_scope=found.in_scope,
+                read_units=scan.read_units + read.read_units,
+            ),
         )
 
     def department_listing(
@@ -120,10 +135,14 @@ class SearchService:
         found = self._match(query, now)
         wanted = self._wanted_categories(categories)
         groups: dict[str, list[_Match]] = {}
-        for match in found.matches:
-            for category in match.place.categories:
+        for match in sorted(found.matches):
+            for category in match[1].category_list:
                 if wanted is None or category in wanted:
                     groups.setdefault(category, []).append(match)
+        shown = {category: members[:limit_per_category] for category, members in groups.items()}
+        read = self._records.places(
+            list(dict.fromkeys(match[1].id for members in shown.values() for match in members))
+        )
         order = {category.id: index for index, category in enumerate(self._taxonomy.all())}
         return DepartmentListing(
             department=department,
@@ -131,53 +150,98 @@ class SearchService:
             groups=[
                 ListingGroup(
                     category=category,
-                    total=len(members),
-                    places=[self._summary(m, now) for m in members[:limit_per_category]],
+                    total=len(groups[category]),
+                    places=[
+                        place_summary(place, at=now, base_url=self._base_url)
+                        for _, record, _ in members
+                        if (place := read.places.get(record.id)) is not None
+                        and place.status is PlaceStatus.ONLINE
+                    ],
                 )
-                for category, members in sorted(groups.items(), key=lambda g: order[g[0]])
+                for category, members in sorted(shown.items(), key=lambda g: order[g[0]])
             ],
         )
 
     def _match(self, query: SearchQuery, now: datetime) -> _Found:
         wanted = self._wanted_categories(query.categories)
-        terms = query_terms(query.text) if query.text else []
-        fetched = self._fetch(query)
-        in_scope = self._in_scope(query, fetched.places)
+        scan = self._fetch(query)
+        open_filter = _OpenFilter(query.open, now)
+        people = _people_filter(query)
+        scorer = self._scorer(query.text)
+        center = query.center
+        radius = query.radius_m
 
-        facets: Counter[str] = Counter()
+        combinations: Counter[str] = Counter()
         matches: list[_Match] = []
-        for place, distance in in_scope:
-            score = _text_score(place, terms, self._taxonomy) if terms else 0.0
-            if score is None or not _passes_people_filters(place, query):
-                continue
-            place_ok, place_state = _passes_open_filter(place, None, query.open, now)
-            if place_ok:
-                # Facets ignore the category filter, so the website can show what else is near.
-                # Each place counts once per category, however many of its services fall in it.
-                facets.update(
-                    {a for leaf in place.categories for a in self._taxonomy.ancestors(leaf)}
-                )
-            if wanted is None:
-                passes, state = place_ok, place_state
-            else:
-                services = [s for s in place.services if s.category in wanted]
-                if not services:
+        in_scope = 0
+        for record in _newest(scan.records):
+            distance = None
+            if center is not None:
+                distance = haversine_coords_m(center.lat, center.lon, record.lat, record.lon)
+                if distance > radius:
                     continue
-                passes, state = _services_pass_open_filter(place, services, query.open, now)
+            in_scope += 1
+            score = 0.0
+            if scorer is not None:
+                found_score = scorer(record)
+                if found_score is None:
+                    continue
+                score = found_score
+            if people is not None and not people(record):
+                continue
+            place_ok = open_filter.passes(record, record.schedule)
+            if place_ok:
+                # Facets ignore the category filter, so the website can show what else is near;
+                # counted per distinct combination of categories, expanded once at the end.
+                combinations[record.categories] += 1
+            if wanted is None:
+                passes = place_ok
+            else:
+                schedules = service_schedules(record, wanted)
+                if not schedules:
+                    continue
+                passes = any(open_filter.passes(record, s) for s in schedules)
             if passes:
-                key = _sort_key(score, distance, place)
-                matches.append(_Match(place, distance, score, key, state))
-        matches.sort(key=lambda match: match.key)
+                distance_mm = 0 if distance is None else round(distance * 1000)
+                key = (-round(score, 6), distance_mm, record.sort_name, record.id)
+                matches.append((key, record, distance))
         return _Found(
             matches=matches,
-            facets=dict(sorted(facets.items(), key=lambda item: (-item[1], item[0]))),
-            stats=SearchStats(
-                items_read=fetched.items_read,
-                queries=fetched.queries,
-                candidates=len(fetched.places),
-                matched_in_scope=len(in_scope),
-            ),
+            facets=self._facets(combinations),
+            scan=scan,
+            in_scope=in_scope,
         )
+
+    def _facets(self, combinations: Counter[str]) -> dict[str, int]:
+        # Each place counts once per category and ancestor, however many services fall in it.
+        facets: Counter[str] = Counter()
+        ancestors = self._taxonomy.ancestors
+        for categories, count in combinations.items():
+            for category in {a for leaf in categories.split() for a in ancestors(leaf)}:
+                facets[category] += count
+        return dict(sorted(facets.items(), key=lambda item: (-item[1], item[0])))
+
+    def _scorer(self, text: str | None) -> Callable[[SearchRecord], float | None] | None:
+        terms = query_terms(text) if text else []
+        if not terms:
+            return None
+        label_words: dict[str, list[str]] = {}
+
+        def score(record: SearchRecord) -> float | None:
+            categories = record.categories
+            labels = label_words.get(categories)
+            if labels is None:
+                labels = category_words(categories.split(), self._taxonomy)
+                label_words[categories] = labels
+            fields = {
+                "name": record.sort_name.split(),
+                "organisation": record.organisation_words.split(),
+                "category": labels,
+                "description": record.text_words.split(),
+            }
+            return text_score(fields, terms)
+
+        return score
 
     def _wanted_categories(self, categories: Iterable[str]) -> frozenset[str] | None:
         wanted: set[str] = set()
@@ -185,205 +249,45 @@ class SearchService:
             wanted |= self._taxonomy.descendants(category)  # raises on an unknown id
         return frozenset(wanted) if wanted else None
 
-    def _fetch(self, query: SearchQuery) -> Candidates:
+    def _fetch(self, query: SearchQuery) -> RecordScan:
         if query.center is not None:
-            return self._candidates.near(query.center, query.radius_m)
+            return self._records.near(query.center, query.radius_m)
         assert query.territory is not None  # guaranteed by SearchQuery  # noqa: S101
-        return self._candidates.in_territory(query.territory.kind, query.territory.code)
-
-    def _in_scope(
-        self, query: SearchQuery, places: list[Place]
-    ) -> list[tuple[Place, float | None]]:
-        scoped: list[tuple[Place, float | None]] = []
-        seen: set[str] = set()
-        for place in places:
-            # Defensive: an index lagging behind a status change must not leak a draft.
-            if place.status is not PlaceStatus.ONLINE or place.id in seen:
-                continue
-            seen.add(place.id)
-            if query.center is None:
-                scoped.append((place, None))
-                continue
-            distance = haversine_m(query.center, place.location)
-            if distance <= query.radius_m:
-                scoped.append((place, distance))
-        return scoped
-
-    def _summary(self, match: _Match, now: datetime) -> PlaceSummary:
-        return place_summary(
-            match.place,
-            at=now,
-            base_url=self._base_url,
-            distance_m=match.distance_m,
-            state=match.state,
-        )
+        return self._records.in_territory(query.territory.kind, query.territory.code)
 
 
-def _sort_key(score: float, distance: float | None, place: Place) -> SortKey:
-    # Best score first, then nearest, then by name and id so the order is total and stable.
-    distance_mm = 0 if distance is None else round(distance * 1000)
-    return (-round(score, 6), distance_mm, sort_name(place), place.id)
+def _newest(records: list[SearchRecord]) -> Iterable[SearchRecord]:
+    """Each place once, at its highest version (a place moving between two cells while they
+    are read can be in both)."""
+    newest: dict[str, SearchRecord] = {}
+    for record in records:
+        seen = newest.get(record.id)
+        if seen is None or seen.version < record.version:
+            newest[record.id] = record
+    return newest.values() if len(newest) != len(records) else records
 
 
-def sort_name(place: Place) -> str:
-    """The name as the result order compares it (normalised words)."""
-    return " ".join(words(place.name))
-
-
-def _local_day(place: Place, now: datetime) -> date:
-    return now.astimezone(ZoneInfo(place.timezone)).date()
-
-
-def _closed_today(place: Place, service: Service | None, day: date) -> bool:
-    if place.status is PlaceStatus.PERMANENTLY_CLOSED or place.active_temporary_closure(day):
-        return True
-    closure = None if service is None else service.temporary_closure
-    return closure is not None and closure.covers(day)
-
-
-def _state_passes(state: HoursState, wanted: OpenFilter, now: datetime) -> bool:
-    if wanted is OpenFilter.NOW:
-        return state.open_now
-    # TODAY: open now, or an opening interval of today is still to come.
-    return state.open_now or (
-        state.status is OpenStatus.CLOSED
-        and any(interval.end > now for interval in state.today.intervals)
-    )
-
-
-def _passes_open_filter(
-    place: Place, service: Service | None, wanted: OpenFilter, now: datetime
-) -> tuple[bool, HoursState | None]:
-    if wanted is OpenFilter.ANY:
-        return True, None
-    if wanted is OpenFilter.NOT_CLOSED:
-        # Cheap path for the default filter: dates only, no hours computed.
-        return not _closed_today(place, service, _local_day(place, now)), None
-    schedule = (
-        schedule_for_place(place) if service is None else schedule_for_service(place, service)
-    )
-    state = state_at(schedule, now)
-    return _state_passes(state, wanted, now), state if service is None else None
-
-
-def _services_pass_open_filter(
-    place: Place, services: list[Service], wanted: OpenFilter, now: datetime
-) -> tuple[bool, HoursState | None]:
-    """With a category filter the services asked for decide, not the whole place:
-    a day centre whose shower is closed is not where to shower today."""
-    return (
-        any(_passes_open_filter(place, service, wanted, now)[0] for service in services),
-        None,
-    )
-
-
-def _welcomes(audience: Audience, value: str) -> bool:
-    """Whether a place welcomes a person described by one audience filter value."""
-    if audience.kind is not AudienceKind.EXCLUSIVE:
-        return True  # unconditional, or preferential: everyone is welcome
-    dimensions: tuple[tuple[type[StrEnum], list[Any]], ...] = (
-        (Gender, audience.genders),
-        (FamilySituation, audience.family),
-        (AdministrativeSituation, audience.administrative),
-    )
-    for kind, listed in dimensions:
-        if value in kind._value2member_map_:
-            # An exclusive place that lists nobody in this dimension does not restrict it.
-            return not listed or value in {item.value for item in listed}
-    return True
-
-
-def welcomes(audience: Audience, value: str) -> bool:
-    """Whether a place welcomes a person described by one audience filter value."""
-    return _welcomes(audience, value)
-
-
-def satisfied_modalities(place: Place) -> frozenset[ModalityFilter]:
-    """The modality filters a place passes."""
-    modalities = place.modalities
-    checks = {
-        ModalityFilter.NO_APPOINTMENT: not modalities.appointment,
-        ModalityFilter.NO_REGISTRATION: not modalities.registration,
-        ModalityFilter.NO_REFERRAL: not modalities.referral_required,
-        ModalityFilter.FREE: modalities.price is Price.FREE,
-        ModalityFilter.WHEELCHAIR_ACCESS: modalities.wheelchair_access,
-        ModalityFilter.ANIMALS_ACCEPTED: modalities.animals_accepted,
-    }
-    return frozenset(modality for modality, passes in checks.items() if passes)
-
-
-def _passes_people_filters(place: Place, query: SearchQuery) -> bool:
-    if not all(_welcomes(place.audience, value) for value in query.audiences):
-        return False
-    if not set(query.modalities) <= satisfied_modalities(place):
-        return False
+def _people_filter(query: SearchQuery) -> Callable[[SearchRecord], bool] | None:
+    """Audience, modality and language filters on a record, or None when none is asked."""
+    if not (query.audiences or query.modalities or query.languages):
+        return None
+    audiences = query.audiences
+    needed = 0
+    for modality in query.modalities:
+        needed |= MODALITY_BITS[modality]
     # French is spoken everywhere in the directory; other languages only where listed.
-    return all(code == "fr" or code in place.languages for code in query.languages)
+    languages = [code for code in query.languages if code != "fr"]
 
-
-def _text_score(place: Place, terms: list[str], taxonomy: Taxonomy) -> float | None:
-    """Relevance of a place for the query words, or None when a word is found nowhere."""
-    fields = text_fields(place, taxonomy)
-    total = 0.0
-    for term in terms:
-        best = 0.0
-        for field, field_words in fields.items():
-            strength = _term_strength(term, field_words)
-            best = max(best, strength * _FIELD_WEIGHTS[field])
-        if best == 0.0:
-            return None
-        total += best
-    return total
-
-
-def text_fields(place: Place, taxonomy: Taxonomy) -> dict[str, list[str]]:
-    """The normalised words of each searchable field of a place (keys of TEXT_FIELD_WEIGHTS)."""
-    return {
-        "name": words(place.name),
-        "organisation": words(place.organisation or ""),
-        "category": [
-            word
-            for category in place.categories
-            for label in taxonomy.labels(category)
-            for word in words(label)
-        ],
-        "description": words(
-            " ".join(
-                [place.description or ""]
-                + [f"{s.name or ''} {s.description or ''}" for s in place.services]
-            )
-        ),
-    }
-
-
-def _term_strength(term: str, field_words: list[str]) -> float:
-    best = 0.0
-    for word in field_words:
-        if word == term:
-            return _EXACT
-        if len(term) >= PREFIX_MIN_LENGTH and word.startswith(term):
-            best = max(best, _PREFIX)
-        elif len(term) >= FUZZY_MIN_LENGTH and best < _FUZZY and _within_one_edit(term, word):
-            best = _FUZZY
-    return best
-
-
-def _within_one_edit(a: str, b: str) -> bool:
-    """True when a and b differ by at most one insertion, deletion or substitution (typos)."""
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) > len(b):
-        a, b = b, a
-    i = j = edits = 0
-    while i < len(a) and j < len(b):
-        if a[i] == b[j]:
-            i += 1
-            j += 1
-            continue
-        edits += 1
-        if edits > 1:
+    def passes(record: SearchRecord) -> bool:
+        if audiences and record.excluded_audiences:
+            excluded = record.excluded_audiences.split()
+            if any(value in excluded for value in audiences):
+                return False
+        if record.modalities & needed != needed:
             return False
-        if len(a) == len(b):
-            i += 1
-        j += 1
-    return edits + (len(b) - j) + (len(a) - i) <= 1
+        if languages:
+            spoken = record.languages.split()
+            return all(code in spoken for code in languages)
+        return True
+
+    return passes

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from chalicelib.domain.places.history import HistoryEntry
 from chalicelib.domain.places.models import Place
+from chalicelib.domain.places.ports import PlaceWrite
 from chalicelib.domain.submissions.models import (
     DecisionNotice,
     GeocodeResult,
@@ -73,16 +74,10 @@ class DecisionStore(Protocol):
         ...
 
     def update_place(
-        self,
-        place: Place,
-        *,
-        expected_place_version: int,
-        entry: HistoryEntry,
-        decided: Submission,
-        expected_version: int,
+        self, write: PlaceWrite, decided: Submission, *, expected_version: int
     ) -> None:
-        """The place's new version (stored one ``expected_place_version``) with its entry,
-        and ``decided`` over the pending submission at ``expected_version``. Raises
+        """The place's change (over its stored version ``write.expected_version``) with its
+        entry, and ``decided`` over the pending submission at ``expected_version``. Raises
         VersionConflict (the place or the submission moved on) or NotFound."""
         ...
 

@@ -41,7 +41,7 @@ from chalicelib.domain.places.editing import (
 from chalicelib.domain.places.history import Channel, HistoryEntry
 from chalicelib.domain.places.listing import AdminPlaceSummary
 from chalicelib.domain.places.models import Address, Place, PlaceStatus, Service
-from chalicelib.domain.places.ports import PlaceEditStore, PlaceRepository
+from chalicelib.domain.places.ports import PlaceEditStore, PlaceRepository, PlaceWrite
 from chalicelib.domain.places.views import public_url
 from chalicelib.domain.search.ports import CandidateSource
 from chalicelib.domain.submissions.duplicates import RADIUS_M, find_duplicates
@@ -208,15 +208,9 @@ class _DecidingStore:
         self._decisions.create_place(place, entry, decided, expected_version=self._expected_version)
         self.decided = decided
 
-    def update(self, place: Place, *, expected_version: int, entry: HistoryEntry) -> None:
-        decided = self._decide(place)
-        self._decisions.update_place(
-            place,
-            expected_place_version=expected_version,
-            entry=entry,
-            decided=decided,
-            expected_version=self._expected_version,
-        )
+    def update(self, write: PlaceWrite) -> None:
+        decided = self._decide(write.place)
+        self._decisions.update_place(write, decided, expected_version=self._expected_version)
         self.decided = decided
 
 

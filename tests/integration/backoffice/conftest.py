@@ -18,7 +18,7 @@ from chalicelib.domain.auth import Role
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.ids import SequentialIds
 from tests.backoffice_fakes import InMemoryAnnouncementRepository, InMemoryBatchLedger
-from tests.fakes import InMemoryCandidateSource, InMemoryPlaceRepository
+from tests.fakes import InMemoryPlaceRepository, InMemorySearchRecords
 
 # Tuesday 17 March 2020, 12:00 in Paris: the first day of the lockdown.
 LOCKDOWN = datetime(2020, 3, 17, 11, 0, tzinfo=UTC)
@@ -91,7 +91,7 @@ def admin_api() -> Iterator[AdminApi]:
     wiring.override(
         clock=clock,
         places=places,
-        candidates=InMemoryCandidateSource(places.places),
+        records=InMemorySearchRecords(places.places),
         batch_ledger=ledger,
         announcements=announcements,
         ids=SequentialIds("id"),

@@ -12,6 +12,7 @@ from tests.conftest import TEST_REGION, TEST_TABLE_PREFIX
 
 USED = (
     "places",
+    "search-cells",
     "place-history",
     "sent-mail",
     "mail-suppressions",

@@ -10,7 +10,14 @@ from moto import mock_aws
 from chalicelib.adapters.dynamodb.tables import TABLES, bind_tables
 from tests.conftest import TEST_REGION, TEST_TABLE_PREFIX
 
-USED = ("places", "place-history", "sent-mail", "mail-suppressions", "self-update-links")
+USED = (
+    "places",
+    "search-cells",
+    "place-history",
+    "sent-mail",
+    "mail-suppressions",
+    "self-update-links",
+)
 
 
 @pytest.fixture

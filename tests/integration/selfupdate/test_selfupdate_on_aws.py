@@ -24,6 +24,7 @@ from chalicelib.domain.selfupdate.models import SelfUpdateChange
 from chalicelib.domain.selfupdate.ports import InvalidLinkToken
 from tests.builders import make_place
 from tests.conftest import TEST_REGION, TEST_TABLE_PREFIX
+from tests.search_support import assert_search_cells_match_places
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 PARAMETER = "/repere/test/self-update-keys"
@@ -60,6 +61,7 @@ def test_the_wired_service_runs_on_dynamodb_and_ssm(ssm: Any) -> None:
     token = service.issue(ADMIN, "p1").token
     change = SelfUpdateChange.model_validate({"description": "Mise à jour"})
     assert service.edit(token, expected_version=1, change=change).version == 2
+    assert_search_cells_match_places()  # the description's words are searchable at once
     entry = wiring.place_store().history("p1", limit=1).entries[0]
     assert entry.channel is Channel.SELF_UPDATE
     assert wiring.place_store().get("p1").verified_at == NOW

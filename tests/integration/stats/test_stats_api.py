@@ -21,7 +21,7 @@ from chalice.test import Client
 from chalicelib import wiring
 from chalicelib.domain.clock import FixedClock
 from tests.builders import make_place
-from tests.fakes import InMemoryCandidateSource, InMemoryPlaceRepository
+from tests.fakes import InMemoryPlaceRepository, InMemorySearchRecords
 from tests.integration.backoffice.conftest import bearer, token
 from tests.integration.conftest import TUESDAY_EVENING
 from tests.stats_fakes import FailingSearchCounter, InMemoryStatsStore
@@ -70,7 +70,7 @@ def api() -> Iterator[StatsApi]:
     wiring.override(
         clock=FixedClock(TUESDAY_EVENING),
         places=places,
-        candidates=InMemoryCandidateSource(places.places),
+        records=InMemorySearchRecords(places.places),
     )
     wiring.override_stats(search_counter=store, stats_store=store)
     try:

@@ -17,7 +17,7 @@ from chalicelib.adapters.geocoding.fake import FakeGeocoder
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.ids import SequentialIds
 from devtools.demo_data import leaflet_places
-from tests.fakes import InMemoryCandidateSource, InMemoryPlaceRepository
+from tests.fakes import InMemoryPlaceRepository, InMemorySearchRecords
 from tests.submission_fakes import (
     FakeMailQueue,
     InMemoryDecisionStore,
@@ -74,7 +74,7 @@ def sub_api() -> Iterator[SubmissionApi]:
     wiring.override(
         clock=clock,
         places=places,
-        candidates=InMemoryCandidateSource(places.places),
+        records=InMemorySearchRecords(places.places),
         ids=SequentialIds("new-"),
     )
     wiring.override_submissions(

@@ -29,6 +29,7 @@ from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.errors import VersionConflict
 from chalicelib.domain.places.history import Action, Actor, Channel, HistoryEntry
 from chalicelib.domain.places.models import Place
+from chalicelib.domain.places.ports import PlaceWrite
 from chalicelib.domain.submissions.models import Decision, SubmissionStatus
 from devtools.demo_data import leaflet_places
 from functions import mailer
@@ -37,9 +38,10 @@ from tests.integration.backoffice.conftest import bearer, token
 from tests.integration.submissions.conftest import LOCKDOWN
 from tests.integration.submissions.test_intake_api import form
 from tests.mail_support import FROM_ADDRESS, receive_all, ses_sent, sqs_event
+from tests.search_support import assert_search_cells_match_places
 from tests.submission_fakes import StaleReads
 
-USED = ("places", "place-history", "submissions", "sent-mail", "mail-suppressions")
+USED = ("places", "search-cells", "place-history", "submissions", "sent-mail", "mail-suppressions")
 MODERATOR_75 = bearer(token(Role.TERRITORY_MODERATOR, ("75",), "mod-75"))
 ADMIN = bearer(token(Role.ADMIN, (), "admin-1"))
 EMAIL = "camille@example.org"
@@ -142,6 +144,8 @@ def test_an_approval_mails_the_submitter_once_through_sqs_the_mailer_and_ses(
     assert mailer.handler(sqs_event(queued, TEST_REGION), None) == {"batchItemFailures": []}
     assert len(ses_sent(TEST_REGION)) == 1
 
+    # The approved place is searchable: its record was written with it.
+    assert assert_search_cells_match_places() > 30
     public = aws.client.http.get(f"/submissions/{submission_id}").body.decode()
     logs = capsys.readouterr()
     for text in (public, logs.out, logs.err):
@@ -177,6 +181,7 @@ def test_a_rejection_and_a_merge_are_mailed_with_the_reason_and_the_existing_pla
         if_match=1,
     )
     assert status == 200, body
+    assert_search_cells_match_places()
     mailer.handler(sqs_event(receive_all(aws.sqs, aws.queue_url), TEST_REGION), None)
     by_to = {mail.to[0]: mail for mail in ses_sent(TEST_REGION)}
     refusal = by_to[EMAIL]
@@ -206,6 +211,7 @@ def test_two_moderators_approving_at_once_make_one_place_and_one_conflict(aws: A
     assert stored.decision is not None
     assert (stored.decision.by, stored.decision.place_id) == ("mod-75", place.id)
     assert len(receive_all(aws.sqs, aws.queue_url)) == 1  # the winner's mail only
+    assert_search_cells_match_places()
 
 
 def test_the_transaction_writes_nothing_when_one_condition_fails(aws: Aws) -> None:
@@ -236,24 +242,17 @@ def test_the_transaction_writes_nothing_when_one_condition_fails(aws: Aws) -> No
     stale = moved.model_copy(update={"version": place.version + 2})
     with pytest.raises(VersionConflict):
         store.update_place(
-            stale,
-            expected_place_version=place.version + 1,
-            entry=entry.model_copy(update={"version": place.version + 2}),
-            decided=decided(2),
+            PlaceWrite(moved, stale, entry.model_copy(update={"version": place.version + 2})),
+            decided(2),
             expected_version=1,
         )
     assert repository.get(submission_id).status is SubmissionStatus.PENDING
     # The submission moved on: the place change is not written either.
     with pytest.raises(VersionConflict):
-        store.update_place(
-            moved,
-            expected_place_version=place.version,
-            entry=entry,
-            decided=decided(6),
-            expected_version=5,
-        )
+        store.update_place(PlaceWrite(place, moved, entry), decided(6), expected_version=5)
     assert wiring.places().get("pne-01") == place
     assert repository.get(submission_id) == pending
+    assert_search_cells_match_places()
 
 
 def test_the_queue_pages_on_the_indexes_with_signed_cursors(aws: Aws) -> None:

@@ -15,6 +15,7 @@ from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput
 from chalicelib.domain.places.history import Action, Channel
 from chalicelib.domain.places.models import Place, PlaceStatus
+from chalicelib.domain.places.ports import PlaceWrite
 from chalicelib.domain.taxonomy.taxonomy import default_taxonomy
 from tests.backoffice_fakes import Crash, CrashingPlaceStore, InMemoryBatchLedger
 from tests.builders import make_place
@@ -143,10 +144,13 @@ def test_the_same_key_never_applies_twice(
     ids = seed(store, 4)
     first = service(store, ledger).run(ADMIN, request(ids=ids))
     # Someone lifts a closure by hand; replaying the batch must not close the place again.
+    read = store.get("p001")
     store.update(
-        store.get("p001").model_copy(update={"temporary_closure": None, "version": 3}),
-        expected_version=2,
-        entry=store.history_entry("p001", 2).model_copy(update={"version": 3}),  # type: ignore[union-attr]
+        PlaceWrite(
+            read,
+            read.model_copy(update={"temporary_closure": None, "version": 3}),
+            store.history_entry("p001", 2).model_copy(update={"version": 3}),  # type: ignore[union-attr]
+        )
     )
 
     replay = service(store, ledger).run(ADMIN, request(ids=ids))
@@ -227,11 +231,12 @@ def test_a_place_edited_between_crash_and_resume_is_a_conflict(
             ADMIN, request(ids=ids)
         )
     # p004 (not yet done) is edited by someone else before the resume.
-    edited = store.get("p004").model_copy(update={"name": "Edited", "version": 2})
+    read = store.get("p004")
+    edited = read.model_copy(update={"name": "Edited", "version": 2})
     entry = store.history_entry("p000", 2).model_copy(  # type: ignore[union-attr]
         update={"place_id": "p004", "batch_id": None}
     )
-    store.update(edited, expected_version=1, entry=entry)
+    store.update(PlaceWrite(read, edited, entry))
 
     report = service(store, ledger, chunk_size=3).run(ADMIN, request(ids=ids))
 

@@ -7,10 +7,14 @@ from datetime import date
 import pytest
 
 from chalicelib.domain.hours.holidays import (
+    TABLE_FIRST_YEAR,
+    TABLE_LAST_YEAR,
     holiday_name,
     holidays_of_year,
     is_public_holiday,
+    library_calendar,
     subdivision_for,
+    subdivisions,
 )
 
 
@@ -83,3 +87,18 @@ def test_cached_calendar_cannot_be_modified() -> None:
 
     with pytest.raises(TypeError):
         calendar[date(2026, 5, 2)] = "Pas un jour férié"  # type: ignore[index]
+
+
+@pytest.mark.parametrize("subdivision", subdivisions())
+def test_precomputed_table_is_what_the_library_computes(subdivision: str | None) -> None:
+    # Fails after an upgrade of `holidays` that changes a date or a name: run
+    # `python -m devtools.holiday_table` and review the diff of chalicelib/data/holidays_fr.json.
+    department = {None: None, "6AE": "67", "PM": "975"}.get(subdivision, subdivision)
+    for year in range(TABLE_FIRST_YEAR, TABLE_LAST_YEAR + 1):
+        assert dict(holidays_of_year(year, department)) == library_calendar(subdivision, year)
+
+
+def test_years_outside_the_table_come_from_the_library() -> None:
+    later = TABLE_LAST_YEAR + 1
+    assert holiday_name(date(later, 7, 14), "75") == "Fête nationale"
+    assert dict(holidays_of_year(later, "57")) == library_calendar("57", later)

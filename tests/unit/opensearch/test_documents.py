@@ -13,11 +13,11 @@ from chalicelib.adapters.opensearch.mapping import MAPPINGS
 from chalicelib.domain.hours.models import TemporaryClosure, TimeSlot, WeeklyHours
 from chalicelib.domain.places.models import PRIVATE_FIELDS, Place, PlaceStatus, Service
 from chalicelib.domain.search.models import OpenFilter
-from chalicelib.domain.search.service import _passes_open_filter
 from chalicelib.domain.taxonomy.taxonomy import default_taxonomy
 from devtools.demo_data import synthetic_places
 from tests.builders import make_full_place, make_place
 from tests.opensearch_eval import Mapping, parse_millis
+from tests.reference_search import _passes_open_filter
 
 TAXONOMY = default_taxonomy()
 DAYS = 8

@@ -1,8 +1,10 @@
-"""CandidateSource contract: the in-memory fake and the DynamoDB indexes find the same places.
+"""SearchRecordSource contract: the in-memory fake and DynamoDB's search cells find the same
+places, and the whole places read through them (``RecordCandidates``) are the stored ones.
 
-Both implementations return exactly the online places within the radius (the DynamoDB one
-filters what its key ranges over-read), so results are compared for equality with a brute
-force over the stored places.
+Records around a point may include places beyond the radius (cells are boxes), never miss one
+within it, and are exactly ``search_record`` of the stored place; candidates are exactly the
+online places within the radius, so results are compared with a brute force over the stored
+places.
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ import random
 
 import pytest
 
-from chalicelib.adapters.dynamodb.candidate_source import DynamoCandidateSource
 from chalicelib.adapters.dynamodb.geo_cells import cell_box, encode
 from chalicelib.adapters.dynamodb.place_repository import DynamoPlaceRepository
+from chalicelib.adapters.dynamodb.search_cells import DynamoSearchRecords
 from chalicelib.domain.places.models import GeoPoint, Place, PlaceStatus
 from chalicelib.domain.search.geo import haversine_m
-from chalicelib.domain.search.ports import Candidates, TerritoryKind
+from chalicelib.domain.search.ports import Candidates, RecordScan, TerritoryKind
+from chalicelib.domain.search.records import search_record
 from tests.builders import destination_point, make_place, offset_point
 from tests.conftest import PlaceStore
 
@@ -85,12 +88,33 @@ def _synthetic_places() -> list[Place]:
     return places
 
 
+def _record_ids(scan: RecordScan) -> list[str]:
+    return sorted(record.id for record in scan.records)
+
+
 def _within(places: list[Place], center: GeoPoint, radius_m: float) -> set[str]:
     return {
         place.id
         for place in places
         if place.status is PlaceStatus.ONLINE and haversine_m(center, place.location) <= radius_m
     }
+
+
+def test_near_records_hold_every_online_place_within_the_radius(
+    place_store: PlaceStore,
+) -> None:
+    places = _synthetic_places()
+    by_id = {place.id: place for place in places}
+    place_store.repository.load_fresh(places)
+    for center in SEARCH_CENTERS:
+        for radius_m in SEARCH_RADII_M:
+            scan = place_store.records.near(center, radius_m)
+            ids = _record_ids(scan)
+            assert len(ids) == len(set(ids)), "a record is returned twice"
+            assert _within(places, center, radius_m) <= set(ids), (center, radius_m)
+            assert all(by_id[place_id].status is PlaceStatus.ONLINE for place_id in ids)
+            assert all(record == search_record(by_id[record.id]) for record in scan.records)
+            assert scan.queries >= 1
 
 
 def test_near_returns_exactly_the_online_places_within_the_radius(
@@ -120,33 +144,35 @@ def test_never_online_places_are_never_candidates(place_store: PlaceStore) -> No
         place_store.repository.add(make_place(f"hidden-{number}", status=status))
     place_store.repository.add(make_place("visible", lat=PARIS.lat + 0.001))
 
-    near = place_store.candidates.near(PARIS, 1_000)
-    assert _ids(near) == ["visible"]
-    # Not even read: the indexes are sparse, hidden places cost nothing.
+    near = place_store.records.near(PARIS, 1_000)
+    assert _record_ids(near) == ["visible"]
+    # Not even read: only online places have records, hidden places cost nothing.
     assert near.items_read == 1
+    assert _ids(place_store.candidates.near(PARIS, 1_000)) == ["visible"]
     for kind, code in (
         (TerritoryKind.DEPARTMENT, "75"),
         (TerritoryKind.POSTAL_CODE, "75019"),
         (TerritoryKind.CITY_CODE, "75119"),
     ):
-        found = place_store.candidates.in_territory(kind, code)
-        assert _ids(found) == ["visible"]
+        found = place_store.records.in_territory(kind, code)
+        assert _record_ids(found) == ["visible"]
         assert found.items_read == 1
+        assert _ids(place_store.candidates.in_territory(kind, code)) == ["visible"]
 
 
 def test_a_place_taken_offline_disappears_and_comes_back(place_store: PlaceStore) -> None:
-    repository, candidates = place_store.repository, place_store.candidates
+    repository, records = place_store.repository, place_store.records
     repository.add(make_place("p1", version=1))
 
     def found() -> tuple[bool, ...]:
         results = [
-            candidates.near(PARIS, 2_000),
-            candidates.in_territory(TerritoryKind.DEPARTMENT, "75"),
-            candidates.in_territory(TerritoryKind.CITY_CODE, "75119"),
+            records.near(PARIS, 2_000),
+            records.in_territory(TerritoryKind.DEPARTMENT, "75"),
+            records.in_territory(TerritoryKind.CITY_CODE, "75119"),
         ]
         # Found means read, and not found means not even read (sparse indexes).
-        assert [result.items_read for result in results] == [len(r.places) for r in results]
-        return tuple("p1" in _ids(result) for result in results)
+        assert [result.items_read for result in results] == [len(r.records) for r in results]
+        return tuple("p1" in _record_ids(result) for result in results)
 
     assert found() == (True, True, True)
     repository.save(make_place("p1", status=PlaceStatus.OFFLINE, version=2), expected_version=1)
@@ -156,7 +182,7 @@ def test_a_place_taken_offline_disappears_and_comes_back(place_store: PlaceStore
 
 
 def test_a_moved_place_is_found_at_its_new_location_only(place_store: PlaceStore) -> None:
-    repository, candidates = place_store.repository, place_store.candidates
+    repository = place_store.repository
     repository.add(make_place("p1"))
     repository.save(
         make_place(
@@ -165,6 +191,7 @@ def test_a_moved_place_is_found_at_its_new_location_only(place_store: PlaceStore
         expected_version=1,
     )
 
+    candidates = place_store.candidates
     assert _ids(candidates.near(PARIS, 5_000)) == []
     assert _ids(candidates.near(LOZERE, 100)) == ["p1"]
     assert _ids(candidates.in_territory(TerritoryKind.DEPARTMENT, "75")) == []
@@ -228,18 +255,27 @@ def test_in_territory_matches_codes_exactly(place_store: PlaceStore) -> None:
 
 
 def test_in_territory_reads_a_large_territory_to_the_end(place_store: PlaceStore) -> None:
-    # About 1.3 MB of places in one department: more than one 1 MB Query page.
-    description = "x" * 3_900
+    # 700 places on one point with 3,900 letters of description each that compress badly:
+    # ~1.7 MB of records in one cell, so many shards and more than one 1 MB Query page.
+    rng = random.Random(5)  # noqa: S311 - reproducible data, not secrets
+    letters = "abcdefghijklmnopqrstuvwxyz"
     place_store.repository.load_fresh(
-        make_place(f"p{number:03d}", description=description) for number in range(340)
+        make_place(
+            f"p{number:03d}",
+            description=" ".join("".join(rng.choices(letters, k=9)) for _ in range(390)),
+        )
+        for number in range(700)
     )
 
-    found = place_store.candidates.in_territory(TerritoryKind.DEPARTMENT, "75")
+    found = place_store.records.in_territory(TerritoryKind.DEPARTMENT, "75")
 
-    assert len(found.places) == 340
-    assert found.items_read == 340
+    assert len({record.id for record in found.records}) == len(found.records) == 700
     if place_store.kind == "dynamodb":
-        assert found.queries >= 2
+        assert found.items_read > 10  # shards of one cell
+        assert found.queries >= 2  # pages
+    near = place_store.records.near(PARIS, 10)
+    assert len(near.records) == 700
+    assert len(place_store.candidates.in_territory(TerritoryKind.DEPARTMENT, "75").places) == 700
 
 
 @pytest.mark.slow
@@ -258,15 +294,16 @@ def test_dynamodb_reads_little_more_than_the_circle(center: GeoPoint) -> None:
         make_place(f"u{number:04d}", lat=point.lat, lon=point.lon)
         for number, point in enumerate(points)
     ]
-    repository, candidates = DynamoPlaceRepository(), DynamoCandidateSource()
+    repository, records = DynamoPlaceRepository(), DynamoSearchRecords()
     repository.load_fresh(places)
     for radius_m, max_queries in ((1_000, 16), (2_000, 16), (5_000, 24)):
-        found = candidates.near(center, radius_m)
+        found = records.near(center, radius_m)
         within = len(_within(places, center, radius_m))
-        assert len(found.places) == within
+        assert within <= len(found.records)
         print(  # noqa: T201 - figures for the report (pytest -s)
-            f"{center} r={radius_m} within={within} read={found.items_read} "
-            f"ratio={found.items_read / within:.2f} queries={found.queries}"
+            f"{center} r={radius_m} within={within} records={len(found.records)} "
+            f"cells={found.items_read} ratio={len(found.records) / within:.2f} "
+            f"queries={found.queries}"
         )
-        assert found.items_read <= 2 * within
+        assert len(found.records) <= 2 * within
         assert found.queries <= max_queries
