@@ -7,7 +7,7 @@ PORT ?= 8000
 MOTO_PORT ?= 5055
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit venv bench openapi clean system-deps bench-exports bench-import token bench-batch infra-check bench-infra backfill-search
+.PHONY: run test lint typecheck unit venv bench openapi clean system-deps bench-exports bench-import token bench-batch infra-check bench-infra bench-deps bench-search backfill-search
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-workers.txt requirements-infra.txt | system-deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,35 @@ system-deps:
 		fi; \
 	fi
 
+# Engines the search benchmark compares with (bench/anchors/README.md): PostgreSQL + PostGIS
+# from Debian (a throwaway cluster run as the postgres user) and dynalite (DynamoDB on LevelDB,
+# from npm, into bench/.node/). Each is installed only when missing; apt-get only as root.
+BENCH_APT_DEPS := postgresql postgis postgresql-15-postgis-3
+DYNALITE := bench/.node/node_modules/dynalite/cli.js
+bench-deps:
+	@missing=""; \
+	for package in $(BENCH_APT_DEPS); do \
+		dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" \
+			|| missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "installing system packages:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+				apt-get install -y -qq --no-install-recommends $$missing; \
+		else \
+			echo "missing system packages:$$missing (run: sudo apt-get install$$missing)" >&2; \
+			exit 1; \
+		fi; \
+	fi
+	@command -v npm >/dev/null || { echo "bench-deps needs Node.js and npm for dynalite" >&2; exit 1; }
+	@test -f $(DYNALITE) || npm install --silent --no-audit --no-fund --prefix bench/.node dynalite@4.0.0
+	@# --help alone would not load the LevelDB binding (classic-level, prebuilt in the package).
+	@node $(DYNALITE) --help >/dev/null \
+		&& node -e "require('./bench/.node/node_modules/classic-level/binding.js')" \
+		|| { echo "dynalite does not run (node $(DYNALITE))" >&2; exit 1; }
+	@echo "bench-deps: PostgreSQL + PostGIS and dynalite ready"
+
 run: $(STAMP)
 	PORT=$(PORT) $(BIN)/python -m devtools.local_stack
 
@@ -61,6 +90,10 @@ test: lint typecheck infra-check unit
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.search_bench
+
+# Search CPU per request beside PostGIS, on dynalite (docs/search.md); needs `make bench-deps`.
+bench-search: $(STAMP)
+	$(BIN)/python -m bench.search_cpu
 
 openapi: $(STAMP)
 	$(BIN)/python -m devtools.write_openapi
