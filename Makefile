@@ -88,11 +88,8 @@ infra-check: $(STAMP)
 
 test: lint typecheck infra-check unit
 
-bench: $(STAMP)
-	$(BIN)/python -m bench.search_bench
-
 # Search CPU per request beside PostGIS, on dynalite (docs/search.md); needs `make bench-deps`.
-bench-search: $(STAMP)
+bench bench-search: $(STAMP)
 	$(BIN)/python -m bench.search_cpu
 
 openapi: $(STAMP)

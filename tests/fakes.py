@@ -39,7 +39,12 @@ from chalicelib.domain.search.ports import (
     RecordScan,
     TerritoryKind,
 )
-from chalicelib.domain.search.records import SearchRecord, search_record
+from chalicelib.domain.search.records import (
+    RecordBatch,
+    RecordTable,
+    encode_joined,
+    search_record,
+)
 
 
 class InMemoryPlaceRepository:
@@ -266,7 +271,7 @@ class InMemorySearchRecords:
 
     def __init__(self, places: Mapping[str, Place]) -> None:
         self._places = places
-        self._cache: dict[tuple[str, int], SearchRecord] = {}
+        self._cache: dict[tuple[str, int], str] = {}
 
     def near(self, center: GeoPoint, radius_m: float) -> RecordScan:
         if math.isnan(radius_m) or not 0 <= radius_m <= MAX_RADIUS_M:
@@ -300,12 +305,13 @@ class InMemorySearchRecords:
         return (place for place in self._places.values() if place.status is PlaceStatus.ONLINE)
 
     def _scan(self, places: Iterable[Place]) -> RecordScan:
-        records = []
+        texts = []
         for place in places:
             key = (place.id, place.version)
-            record = self._cache.get(key)
-            if record is None:
-                record = search_record(place)
-                self._cache[key] = record
-            records.append(record)
-        return RecordScan(records, len(records), 1, 0.5 * len(records))
+            text = self._cache.get(key)
+            if text is None:
+                text = encode_joined([search_record(place)])
+                self._cache[key] = text
+            texts.append(text)
+        table = RecordTable(RecordBatch.joined(text) for text in texts)
+        return RecordScan(table, len(texts), 1, 0.5 * len(texts))

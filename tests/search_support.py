@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from chalicelib.adapters.dynamodb.models import PlaceRecord
 from chalicelib.adapters.dynamodb.place_repository import to_place
 from chalicelib.adapters.dynamodb.search_backfill import iter_cell_records
 from chalicelib.adapters.dynamodb.search_cells import cell_key, online
-from chalicelib.domain.search.records import SearchRecord, search_record
+from chalicelib.domain.search.records import RecordBatch, RecordTable, SearchRecord, search_record
 
 
 def cell_records() -> dict[str, tuple[tuple[str, str], SearchRecord]]:
@@ -29,7 +27,7 @@ def assert_search_cells_match_places() -> int:
         if online(place):
             expected[place.id] = (cell_key(place), search_record(place))
             assert item.sr is not None
-            assert SearchRecord._make(json.loads(item.sr)) == search_record(place)
+            assert RecordTable([RecordBatch.joined(item.sr)]).records() == [search_record(place)]
         else:
             assert item.sr is None
     actual = cell_records()

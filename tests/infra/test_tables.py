@@ -34,18 +34,18 @@ def test_the_places_table_streams_both_images_and_has_its_indexes() -> None:
     assert "summary" in admin.non_key_attributes
 
 
-def test_the_search_cells_are_read_through_two_geohash_indexes_of_their_rows_only() -> None:
+def test_the_search_cells_are_read_through_one_geohash_index_of_their_records_only() -> None:
     cells = table_spec("search-cells", TABLES["search-cells"])
     assert (cells.partition_key, cells.sort_key) == (
         KeyAttribute("pk", "S"),
         KeyAttribute("sk", "S"),
     )
     indexes = {index.name: index for index in cells.indexes}
-    assert indexes["cells_fine"].partition_key == KeyAttribute("g5", "S")
-    assert indexes["cells_coarse"].partition_key == KeyAttribute("g3", "S")
+    assert set(indexes) == {"cells_by_region"}
+    assert indexes["cells_by_region"].partition_key == KeyAttribute("g3", "S")
     for index in indexes.values():
         assert index.sort_key == KeyAttribute("sk", "S")
-        assert (index.projection, tuple(index.non_key_attributes)) == ("INCLUDE", ("d",))
+        assert (index.projection, tuple(index.non_key_attributes)) == ("INCLUDE", ("c",))
 
 
 def test_a_ttl_attribute_on_the_model_becomes_the_tables_ttl() -> None:

@@ -3,7 +3,6 @@ not belong in them, resumes where it stopped, and rewrites nothing the second ti
 
 from __future__ import annotations
 
-import json
 import zlib
 from collections.abc import Iterator
 
@@ -15,7 +14,7 @@ from chalicelib.adapters.dynamodb.place_repository import to_record
 from chalicelib.adapters.dynamodb.search_cells import (
     SearchCellRecord,
     cell_key,
-    encode_records,
+    encode_cell,
     shard_key,
 )
 from chalicelib.config import get_settings
@@ -74,8 +73,7 @@ def _old_data() -> None:
             sk=shard_key(cell, 5),
             v=1,
             n=len(records),
-            d=encode_records(records),
-            g5=cell[:5],
+            c=encode_cell(cell, records),
             g3=cell[:3],
         ).save()
     department, cell = cell_key(moved_away)
@@ -84,8 +82,7 @@ def _old_data() -> None:
         sk=shard_key(cell, 6),
         v=1,
         n=1,
-        d=zlib.compress(json.dumps([0, ["x"]]).encode()),
-        g5=cell[:5],
+        c=cell.encode() + b"\x00\x00\x00\x0c0\x1eold layout" + zlib.compress(b"x"),
         g3=cell[:3],
     ).save()
 

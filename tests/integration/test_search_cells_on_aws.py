@@ -107,14 +107,14 @@ def test_each_edit_path_keeps_the_cells_exact() -> None:
             temporary_closure=TemporaryClosure(start_date=date(2026, 12, 1), end_date=None)
         ),
     )
-    assert cell_records()[online.id][1].schedule[2] == [[date(2026, 12, 1).toordinal(), None]]
+    assert cell_records()[online.id][1].closed_from == date(2026, 12, 1).toordinal()
     places.apply_self_update(
         online.id,
         expected_version=closed.version,
         patch=PlacePatch(temporary_closure=None),
         actor=STRUCTURE,
     )
-    assert cell_records()[online.id][1].schedule[2] == []
+    assert cell_records()[online.id][1].closed_from == 0
     assert_search_cells_match_places()
 
     places.delete(ADMIN, online.id, expected_version=places.get(ADMIN, online.id).version)

@@ -1,19 +1,18 @@
-"""Geohash keys of a place and the covering of a search circle by geohash key ranges.
+"""Geohash arithmetic, and the covering of a search circle by key ranges of search cells.
 
-The places table carries, for online places only, ``gh`` (geohash of the location, precision
-9, about 4.8 m x 4.8 m), ``gh3`` and ``gh5`` (its 3- and 5-character prefixes). Two sparse GSIs
-use them: ``geo_coarse`` (hash ``gh3``, range ``gh``) and ``geo_fine`` (hash ``gh5``, range
-``gh``). A geohash cell of precision p >= 5 is then one key range of ``geo_fine``
-(``gh5 = cell[:5] AND gh BETWEEN cell+"000.." AND cell+"zzz.."``), and a cell of precision
-p >= 3 one key range of ``geo_coarse``.
+Search cells (search_cells.py) are keyed by the geohash of precision 6 of their places
+(``u09tvw#00``) and indexed by their 3-character parent (``u09``, about 156 km x 156 km):
+a geohash cell of any precision from 3 to 6 is then one key range of that index, and so is a
+run of cells that follow each other in key order. Geohash strings sort like the numbers they
+encode (the base32 alphabet is in ASCII order), so "consecutive in key order" is "consecutive
+integers".
 
-``plan_radius_query`` covers a circle with the cells of one precision that touch it, then turns
-runs of cells that follow each other in key order into a single ``BETWEEN``, so that one Query
-reads a whole run. The precision grows with the radius: fine cells keep the items read close
-to the places truly within the circle, coarse cells keep the number of queries low.
-
-Geohash strings sort like the numbers they encode (the base32 alphabet is in ASCII order), so
-"consecutive in key order" is "consecutive integers". This module is pure (no AWS calls).
+``plan_radius_query`` covers a circle with the cells of one precision that touch it, merges
+runs into ranges, and bridges small gaps between runs: a Query costs about as much CPU (request
+signing, HTTP, parsing) as decoding ~1,500 records, so reading a few empty or unneeded cells
+to save a Query is worth it. The precision grows with the radius: fine cells keep the records
+read close to the places truly within the circle, coarse cells keep the number of queries low.
+This module is pure (no AWS calls).
 """
 
 from __future__ import annotations
@@ -37,10 +36,11 @@ _BASE32_VALUE = {char: value for value, char in enumerate(BASE32)}
 GH_PRECISION = 9
 """Precision of the stored ``gh``; every stored value has exactly this many characters."""
 
-COARSE_INDEX = "geo_coarse"
-FINE_INDEX = "geo_fine"
-COARSE_PARENT_PRECISION = 3  # gh3, hash key of geo_coarse
-FINE_PARENT_PRECISION = 5  # gh5, hash key of geo_fine
+CELL_PRECISION = 6
+"""Precision of a search cell (~1.2 km x 0.6 km in mainland France): the finest a plan goes."""
+
+PARENT_PRECISION = 3
+"""Precision of the hash key of the search cells' index (``g3``)."""
 
 MAX_RADIUS_M = 100_000.0
 """Largest radius planned; beyond it a coarse covering would read a whole region."""
@@ -51,11 +51,18 @@ a pole, where geohash cells become slivers, is the cap reached, and the covering
 the coarser precision it had (more items read, but no runaway planning)."""
 
 TARGET_RANGES = 16
-"""Number of Queries below which gaps between runs are no longer bridged (see
-``_bridge_small_gaps``): 16 Queries are two rounds of the candidate source's 8 workers."""
+"""Number of Queries below which gaps between runs are no longer bridged beyond
+``GAP_CELLS`` (see ``_bridge_small_gaps``): 16 Queries are two rounds of 8 parallel workers."""
 
 MAX_BRIDGED_AREA_RATIO = 1.3
-"""Bridging gaps never makes the covered area exceed this multiple of the circle's area."""
+"""Bridging gaps down to ``TARGET_RANGES`` never makes the covered area exceed this multiple of
+the circle's area (gaps of at most ``GAP_CELLS`` are bridged whatever the area)."""
+
+GAP_CELLS = 32
+"""Gaps of at most this many cells of precision 6 are always bridged. Measured here: a Query
+costs ~1.5 ms of CPU, a record ~1 µs, and a dense cell (Paris) holds ~16 records: a gap of 32
+cells costs about a third of a Query when full, nothing when empty. In Paris this takes a 1 km
+search from 6 Queries to 2 and a 5 km one from 16 to 3, for ~25 % more records read."""
 
 # A cell whose nearest point is this close beyond the radius is kept anyway: floating-point
 # rounding in the distance computations must never turn into a missing place.
@@ -63,20 +70,12 @@ _TOLERANCE_M = 0.01
 
 
 class CellRange(NamedTuple):
-    """One Query: ``<hash key of index_name> = hash_value AND gh BETWEEN low AND high``."""
+    """One Query: ``g3 = hash_value AND`` a cell between ``low`` and ``high`` (geohashes of
+    ``GH_PRECISION`` characters, so a range of cells of any precision has exact bounds)."""
 
-    index_name: str
     hash_value: str
     low: str
     high: str
-
-
-class GeoKeys(NamedTuple):
-    """The geohash attributes stored on an online place."""
-
-    gh: str
-    gh3: str
-    gh5: str
 
 
 def encode(lat: float, lon: float, precision: int = GH_PRECISION) -> str:
@@ -111,11 +110,6 @@ def _grid_index(value: float, start: float, span: float, bits: int) -> int:
     return index
 
 
-def geo_keys(point: GeoPoint) -> GeoKeys:
-    gh = encode(point.lat, point.lon, GH_PRECISION)
-    return GeoKeys(gh=gh, gh3=gh[:COARSE_PARENT_PRECISION], gh5=gh[:FINE_PARENT_PRECISION])
-
-
 def cell_box(code: str) -> BoundingBox:
     """The box of a geohash cell, in degrees (exact binary fractions)."""
     lat_index, lon_index = _indexes_of(code)
@@ -145,24 +139,39 @@ def circle_area_m2(radius_m: float) -> float:
     return 2 * math.pi * EARTH_RADIUS_M**2 * (1 - math.cos(radius_m / EARTH_RADIUS_M))
 
 
-def planning_precision(radius_m: float) -> tuple[int, str]:
-    """Cell precision and index used for a radius.
+def planning_precision(radius_m: float) -> int:
+    """Cell precision used for a radius: search cells (6) up to 10 km, coarser beyond.
 
     Chosen so a covering has a few hundred to ~1,500 cells: the cell is small against the
-    circle (few items read outside it) while runs of cells stay long (few queries).
+    circle (few records read outside it) while runs of cells stay long (few queries).
     """
     # Cell sizes (north-south x east-west) between Paris and Lozère.
-    if radius_m <= 2_000:
-        return 7, FINE_INDEX  # ~153 m x 100-110 m
     if radius_m <= 10_000:
-        return 6, FINE_INDEX  # ~610 m x 800-870 m
+        return CELL_PRECISION  # ~610 m x 800-870 m
     if radius_m <= 30_000:
-        return 5, COARSE_INDEX  # ~4.9 km x 3.2-3.5 km
-    return 4, COARSE_INDEX  # ~19.5 km x 26-28 km
+        return 5  # ~4.9 km x 3.2-3.5 km
+    return 4  # ~19.5 km x 26-28 km
+
+
+_Node = tuple[str, int, int, float, float | None]
+"""(code, latitude index, longitude index, nearest distance, farthest or None if unknown)"""
+
+
+class CellBounds(NamedTuple):
+    """How far from the centre the points of a covering cell can be (metres, safe bounds)."""
+
+    nearest_m: float
+    farthest_m: float
 
 
 def covering_cells(center: GeoPoint, radius_m: float, precision: int) -> list[str]:
-    """Sorted geohash cells that touch the circle, at ``precision`` (or coarser near a pole).
+    """Sorted geohash cells that touch the circle, at ``precision`` (or coarser near a pole)."""
+    return list(covering(center, radius_m, precision))
+
+
+def covering(center: GeoPoint, radius_m: float, precision: int) -> dict[str, CellBounds]:
+    """The geohash cells that touch the circle, at ``precision`` (or coarser near a pole), in
+    code order, with bounds of the distance from the centre to their points.
 
     Refines level by level from the 32 one-character cells, keeping only the cells whose
     nearest point lies within the radius: a cell that misses the circle has no child that
@@ -170,9 +179,11 @@ def covering_cells(center: GeoPoint, radius_m: float, precision: int) -> list[st
     antimeridian and the poles without special cases. Levels up to 3 are always computed, so
     the result is never coarser than ``gh3``; past that, a level of more than ``MAX_CELLS``
     cells is not used.
+
+    A cell wholly within the circle has ``farthest_m <= radius_m``: search counts its places
+    without measuring them one by one.
     """
-    # (code, latitude index, longitude index, whole cell within the circle)
-    level: list[tuple[str, int, int, bool]] = [("", 0, 0, False)]
+    level: list[_Node] = [("", 0, 0, 0.0, None)]
     reach = radius_m + _TOLERANCE_M
     for current in range(1, precision + 1):
         odd = (current - 1) & 1  # position of the character added at this level
@@ -180,71 +191,99 @@ def covering_cells(center: GeoPoint, radius_m: float, precision: int) -> list[st
         lat_bits, lon_bits = _bits(current)
         lat_step = 180.0 / (1 << lat_bits)
         lon_step = 360.0 / (1 << lon_bits)
-        last_level = current == precision
-        refined: list[tuple[str, int, int, bool]] = []
-        for code, parent_lat, parent_lon, parent_inside in level:
+        refined: list[_Node] = []
+        for code, parent_lat, parent_lon, parent_nearest, parent_farthest in level:
             for value, char in enumerate(BASE32):
                 lat_part, lon_part = _SPLIT[odd][value]
                 lat_index = (parent_lat << lat_shift) | lat_part
                 lon_index = (parent_lon << lon_shift) | lon_part
-                if parent_inside:
-                    # Every child of a cell within the circle is within it: no test needed.
-                    refined.append((code + char, lat_index, lon_index, True))
-                    continue
                 south = -90.0 + lat_index * lat_step
                 west = -180.0 + lon_index * lon_step
                 box = BoundingBox(south, west, south + lat_step, west + lon_step)
-                if distance_to_box_m(center.lat, center.lon, box) > reach:
+                if parent_farthest is not None and parent_farthest <= radius_m:
+                    # Every child of a cell within the circle is within it; only its own
+                    # nearest distance is worth knowing (search looks for its page in the
+                    # nearest cells first), and only at the last level.
+                    nearest = parent_nearest
+                    if current == precision:
+                        nearest = distance_to_box_m(center.lat, center.lon, box) - _TOLERANCE_M
+                    refined.append(
+                        (code + char, lat_index, lon_index, max(0.0, nearest), parent_farthest)
+                    )
                     continue
-                inside = not last_level and _within(center, radius_m, box)
-                refined.append((code + char, lat_index, lon_index, inside))
-            if current > COARSE_PARENT_PRECISION and len(refined) > MAX_CELLS:
-                return sorted(code for code, _, _, _ in level)
+                nearest = distance_to_box_m(center.lat, center.lon, box)
+                if nearest > reach:
+                    continue
+                farthest = _farthest(center, box, radius_m)
+                refined.append(
+                    (code + char, lat_index, lon_index, max(0.0, nearest - _TOLERANCE_M), farthest)
+                )
+            if current > PARENT_PRECISION and len(refined) > MAX_CELLS:
+                return _bounds(level)
         level = refined
-    return sorted(code for code, _, _, _ in level)
+    return _bounds(level)
 
 
-def _within(center: GeoPoint, radius_m: float, box: BoundingBox) -> bool:
-    """Whether a cell lies wholly within the circle (only ever used to skip tests).
+def _bounds(level: list[_Node]) -> dict[str, CellBounds]:
+    return {
+        code: CellBounds(nearest, math.inf if farthest is None else farthest)
+        for code, _, _, nearest, farthest in sorted(level)
+    }
 
-    Away from the poles, a box no more than a few degrees wide is farthest from a point at
-    one of its corners. A wrong "True" would only add cells, never lose a place.
+
+def _farthest(center: GeoPoint, box: BoundingBox, radius_m: float) -> float | None:
+    """The farthest distance from the centre to a point of the box when the box lies within
+    the radius, else None (the box crosses the circle, or we cannot tell).
+
+    Along a parallel the distance grows with the longitude difference, along a meridian it
+    has a single minimum: on the box's edges it is largest at a corner, and a box that does
+    not hold the centre's antipode has no farther point inside. Near a pole or for wide boxes
+    this reasoning is not relied on.
     """
-    if box.north > 85.0 or box.south < -85.0:
-        return False  # near a pole a box may be farthest in the middle of an edge
-    return all(
-        haversine_coords_m(center.lat, center.lon, lat, lon) <= radius_m
-        for lat in (box.south, box.north)
-        for lon in (box.west, box.east)
-    )
+    if box.north > 85.0 or box.south < -85.0 or box.east - box.west > 90.0:
+        return None
+    farthest = 0.0
+    for lat in (box.south, box.north):
+        for lon in (box.west, box.east):
+            corner = haversine_coords_m(center.lat, center.lon, lat, lon) + _TOLERANCE_M
+            if corner > radius_m:
+                return None
+            farthest = max(farthest, corner)
+    return farthest
 
 
-def plan_radius_query(
-    center: GeoPoint, radius_m: float, *, max_precision: int = GH_PRECISION
-) -> list[CellRange]:
-    """The Queries whose union holds every online place within ``radius_m`` of ``center``.
+class RadiusPlan(NamedTuple):
+    """The Queries of a radius search and the covering they read (``precision`` long codes:
+    a stored cell whose prefix is not among them lies wholly outside the circle)."""
 
-    May also return places outside the circle (cells are boxes), never misses one inside.
-    Ranges are sorted by (hash value, low) and do not overlap. ``max_precision`` caps the cell
-    precision: an index whose items are cells of that precision cannot be read finer.
+    ranges: list[CellRange]
+    cells: dict[str, CellBounds]
+    precision: int
+
+
+def plan_radius_query(center: GeoPoint, radius_m: float) -> list[CellRange]:
+    """The Queries whose union holds every cell that may hold a place within ``radius_m`` of
+    ``center`` (``plan_radius_search``'s ranges)."""
+    return plan_radius_search(center, radius_m).ranges
+
+
+def plan_radius_search(center: GeoPoint, radius_m: float) -> RadiusPlan:
+    """The Queries whose union holds every cell that may hold a place within ``radius_m`` of
+    ``center``, and the covering cells with their distance bounds.
+
+    May also read places outside the circle (cells are boxes, gaps are bridged), never misses
+    one inside. Ranges are sorted by (hash value, low) and do not overlap.
     """
     if math.isnan(radius_m) or not 0 <= radius_m <= MAX_RADIUS_M:
         raise ValueError(f"radius must be between 0 and {MAX_RADIUS_M:.0f} m")
-    if max_precision < FINE_PARENT_PRECISION:
-        raise ValueError(f"max_precision must be at least {FINE_PARENT_PRECISION}")
-    precision, index_name = planning_precision(radius_m)
-    precision = min(precision, max_precision)
-    cells = covering_cells(center, radius_m, precision)
+    precision = planning_precision(radius_m)
+    bounds = covering(center, radius_m, precision)
+    cells = list(bounds)
     actual_precision = len(cells[0])
-    if actual_precision < FINE_PARENT_PRECISION:
-        index_name = COARSE_INDEX  # capped near a pole: cells coarser than gh5
-    parent_precision = (
-        FINE_PARENT_PRECISION if index_name == FINE_INDEX else COARSE_PARENT_PRECISION
-    )
 
     by_parent: dict[str, list[str]] = defaultdict(list)
     for code in cells:
-        by_parent[code[:parent_precision]].append(code)
+        by_parent[code[:PARENT_PRECISION]].append(code)
     if actual_precision < precision:
         # Capped near a pole: cells are slivers, the area read is no guide, and no place is
         # there; one range per hash key keeps the Query count at its floor.
@@ -253,23 +292,29 @@ def plan_radius_query(
             for parent, codes in by_parent.items()
         }
     else:
-        runs = {parent: _runs(codes) for parent, codes in by_parent.items()}
-        covered_m2 = sum(cell_area_m2(code) for code in cells)
+        gap = GAP_CELLS // 32 ** (CELL_PRECISION - actual_precision)
+        runs = {parent: _runs(codes, gap) for parent, codes in by_parent.items()}
+        # Cells of one parent differ in area by < 3 %: the first cell of a run stands for all.
+        covered_m2 = sum(
+            (last - first + 1) * cell_area_m2(_code_of_value(first, actual_precision))
+            for parent_runs in runs.values()
+            for first, last in parent_runs
+        )
         _bridge_small_gaps(runs, actual_precision, covered_m2, circle_area_m2(radius_m))
 
     padding = GH_PRECISION - actual_precision
-    return [
+    ranges = [
         CellRange(
-            index_name=index_name,
             hash_value=parent,
-            # Every stored gh has exactly GH_PRECISION characters, so padding with the
-            # smallest and largest base32 digits gives exact, inclusive bounds.
+            # Padding with the smallest and largest base32 digits gives exact, inclusive
+            # bounds for geohashes of any length up to GH_PRECISION.
             low=_code_of_value(first, actual_precision) + BASE32[0] * padding,
             high=_code_of_value(last, actual_precision) + BASE32[-1] * padding,
         )
         for parent in sorted(runs)
         for first, last in runs[parent]
     ]
+    return RadiusPlan(ranges, bounds, actual_precision)
 
 
 def _bridge_small_gaps(
@@ -328,13 +373,13 @@ def range_cells(cell_range: CellRange, precision: int | None = None) -> list[str
     return [_code_of_value(value, precision) for value in range(first, last + 1)]
 
 
-def _runs(sorted_codes: list[str]) -> list[tuple[int, int]]:
-    """Maximal runs of consecutive codes, as (first value, last value)."""
+def _runs(sorted_codes: list[str], gap: int = 0) -> list[tuple[int, int]]:
+    """Runs of codes separated by at most ``gap`` missing codes, as (first, last) values."""
     values = [_value_of(code) for code in sorted_codes]
     runs: list[tuple[int, int]] = []
     first = previous = values[0]
     for value in values[1:]:
-        if value != previous + 1:
+        if value - previous - 1 > gap:
             runs.append((first, previous))
             first = value
         previous = value

@@ -20,7 +20,6 @@ one place never fails the rest (docs/backoffice.md, "Why one transaction per chu
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -63,7 +62,7 @@ from chalicelib.domain.places.listing import (
 )
 from chalicelib.domain.places.models import Place, PlaceStatus
 from chalicelib.domain.places.ports import PlaceWrite, WriteOutcome, WriteStatus
-from chalicelib.domain.search.records import search_record
+from chalicelib.domain.search.records import encode_joined, search_record
 
 __all__ = ["DynamoPlaceRepository", "organisation_key", "to_place", "to_record"]
 
@@ -100,7 +99,7 @@ def to_record(place: Place) -> PlaceRecord:
     if place.status is PlaceStatus.ONLINE:
         record.postal_code = place.address.postal_code
         record.city_code = place.address.city_code  # optional: absent stays absent
-        record.sr = json.dumps(search_record(place), separators=(",", ":"), ensure_ascii=False)
+        record.sr = encode_joined([search_record(place)])
     # Back office: every place, whatever its status.
     record.admin_department = place.address.department_code
     record.verified_key = verified_key(place.verified_at)

@@ -182,7 +182,7 @@ class SearchCellBackfill:
             except SearchCellRecord.DoesNotExist:
                 return  # gone meanwhile
             try:
-                records = decode_records(found.d)
+                records = decode_records(found.c)
             except ValueError:
                 records = []  # another layout: emptied here, refilled by the places phase
                 report.notes.append(f"shard {department}/{found.sk} had another row layout")
@@ -253,5 +253,5 @@ def _connection() -> Connection:
 def iter_cell_records() -> Iterator[tuple[str, str, SearchRecord]]:
     """(department, shard key, record) of every stored record (tests and checks)."""
     for item in SearchCellRecord.scan(consistent_read=True):
-        for record in decode_records(item.d):
+        for record in decode_records(item.c):
             yield item.pk, item.sk, record

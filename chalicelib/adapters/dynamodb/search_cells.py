@@ -3,9 +3,10 @@
 Why packed. A search around Paris reads thousands of places; as one item each, DynamoDB bills
 every item rounded to 4 KB and botocore walks every attribute of every item (~20 µs an item).
 Here one item holds the records of all the online places of a department in one geohash cell
-of precision 6 (about 1.2 km x 0.6 km), JSON rows compressed with zlib in a single binary
-attribute: a 5 km search in Paris reads ~150 items (~100 read units) instead of ~5,400 places
-(~2,100 read units) and decodes them with ``json.loads``.
+of precision 6 (about 1.2 km x 0.6 km), column by column (``records.encode_records``) and
+compressed with zlib, in a single binary attribute: a 5 km search in Paris reads ~330 items
+(a few dozen read units) instead of ~5,400 places (~2,100 read units), and splits only the
+columns it needs.
 
 Table ``search-cells`` (``SearchCellRecord``):
 
@@ -13,9 +14,10 @@ Table ``search-cells`` (``SearchCellRecord``):
   cells are one partition (department search is one Query), and a cell whose records outgrow
   ``SHARD_BYTES`` continues in shard 01, 02... (places piled up on one point by a careless
   import, never seen at real densities);
-* GSIs ``cells_fine`` (``g5``, ``sk``) and ``cells_coarse`` (``g3``, ``sk``), projecting ``d``
-  only: a radius search plans geohash key ranges exactly as before (``geo_cells``) and reads
-  them, in parallel, from the index that suits the radius;
+* GSI ``cells_by_region`` (``g3``, the cell's 3-character parent; ``sk``), projecting the
+  records only (``d``, the hot columns every search reads, as text; ``x``, the others,
+  compressed): a radius search plans a few geohash key ranges (``geo_cells``) and reads them
+  in parallel;
 * ``v`` is the item's version: writers read a cell, change the rows of their places and write
   it back only if nobody wrote it meanwhile.
 
@@ -26,7 +28,8 @@ leave and enter, and returns the conditional puts and deletes to add to the tran
 
 from __future__ import annotations
 
-import json
+import math
+import struct
 import zlib
 from collections.abc import Hashable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -34,6 +37,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, TypeGuard
 
+from botocore.config import Config
 from pynamodb.attributes import BinaryAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE
 from pynamodb.expressions.condition import Condition
@@ -41,58 +45,48 @@ from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from chalicelib.adapters.dynamodb.geo_cells import (
-    COARSE_INDEX,
-    FINE_INDEX,
+    CELL_PRECISION,
+    PARENT_PRECISION,
     CellRange,
     encode,
-    plan_radius_query,
+    plan_radius_search,
 )
 from chalicelib.adapters.dynamodb.models import (
     BY_CITY_CODE_INDEX,
     BY_POSTAL_CODE_INDEX,
     PlaceRecord,
-    warm_up,
 )
 from chalicelib.adapters.dynamodb.transaction import Transaction
 from chalicelib.domain.places.models import GeoPoint, Place, PlaceStatus
 from chalicelib.domain.search.ports import PageRead, RecordScan, TerritoryKind
-from chalicelib.domain.search.records import RECORD_FORMAT, SearchRecord, search_record
-
-CELL_PRECISION = 6
-"""Geohash precision of a cell (~1.2 km x 0.6 km in mainland France)."""
+from chalicelib.domain.search.records import (
+    RecordBatch,
+    RecordTable,
+    SearchRecord,
+    encode_records,
+    search_record,
+)
 
 SHARD_BYTES = 96_000
 """Compressed bytes a shard holds at most (DynamoDB allows 400 KB an item; a transaction 4 MB,
 so a chunk of writes touching a few dozen full shards still fits)."""
 
-CELLS_FINE_INDEX = "cells_fine"
-CELLS_COARSE_INDEX = "cells_coarse"
+CELLS_INDEX = "cells_by_region"
 
 DEFAULT_MAX_WORKERS = 8
 """Queries in flight at once for one search (botocore's pool holds 10 connections)."""
 
-_INDEX_OF_PLAN = {FINE_INDEX: CELLS_FINE_INDEX, COARSE_INDEX: CELLS_COARSE_INDEX}
 _SHARD_SEPARATOR = "#"
 _AFTER_EVERY_SHARD = "~"  # sorts after "#" and every base32 digit
 
 
-class CellsFineIndex(GlobalSecondaryIndex["SearchCellRecord"]):  # type: ignore[no-untyped-call]
-    """Cells by 5-character geohash parent (radius up to 10 km)."""
+class CellsByRegionIndex(GlobalSecondaryIndex["SearchCellRecord"]):  # type: ignore[no-untyped-call]
+    """Cells by 3-character geohash parent (~156 km x 156 km), in geohash order: a search
+    reads a few ranges of it (geo_cells.plan_radius_query)."""
 
     class Meta:
-        index_name = CELLS_FINE_INDEX
-        projection = IncludeProjection(["d"])
-
-    g5 = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
-
-
-class CellsCoarseIndex(GlobalSecondaryIndex["SearchCellRecord"]):  # type: ignore[no-untyped-call]
-    """Cells by 3-character geohash parent (larger radii)."""
-
-    class Meta:
-        index_name = CELLS_COARSE_INDEX
-        projection = IncludeProjection(["d"])
+        index_name = CELLS_INDEX
+        projection = IncludeProjection(["c"])
 
     g3 = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -110,31 +104,51 @@ class SearchCellRecord(Model):
     sk = UnicodeAttribute(range_key=True)  # "<cell>#<shard>"
     v = NumberAttribute()  # version of this item, for conditional rewrites
     n = NumberAttribute()  # records held (operators, backfill checks)
-    d = BinaryAttribute(legacy_encoding=False)  # zlib(JSON [RECORD_FORMAT, row, row...])
-    g5 = UnicodeAttribute()
+    c = BinaryAttribute(legacy_encoding=False)  # the records (``encode_cell``)
     g3 = UnicodeAttribute()
 
-    cells_fine = CellsFineIndex()
-    cells_coarse = CellsCoarseIndex()
+    cells_by_region = CellsByRegionIndex()
 
 
 # Rows ---------------------------------------------------------------------------------------
 
 
-def encode_records(records: Sequence[SearchRecord]) -> bytes:
-    rows = json.dumps([RECORD_FORMAT, *records], separators=(",", ":"), ensure_ascii=False)
-    return zlib.compress(rows.encode("utf-8"), 6)
+_HOT_LENGTH = struct.Struct(">I")
+
+
+def encode_cell(cell: str, records: Sequence[SearchRecord]) -> bytes:
+    """The ``c`` attribute of a cell: its code (6 bytes), the length of the hot columns, the
+    hot columns as UTF-8 text, then the cold ones compressed (read only by the filters that
+    need them). One attribute: botocore parses each attribute of each item it returns, and
+    that parsing is most of what reading a cell costs."""
+    hot, cold = encode_records(records)
+    hot_bytes = hot.encode("utf-8")
+    return b"".join(
+        (
+            cell.encode("ascii"),
+            _HOT_LENGTH.pack(len(hot_bytes)),
+            hot_bytes,
+            zlib.compress(cold.encode("utf-8"), 9),
+        )
+    )
+
+
+def cell_code(blob: bytes) -> str:
+    return blob[:CELL_PRECISION].decode("ascii")
+
+
+def cell_batch(blob: bytes, nearest_m: float = 0.0, farthest_m: float = math.inf) -> RecordBatch:
+    """The records of a cell's ``c`` attribute, the cold columns decompressed on demand."""
+    start = CELL_PRECISION + _HOT_LENGTH.size
+    (length,) = _HOT_LENGTH.unpack_from(blob, CELL_PRECISION)
+    hot = blob[start : start + length].decode("utf-8")
+    cold = blob[start + length :]
+    return RecordBatch(hot, lambda: zlib.decompress(cold).decode("utf-8"), nearest_m, farthest_m)
 
 
 def decode_records(blob: bytes) -> list[SearchRecord]:
-    rows = json.loads(zlib.decompress(blob))
-    if not rows or rows[0] != RECORD_FORMAT:
-        raise ValueError(
-            f"search cell rows of format {rows[0] if rows else None!r}, expected "
-            f"{RECORD_FORMAT}: run the search backfill (functions/search_backfill.py)"
-        )
-    make = SearchRecord._make
-    return [make(row) for row in rows[1:]]
+    """The typed records of a cell (writers, the backfill; search reads the columns)."""
+    return RecordTable([cell_batch(blob)]).records()
 
 
 def cell_of(lat: float, lon: float) -> str:
@@ -170,23 +184,22 @@ def _executor(workers: int) -> ThreadPoolExecutor:
 
 @dataclass
 class _Read:
-    records: list[SearchRecord] = field(default_factory=list)
+    batches: list[RecordBatch] = field(default_factory=list)  # one per cell (or place)
+    blobs: list[bytes] = field(default_factory=list)  # cells around a point, not yet decoded
     items: int = 0
     queries: int = 0
     read_units: float = 0.0
 
-    def add(self, other: _Read) -> None:
-        self.records.extend(other.records)
-        self.items += other.items
-        self.queries += other.queries
-        self.read_units += other.read_units
+    def scan(self) -> RecordScan:
+        batches = [*self.batches, *map(cell_batch, self.blobs)]
+        return RecordScan(RecordTable(batches), self.items, self.queries, self.read_units)
 
 
 class DynamoSearchRecords:
     """``SearchRecordSource`` on the tables bound by ``tables.bind_tables``.
 
     Reads use the botocore client directly (not PynamoDB's model layer): a search only needs
-    the ``d`` bytes of each cell, and every layer between the wire and ``json.loads`` costs CPU
+    the ``d`` bytes of each cell, and every layer between the wire and the columns costs CPU
     on the hottest path of the product.
     """
 
@@ -196,17 +209,23 @@ class DynamoSearchRecords:
         self._max_workers = max_workers
 
     def near(self, center: GeoPoint, radius_m: float) -> RecordScan:
-        ranges = plan_radius_query(center, radius_m, max_precision=CELL_PRECISION)
-        reads = self._run_all(ranges)
+        plan = plan_radius_search(center, radius_m)
         total = _Read()
-        for read in reads:
-            total.add(read)
-        return RecordScan(total.records, total.items, total.queries, total.read_units)
+        for read in self._run_all(plan.ranges):
+            total.items += read.items
+            total.queries += read.queries
+            total.read_units += read.read_units
+            for blob in read.blobs:
+                bounds = plan.cells.get(cell_code(blob)[: plan.precision])
+                if bounds is None:
+                    continue  # a cell in a bridged gap: wholly outside the circle
+                total.batches.append(cell_batch(blob, bounds.nearest_m, bounds.farthest_m))
+        return total.scan()
 
     def in_territory(self, kind: TerritoryKind, code: str) -> RecordScan:
         if not code:
             # No place has an empty code, and DynamoDB rejects an empty key in a Query.
-            return RecordScan([], 0, 0, 0.0)
+            return _Read().scan()
         if kind is TerritoryKind.DEPARTMENT:
             read = _query_cells(
                 {
@@ -217,7 +236,7 @@ class DynamoSearchRecords:
             )
         else:
             read = _query_place_records(kind, code)
-        return RecordScan(read.records, read.items, read.queries, read.read_units)
+        return read.scan()
 
     def places(self, place_ids: Sequence[str]) -> PageRead:
         unique = list(dict.fromkeys(place_ids))
@@ -259,14 +278,12 @@ class DynamoSearchRecords:
 
 
 def _range_request(cell_range: CellRange) -> dict[str, Any]:
-    index = _INDEX_OF_PLAN[cell_range.index_name]
-    hash_name = "g5" if index == CELLS_FINE_INDEX else "g3"
     # Bounds of the planned range are geohashes padded to 9 characters; cells are 6 long and
     # their sort keys go on with "#<shard>", hence the cut and the "~" after the last one.
     return {
         "TableName": table_name(SearchCellRecord),
-        "IndexName": index,
-        "KeyConditionExpression": f"{hash_name} = :h AND sk BETWEEN :low AND :high",
+        "IndexName": CELLS_INDEX,
+        "KeyConditionExpression": "g3 = :h AND sk BETWEEN :low AND :high",
         "ExpressionAttributeValues": {
             ":h": {"S": cell_range.hash_value},
             ":low": {"S": cell_range.low[:CELL_PRECISION]},
@@ -278,14 +295,14 @@ def _range_request(cell_range: CellRange) -> dict[str, Any]:
 def _query_cells(request: dict[str, Any]) -> _Read:
     read = _Read()
     client = _client()
-    arguments = {**request, "ProjectionExpression": "d", "ReturnConsumedCapacity": "TOTAL"}
+    arguments = {**request, "ProjectionExpression": "c", "ReturnConsumedCapacity": "TOTAL"}
     while True:
         response = client.query(**arguments)
         read.queries += 1
         read.read_units += _consumed(response)
         for item in response["Items"]:
             read.items += 1
-            read.records.extend(decode_records(item["d"]["B"]))
+            read.blobs.append(item["c"]["B"])
         last = response.get("LastEvaluatedKey")
         if last is None:
             return read
@@ -310,14 +327,13 @@ def _query_place_records(kind: TerritoryKind, code: str) -> _Read:
         "ProjectionExpression": "sr",
         "ReturnConsumedCapacity": "TOTAL",
     }
-    make = SearchRecord._make
     while True:
         response = client.query(**arguments)
         read.queries += 1
         read.read_units += _consumed(response)
         for item in response["Items"]:
             read.items += 1
-            read.records.append(make(json.loads(item["sr"]["S"])))
+            read.batches.append(RecordBatch.joined(item["sr"]["S"]))
         last = response.get("LastEvaluatedKey")
         if last is None:
             return read
@@ -333,8 +349,39 @@ def _consumed(response: dict[str, Any]) -> float:
     return float(consumed.get("CapacityUnits", 0.0))
 
 
+SEARCH_CLIENT_CONFIG = Config(
+    # Every request is built here, from code: validating it again costs ~15 % of its CPU.
+    parameter_validation=False,
+    # A search answers fast or not at all: API Gateway gives up at 29 s, the function at 10.
+    connect_timeout=1,
+    read_timeout=3,
+    retries={"max_attempts": 2, "mode": "standard"},
+    max_pool_connections=DEFAULT_MAX_WORKERS + 2,
+)
+
+
+@cache
+def _client_for(region: str, host: str | None) -> Any:
+    session = PlaceRecord._get_connection().connection.session
+    return session.create_client(
+        "dynamodb", region_name=region, endpoint_url=host, config=SEARCH_CLIENT_CONFIG
+    )
+
+
 def _client() -> Any:
-    return PlaceRecord._get_connection().connection.client
+    """The search path's own botocore client (its reads only), on the tables' binding."""
+    meta: Any = PlaceRecord.Meta
+    return _client_for(meta.region, meta.host)
+
+
+def warm_up() -> None:
+    """Create the search client now (before threads would each build one; or at init)."""
+    _client()
+
+
+def forget_search_client() -> None:
+    """Drop the search client (``tables.bind_tables`` rebinds the tables)."""
+    _client_for.cache_clear()
 
 
 def table_name(model: type[Model]) -> str:
@@ -409,7 +456,7 @@ class CellPlanner:
 def read_cell(department: str, cell: str) -> list[Shard]:
     """Every shard of a cell, strongly consistent, in shard order."""
     return [
-        Shard(sk=item.sk, version=int(item.v), records=decode_records(item.d))
+        Shard(sk=item.sk, version=int(item.v), records=decode_records(item.c))
         for item in SearchCellRecord.query(
             department,
             SearchCellRecord.sk.between(
@@ -442,13 +489,17 @@ def _replace(shards: list[Shard], cell: str, removed: set[str], added: list[Sear
     _spill_over(shards, cell)
 
 
+def _cell_bytes(records: list[SearchRecord]) -> int:
+    return len(encode_cell("x" * CELL_PRECISION, records))
+
+
 def _spill_over(shards: list[Shard], cell: str) -> None:
     """Move rows out of shards grown past ``SHARD_BYTES`` into the next shards."""
     index = 0
     while index < len(shards):
         shard = shards[index]
         if shard.changed:
-            while len(shard.records) > 1 and len(encode_records(shard.records)) > SHARD_BYTES:
+            while len(shard.records) > 1 and _cell_bytes(shard.records) > SHARD_BYTES:
                 if index + 1 == len(shards):
                     number = shard_number(shard.sk) + 1
                     shards.append(Shard(sk=shard_key(cell, number), version=None, records=[]))
@@ -478,9 +529,9 @@ def shard_writes(department: str, cell: str, shards: list[Shard]) -> Iterator[Ce
             sk=shard.sk,
             v=version,
             n=len(shard.records),
-            d=encode_records(shard.records),
-            g5=cell[:5],
-            g3=cell[:3],
+            # An emptied shard is deleted: its key is all the delete needs.
+            c=encode_cell(cell, shard.records) if shard.records else b"",
+            g3=cell[:PARENT_PRECISION],
         )
         yield CellWrite(
             label=cell_label(department, shard.sk),
@@ -488,6 +539,21 @@ def shard_writes(department: str, cell: str, shards: list[Shard]) -> Iterator[Ce
             condition=condition,
             delete=not shard.records,
         )
+
+
+def build_cell_items(places: Sequence[Place]) -> list[SearchCellRecord]:
+    """The cell items of these places alone, for a bulk load into empty tables (benchmarks):
+    the same grouping, shards and encoding as the write path, without reading anything."""
+    by_cell: dict[tuple[str, str], list[SearchRecord]] = {}
+    for place in places:
+        if online(place):
+            by_cell.setdefault(cell_key(place), []).append(search_record(place))
+    items: list[SearchCellRecord] = []
+    for (department, cell), records in by_cell.items():
+        shards: list[Shard] = []
+        _replace(shards, cell, set(), records)
+        items.extend(write.record for write in shard_writes(department, cell, shards))
+    return items
 
 
 def merge_into_cells(changes: Sequence[tuple[Place | None, Place | None]]) -> None:

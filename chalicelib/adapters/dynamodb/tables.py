@@ -24,7 +24,7 @@ from chalicelib.adapters.dynamodb.mail_models import (
     SuppressionRecord,
 )
 from chalicelib.adapters.dynamodb.models import PlaceRecord
-from chalicelib.adapters.dynamodb.search_cells import SearchCellRecord
+from chalicelib.adapters.dynamodb.search_cells import SearchCellRecord, forget_search_client
 from chalicelib.adapters.dynamodb.stats import StatsRecord
 from chalicelib.adapters.dynamodb.submissions import SubmissionRecord
 from chalicelib.adapters.dynamodb.subscriptions import NewsletterIssueRecord, SubscriptionRecord
@@ -68,6 +68,7 @@ def bind_tables(prefix: str, region: str, host: str | None = None) -> None:
         meta.region = region
         meta.host = host
         model._connection = None
+    forget_search_client()  # the search client follows the binding too
 
 
 def create_tables(wait: bool = True) -> None:

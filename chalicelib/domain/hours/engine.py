@@ -35,6 +35,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from typing import Literal, TypeAlias
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -309,8 +310,12 @@ def _day_spans(schedule: Schedule, day: date) -> list[_Span]:
     return _slot_spans(schedule, day, slots)
 
 
+@lru_cache(maxsize=8192)
 def local_instant(day: date, minute: int, zone: ZoneInfo) -> datetime:
     """The UTC instant of the wall-clock time ``minute`` minutes after the start of ``day``.
+
+    Cached (a pure function of its arguments): the page of a search asks for the same slot
+    boundaries of the same few days again and again.
 
     ``minute`` may exceed 1440 (slots crossing midnight). The result is the first instant at
     which the wall clock reads that time or later: the first occurrence of a repeated time, the

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 from itertools import pairwise
 from typing import Annotated
 
@@ -44,8 +45,12 @@ class HolidayPolicy(StrEnum):
     UNKNOWN = "unknown"  # regular hours are assumed, and the uncertainty is shown
 
 
+@lru_cache(maxsize=2048)
 def minutes_of(hhmm: str) -> int:
-    """Minutes since midnight of an ``HH:MM`` string (``24:00`` gives 1440)."""
+    """Minutes since midnight of an ``HH:MM`` string (``24:00`` gives 1440).
+
+    Cached: a place's validators and the hours engine ask it ~40 times a place, and a day has
+    only 1,441 valid values (a bad one raises, and exceptions are not cached)."""
     if hhmm == "24:00":
         return 1440
     match = _HHMM.match(hhmm)

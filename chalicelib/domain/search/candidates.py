@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from chalicelib.domain.places.models import GeoPoint, Place, PlaceStatus
-from chalicelib.domain.search.geo import haversine_coords_m
+from chalicelib.domain.search.geo import distance_from
 from chalicelib.domain.search.ports import Candidates, RecordScan, SearchRecordSource, TerritoryKind
+from chalicelib.domain.search.records import Field
 
 PAGE_IDS = 100
 """Ids per ``places`` call (one BatchGetItem on DynamoDB)."""
@@ -21,17 +22,20 @@ class RecordCandidates:
 
     def near(self, center: GeoPoint, radius_m: float) -> Candidates:
         scan = self._records.near(center, radius_m)
+        distance_to = distance_from(center.lat, center.lon)
+        table = scan.table
+        lats, lons = table.column(Field.LAT), table.column(Field.LON)
         distances: dict[str, float] = {}
-        for record in scan.records:
-            distance = haversine_coords_m(center.lat, center.lon, record.lat, record.lon)
+        for row, place_id in enumerate(table.column(Field.ID)):
+            distance = distance_to(float(lats[row]), float(lons[row]))
             if distance <= radius_m:
-                distances[record.id] = distance
+                distances[place_id] = distance
         ordered = sorted(distances, key=lambda place_id: (distances[place_id], place_id))
         return self._read(ordered, scan)
 
     def in_territory(self, kind: TerritoryKind, code: str) -> Candidates:
         scan = self._records.in_territory(kind, code)
-        return self._read(sorted({record.id for record in scan.records}), scan)
+        return self._read(sorted(set(scan.table.column(Field.ID))), scan)
 
     def _read(self, ids: list[str], scan: RecordScan) -> Candidates:
         places: list[Place] = []

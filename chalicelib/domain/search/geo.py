@@ -9,12 +9,16 @@ functions, so a place at exactly the radius is either in everywhere or out every
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from functools import partial
 from typing import NamedTuple
 
 from chalicelib.domain.places.models import GeoPoint
 
 EARTH_RADIUS_M = 6_371_008.8
 """Mean Earth radius (IUGG), in metres."""
+
+_TWO_RADII = 2 * EARTH_RADIUS_M
 
 
 def haversine_m(a: GeoPoint, b: GeoPoint) -> float:
@@ -29,12 +33,24 @@ def haversine_coords_m(lat1: float, lon1: float, lat2: float, lon2: float) -> fl
     where the spherical law of cosines loses most of its digits.
     """
     phi1 = math.radians(lat1)
+    return _haversine(phi1, math.cos(phi1), lon1, lat2, lon2)
+
+
+def distance_from(lat1: float, lon1: float) -> Callable[[float, float], float]:
+    """``haversine_coords_m`` from one point, with what depends on it alone computed once:
+    search measures thousands of places from the same centre. The same function, so every
+    distance is the same float, bit for bit."""
+    phi1 = math.radians(lat1)
+    return partial(_haversine, phi1, math.cos(phi1), lon1)
+
+
+def _haversine(phi1: float, cos_phi1: float, lon1: float, lat2: float, lon2: float) -> float:
     phi2 = math.radians(lat2)
     half_dphi = (phi2 - phi1) / 2
     half_dlambda = math.radians(lon2 - lon1) / 2
-    h = math.sin(half_dphi) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(half_dlambda) ** 2
+    h = math.sin(half_dphi) ** 2 + cos_phi1 * math.cos(phi2) * math.sin(half_dlambda) ** 2
     # Rounding can push h a hair outside [0, 1] for antipodal or identical points.
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(1.0, max(0.0, h))))
+    return _TWO_RADII * math.asin(math.sqrt(min(1.0, max(0.0, h))))
 
 
 class BoundingBox(NamedTuple):

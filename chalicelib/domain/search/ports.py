@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # models.py imports TerritoryKind from here
         SearchPage,
         SearchQuery,
     )
-    from chalicelib.domain.search.records import SearchRecord
+    from chalicelib.domain.search.records import RecordTable
 
 
 class TerritoryKind(StrEnum):
@@ -46,12 +46,12 @@ class Candidates:
 class RecordScan:
     """Search records an index returned, with what reading them cost.
 
-    ``records`` may hold places outside the radius (cells are boxes) and, while a place moves,
+    ``table`` may hold places outside the radius (cells are boxes) and, while a place moves,
     the same place twice (keep the highest version); never a place that is not online.
     ``read_units`` are DynamoDB read capacity units (eventually consistent reads).
     """
 
-    records: list[SearchRecord]
+    table: RecordTable
     items_read: int
     queries: int
     read_units: float

@@ -2,11 +2,12 @@
 
 The DynamoDB backend feeds this service with the search records of the cells around a point or
 of a territory (chalicelib/adapters/dynamodb/search_cells.py); every rule about what matches and
-in which order is applied here, once, on records (plain JSON values, no pydantic), and only the
-places of the page are read and decoded in full. The OpenSearch backend must reproduce the same
-results (tests/contract/test_search_contract.py runs the same scenarios against both), and
-tests/contract/test_search_reference.py checks this service against the previous, Place-based
-implementation: same ids, order, totals, facets and cursors.
+in which order is applied here, once, on the records' columns (``RecordTable``: no pydantic, no
+object per record), and only the places of the page are read and decoded in full. The
+OpenSearch backend must reproduce the same results (tests/contract/test_search_contract.py runs
+the same scenarios against both), and tests/contract/test_search_reference.py checks this
+service against the previous, Place-based implementation: same ids, order, totals, facets and
+cursors.
 """
 
 from __future__ import annotations
@@ -14,15 +15,22 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib.domain.clock import Clock
-from chalicelib.domain.hours.compact import CompiledSchedule, OpenStateContext, open_state
 from chalicelib.domain.places.models import PlaceStatus
 from chalicelib.domain.places.views import place_summary
 from chalicelib.domain.search.cursor import SortKey, decode_cursor, encode_cursor, fingerprint
-from chalicelib.domain.search.geo import haversine_coords_m
+from chalicelib.domain.search.matching import (
+    DATES_ONLY,
+    Found,
+    Match,
+    OpenFilterRows,
+    has_duplicates,
+    match_plainly,
+    match_rows,
+    people_filter,
+)
 from chalicelib.domain.search.models import (
     DepartmentListing,
     ListingGroup,
@@ -33,46 +41,10 @@ from chalicelib.domain.search.models import (
     Territory,
 )
 from chalicelib.domain.search.ports import RecordScan, SearchRecordSource, TerritoryKind
-from chalicelib.domain.search.records import MODALITY_BITS, SearchRecord, service_schedules
+from chalicelib.domain.search.records import Field, RecordTable
 from chalicelib.domain.search.rules import category_words, text_score
 from chalicelib.domain.search.text import query_terms
 from chalicelib.domain.taxonomy.taxonomy import Taxonomy
-
-_Match = tuple[SortKey, SearchRecord, float | None]
-"""(sort key, record, distance in metres or None): the sort key is unique (it ends with the
-id), so matches order by it alone."""
-
-
-@dataclass(frozen=True)
-class _Found:
-    matches: list[_Match]
-    facets: dict[str, int]
-    scan: RecordScan
-    in_scope: int
-
-
-class _OpenFilter:
-    """One open filter evaluated on compiled schedules at one instant."""
-
-    def __init__(self, wanted: OpenFilter, now: datetime) -> None:
-        self._wanted = wanted
-        self._context = OpenStateContext(now)
-
-    def passes(self, record: SearchRecord, schedule: CompiledSchedule) -> bool:
-        wanted = self._wanted
-        if wanted is OpenFilter.ANY:
-            return True
-        local = self._context.local_day(record.zone)
-        if wanted is OpenFilter.NOT_CLOSED:
-            # Dates only, no hours: the default filter stays cheap.
-            for period in schedule[2]:
-                last = period[1]
-                if period[0] <= local.today and (last is None or local.today <= last):
-                    return False
-            return True
-        holidays = self._context.holidays(record.department, local.today)
-        now, today = open_state(schedule, local, holidays)
-        return now if wanted is OpenFilter.NOW else today
 
 
 class SearchService:
@@ -83,36 +55,41 @@ class SearchService:
         self._taxonomy = taxonomy
         self._clock = clock
         self._base_url = base_url
+        self._ancestors: dict[str, frozenset[str]] = {}
 
     def search(self, query: SearchQuery) -> SearchPage:
         now = self._clock.now()
         search_fingerprint = fingerprint(query.fingerprint_parts())
         after = None if query.cursor is None else decode_cursor(query.cursor, search_fingerprint)
-        found = self._match(query, now)
+        found, scan = self._match(query, now, after)
 
-        remaining = found.matches if after is None else [m for m in found.matches if m[0] > after]
+        remaining = (
+            found.candidates
+            if after is None
+            else [match for match in found.candidates if match[0] > after]
+        )
         # The page and one more (is there a next page?), without sorting every match.
         page = heapq.nsmallest(query.limit + 1, remaining)
         has_more = len(page) > query.limit
         page = page[: query.limit]
-        read = self._records.places([match[1].id for match in page])
+        ids = scan.table.column(Field.ID)
+        read = self._records.places([ids[row] for _, row, _ in page])
         results = [
             place_summary(place, at=now, base_url=self._base_url, distance_m=distance)
-            for _, record, distance in page
+            for _, row, distance in page
             # A place taken offline since the records were read is left out of the page.
-            if (place := read.places.get(record.id)) is not None
+            if (place := read.places.get(ids[row])) is not None
             and place.status is PlaceStatus.ONLINE
         ]
-        scan = found.scan
         return SearchPage(
-            total=len(found.matches),
+            total=found.total,
             results=results,
             next_cursor=encode_cursor(page[-1][0], search_fingerprint) if has_more else None,
-            facets=found.facets,
+            facets=self._facets(found.counted),
             stats=SearchStats(
                 items_read=scan.items_read + read.items_read,
                 queries=scan.queries + 1,
-                candidates=len(scan.records),
+                candidates=len(scan.table),
                 matched_in_scope=found.in_scope,
                 read_units=scan.read_units + read.read_units,
             ),
@@ -132,29 +109,32 @@ class SearchService:
             categories=categories,
             open=open_filter,
         )
-        found = self._match(query, now)
+        found, scan = self._match(query, now, None, plain=False)
         wanted = self._wanted_categories(categories)
-        groups: dict[str, list[_Match]] = {}
-        for match in sorted(found.matches):
-            for category in match[1].category_list:
+        table = scan.table
+        leaves = table.column(Field.CATEGORIES)
+        groups: dict[str, list[Match]] = {}
+        for match in sorted(found.candidates):
+            for category in leaves[match[1]].split():
                 if wanted is None or category in wanted:
                     groups.setdefault(category, []).append(match)
         shown = {category: members[:limit_per_category] for category, members in groups.items()}
+        ids = table.column(Field.ID)
         read = self._records.places(
-            list(dict.fromkeys(match[1].id for members in shown.values() for match in members))
+            list(dict.fromkeys(ids[match[1]] for members in shown.values() for match in members))
         )
         order = {category.id: index for index, category in enumerate(self._taxonomy.all())}
         return DepartmentListing(
             department=department,
-            total_places=len(found.matches),
+            total_places=found.total,
             groups=[
                 ListingGroup(
                     category=category,
                     total=len(groups[category]),
                     places=[
                         place_summary(place, at=now, base_url=self._base_url)
-                        for _, record, _ in members
-                        if (place := read.places.get(record.id)) is not None
+                        for _, row, _ in members
+                        if (place := read.places.get(ids[row])) is not None
                         and place.status is PlaceStatus.ONLINE
                     ],
                 )
@@ -162,82 +142,64 @@ class SearchService:
             ],
         )
 
-    def _match(self, query: SearchQuery, now: datetime) -> _Found:
+    def _match(
+        self, query: SearchQuery, now: datetime, after: SortKey | None, *, plain: bool = True
+    ) -> tuple[Found, RecordScan]:
+        """What the search matches (``plain``: the default search may count in bulk and keep
+        only the candidates of the page after ``after``)."""
         wanted = self._wanted_categories(query.categories)
         scan = self._fetch(query)
-        open_filter = _OpenFilter(query.open, now)
-        people = _people_filter(query)
-        scorer = self._scorer(query.text)
-        center = query.center
-        radius = query.radius_m
-
-        combinations: Counter[str] = Counter()
-        matches: list[_Match] = []
-        in_scope = 0
-        for record in _newest(scan.records):
-            distance = None
-            if center is not None:
-                distance = haversine_coords_m(center.lat, center.lon, record.lat, record.lon)
-                if distance > radius:
-                    continue
-            in_scope += 1
-            score = 0.0
-            if scorer is not None:
-                found_score = scorer(record)
-                if found_score is None:
-                    continue
-                score = found_score
-            if people is not None and not people(record):
-                continue
-            place_ok = open_filter.passes(record, record.schedule)
-            if place_ok:
-                # Facets ignore the category filter, so the website can show what else is near;
-                # counted per distinct combination of categories, expanded once at the end.
-                combinations[record.categories] += 1
-            if wanted is None:
-                passes = place_ok
-            else:
-                schedules = service_schedules(record, wanted)
-                if not schedules:
-                    continue
-                passes = any(open_filter.passes(record, s) for s in schedules)
-            if passes:
-                distance_mm = 0 if distance is None else round(distance * 1000)
-                key = (-round(score, 6), distance_mm, record.sort_name, record.id)
-                matches.append((key, record, distance))
-        return _Found(
-            matches=matches,
-            facets=self._facets(combinations),
-            scan=scan,
-            in_scope=in_scope,
-        )
+        table = scan.table
+        open_filter = OpenFilterRows(query.open, now, table)
+        people = people_filter(query, table)
+        scorer = self._scorer(query.text, table)
+        if (
+            plain
+            and scorer is None
+            and people is None
+            and query.open in DATES_ONLY
+            and not has_duplicates(table)
+        ):
+            return match_plainly(query, table, open_filter, wanted, after), scan
+        return match_rows(query, table, open_filter, wanted, scorer=scorer, people=people), scan
 
     def _facets(self, combinations: Counter[str]) -> dict[str, int]:
         # Each place counts once per category and ancestor, however many services fall in it.
         facets: Counter[str] = Counter()
-        ancestors = self._taxonomy.ancestors
         for categories, count in combinations.items():
-            for category in {a for leaf in categories.split() for a in ancestors(leaf)}:
+            for category in self._with_ancestors(categories):
                 facets[category] += count
         return dict(sorted(facets.items(), key=lambda item: (-item[1], item[0])))
 
-    def _scorer(self, text: str | None) -> Callable[[SearchRecord], float | None] | None:
+    def _with_ancestors(self, categories: str) -> frozenset[str]:
+        found = self._ancestors.get(categories)
+        if found is None:
+            ancestors = self._taxonomy.ancestors
+            found = frozenset(a for leaf in categories.split() for a in ancestors(leaf))
+            self._ancestors[categories] = found
+        return found
+
+    def _scorer(self, text: str | None, table: RecordTable) -> Callable[[int], float | None] | None:
         terms = query_terms(text) if text else []
         if not terms:
             return None
+        names = table.column(Field.SORT_NAME)
+        organisations = table.column(Field.ORGANISATION_WORDS)
+        descriptions = table.column(Field.TEXT_WORDS)
+        leaves = table.column(Field.CATEGORIES)
         label_words: dict[str, list[str]] = {}
 
-        def score(record: SearchRecord) -> float | None:
-            categories = record.categories
+        def score(row: int) -> float | None:
+            categories = leaves[row]
             labels = label_words.get(categories)
             if labels is None:
                 labels = category_words(categories.split(), self._taxonomy)
                 label_words[categories] = labels
             fields = {
-                "name": record.sort_name.split(),
-                "organisation": record.organisation_words.split(),
+                "name": names[row].split(),
+                "organisation": organisations[row].split(),
                 "category": labels,
-                "description": record.text_words.split(),
+                "description": descriptions[row].split(),
             }
             return text_score(fields, terms)
 
@@ -254,40 +216,3 @@ class SearchService:
             return self._records.near(query.center, query.radius_m)
         assert query.territory is not None  # guaranteed by SearchQuery  # noqa: S101
         return self._records.in_territory(query.territory.kind, query.territory.code)
-
-
-def _newest(records: list[SearchRecord]) -> Iterable[SearchRecord]:
-    """Each place once, at its highest version (a place moving between two cells while they
-    are read can be in both)."""
-    newest: dict[str, SearchRecord] = {}
-    for record in records:
-        seen = newest.get(record.id)
-        if seen is None or seen.version < record.version:
-            newest[record.id] = record
-    return newest.values() if len(newest) != len(records) else records
-
-
-def _people_filter(query: SearchQuery) -> Callable[[SearchRecord], bool] | None:
-    """Audience, modality and language filters on a record, or None when none is asked."""
-    if not (query.audiences or query.modalities or query.languages):
-        return None
-    audiences = query.audiences
-    needed = 0
-    for modality in query.modalities:
-        needed |= MODALITY_BITS[modality]
-    # French is spoken everywhere in the directory; other languages only where listed.
-    languages = [code for code in query.languages if code != "fr"]
-
-    def passes(record: SearchRecord) -> bool:
-        if audiences and record.excluded_audiences:
-            excluded = record.excluded_audiences.split()
-            if any(value in excluded for value in audiences):
-                return False
-        if record.modalities & needed != needed:
-            return False
-        if languages:
-            spoken = record.languages.split()
-            return all(code in spoken for code in languages)
-        return True
-
-    return passes

@@ -36,7 +36,13 @@ from chalicelib.domain.hours.models import (
     WeeklyHours,
 )
 from chalicelib.domain.places.models import Place, Service
-from chalicelib.domain.search.records import search_record, service_schedules
+from chalicelib.domain.search.records import (
+    RecordTable,
+    SearchRecord,
+    record_schedule,
+    search_record,
+    service_schedules,
+)
 from tests.builders import make_place
 
 # Paris and overseas zones of French departments, one with DST (Saint-Pierre-et-Miquelon),
@@ -189,6 +195,13 @@ def instants(draw: st.DrawFn, place: Place, anchor: date) -> datetime:
     return local.astimezone(UTC) + timedelta(seconds=nudge)
 
 
+def _schedule_of(record: SearchRecord) -> list[Any]:
+    (stored,) = RecordTable.of([record]).records()  # through the stored columns
+    return record_schedule(
+        stored.hours, str(stored.closed_from or ""), str(stored.closed_until or "")
+    )
+
+
 def _engine(schedule: Schedule, at: datetime) -> tuple[bool, bool, bool]:
     """(open now, open now or later today, temporarily closed today) as search reads them."""
     state: HoursState = state_at(schedule, at)
@@ -215,9 +228,10 @@ def _compact(schedule: list[Any], place: Place, at: datetime) -> tuple[bool, boo
 def test_compiled_hours_give_the_engines_open_state(case: tuple[Place, datetime]) -> None:
     place, at = case
     record = search_record(place)
-    assert _compact(record.schedule, place, at) == _engine(schedule_for_place(place), at)
+    assert _compact(_schedule_of(record), place, at) == _engine(schedule_for_place(place), at)
+    table = RecordTable.of([record])
     for service in place.services:
-        (compiled,) = service_schedules(record, frozenset({service.category}))
+        (compiled,) = service_schedules(table, 0, frozenset({service.category}))
         assert _compact(compiled, place, at) == _engine(schedule_for_service(place, service), at)
 
 
@@ -233,7 +247,7 @@ def test_compile_schedule_is_plain_json() -> None:
 
 
 def _both(place: Place, at: datetime) -> tuple[tuple[bool, bool, bool], tuple[bool, bool, bool]]:
-    return _compact(search_record(place).schedule, place, at), _engine(
+    return _compact(_schedule_of(search_record(place)), place, at), _engine(
         schedule_for_place(place), at
     )
 
