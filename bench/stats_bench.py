@@ -136,7 +136,7 @@ def moto(count: int) -> dict[str, Any]:
     from chalicelib import wiring
     from chalicelib.adapters.dynamodb.place_repository import DynamoPlaceRepository
     from chalicelib.adapters.dynamodb.place_scan import DynamoPlaceScan
-    from chalicelib.adapters.dynamodb.stats import DynamoSearchCounter
+    from chalicelib.adapters.dynamodb.search_counter import DynamoSearchCounter
     from chalicelib.adapters.dynamodb.tables import bind_tables, create_tables
     from chalicelib.config import get_settings
     from chalicelib.domain.clock import FixedClock

@@ -100,7 +100,7 @@ def reset() -> None:
 
 
 def _clear_caches() -> None:
-    for factory in (_dynamo, search_service, public_place_service):
+    for factory in (_dynamo, _search_reader, search_service, public_place_service):
         factory.cache_clear()
     for opensearch_factory in (place_search, opensearch_index):
         opensearch_factory.cache_clear()
@@ -134,25 +134,35 @@ def clock() -> Clock:
 
 
 @cache
-def _dynamo() -> tuple[PlaceRepository, SearchRecordSource]:
+def _dynamo() -> PlaceRepository:
     # Imported here so a cold start that only serves /health or /categories skips PynamoDB.
     from chalicelib.adapters.dynamodb.place_repository import DynamoPlaceRepository
-    from chalicelib.adapters.dynamodb.search_cells import DynamoSearchRecords
     from chalicelib.adapters.dynamodb.tables import bind_tables
 
     settings = get_settings()
     bind_tables(settings.table_prefix, region=settings.region)
-    return DynamoPlaceRepository(), DynamoSearchRecords(max_workers=settings.geo_query_workers)
+    return DynamoPlaceRepository()
+
+
+@cache
+def _search_reader() -> SearchRecordSource:
+    # botocore alone: a search neither imports PynamoDB nor binds its models.
+    from chalicelib.adapters.dynamodb import names
+    from chalicelib.adapters.dynamodb.search_reader import DynamoSearchRecords
+
+    settings = get_settings()
+    names.bind(settings.table_prefix, settings.region)
+    return DynamoSearchRecords(max_workers=settings.geo_query_workers)
 
 
 def places() -> PlaceRepository:
-    repository: PlaceRepository = _overrides.get("places") or _dynamo()[0]
+    repository: PlaceRepository = _overrides.get("places") or _dynamo()
     return repository
 
 
 def search_records() -> SearchRecordSource:
     """Compact search records and the page's places (``override(records=...)`` in tests)."""
-    source: SearchRecordSource = _overrides.get("records") or _dynamo()[1]
+    source: SearchRecordSource = _overrides.get("records") or _search_reader()
     return source
 
 
@@ -908,9 +918,9 @@ def search_counter() -> SearchCounter:
     # DynamoDB table: it counts nothing unless a counter is given.
     if not get_settings().search_stats_enabled or "places" in _overrides:
         return NullSearchCounter()
-    from chalicelib.adapters.dynamodb.stats import DynamoSearchCounter
+    from chalicelib.adapters.dynamodb.search_counter import DynamoSearchCounter
 
-    _dynamo()  # binds the tables
+    _search_reader()  # binds the table names
     return DynamoSearchCounter()
 
 

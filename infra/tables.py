@@ -24,7 +24,7 @@ from pynamodb.attributes import TTLAttribute
 from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE
 from pynamodb.models import Model
 
-from chalicelib.adapters.dynamodb.tables import table_name
+from chalicelib.adapters.dynamodb.names import table_name
 
 STREAM_VIEW_TYPES = frozenset({"KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"})
 

@@ -14,7 +14,7 @@ import pytest
 from moto import mock_aws
 
 from chalicelib.adapters.dynamodb.place_repository import DynamoPlaceRepository
-from chalicelib.adapters.dynamodb.search_cells import DynamoSearchRecords
+from chalicelib.adapters.dynamodb.search_reader import DynamoSearchRecords
 from chalicelib.adapters.dynamodb.tables import bind_tables, create_tables
 from chalicelib.config import get_settings
 from chalicelib.domain.places.ports import PlaceRepository

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from chalicelib.adapters.dynamodb.place_repository import DynamoPlaceRepository
-from chalicelib.adapters.dynamodb.search_cells import DynamoSearchRecords
+from chalicelib.adapters.dynamodb.search_reader import DynamoSearchRecords
 from chalicelib.adapters.opensearch.search import OpenSearchPlaceSearch
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.errors import InvalidInput

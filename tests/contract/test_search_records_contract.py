@@ -16,7 +16,7 @@ import pytest
 
 from chalicelib.adapters.dynamodb.geo_cells import cell_box, encode
 from chalicelib.adapters.dynamodb.place_repository import DynamoPlaceRepository
-from chalicelib.adapters.dynamodb.search_cells import DynamoSearchRecords
+from chalicelib.adapters.dynamodb.search_reader import DynamoSearchRecords
 from chalicelib.domain.places.models import GeoPoint, Place, PlaceStatus
 from chalicelib.domain.search.geo import haversine_m
 from chalicelib.domain.search.ports import Candidates, RecordScan, TerritoryKind

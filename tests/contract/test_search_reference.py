@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chalicelib.adapters.dynamodb.place_repository import DynamoPlaceRepository
-from chalicelib.adapters.dynamodb.search_cells import DynamoSearchRecords
+from chalicelib.adapters.dynamodb.search_reader import DynamoSearchRecords
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.places.models import Place
 from chalicelib.domain.search.ports import PlaceSearch, SearchRecordSource

@@ -8,7 +8,8 @@ from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection, LocalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.adapters.dynamodb.tables import TABLES, table_name
+from chalicelib.adapters.dynamodb.names import table_name
+from chalicelib.adapters.dynamodb.tables import TABLES
 from infra.tables import KeyAttribute, table_spec, table_specs
 
 

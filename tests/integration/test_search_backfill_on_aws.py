@@ -3,18 +3,19 @@ not belong in them, resumes where it stopped, and rewrites nothing the second ti
 
 from __future__ import annotations
 
+import base64
 import zlib
 from collections.abc import Iterator
 
 import pytest
 
 from chalicelib import wiring
+from chalicelib.adapters.dynamodb.cell_format import encode_cell
 from chalicelib.adapters.dynamodb.models import PlaceRecord
 from chalicelib.adapters.dynamodb.place_repository import to_record
 from chalicelib.adapters.dynamodb.search_cells import (
     SearchCellRecord,
     cell_key,
-    encode_cell,
     shard_key,
 )
 from chalicelib.config import get_settings
@@ -82,7 +83,7 @@ def _old_data() -> None:
         sk=shard_key(cell, 6),
         v=1,
         n=1,
-        c=cell.encode() + b"\x00\x00\x00\x0c0\x1eold layout" + zlib.compress(b"x"),
+        c=f"{cell}0^old layout!" + base64.b64encode(zlib.compress(b"x")).decode(),
         g3=cell[:3],
     ).save()
 

@@ -35,8 +35,8 @@ from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE, STREAM_NEW_AND_OLD_
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
-BY_POSTAL_CODE_INDEX = "by_postal_code"
-BY_CITY_CODE_INDEX = "by_city_code"
+from chalicelib.adapters.dynamodb.names import BY_CITY_CODE_INDEX, BY_POSTAL_CODE_INDEX
+
 ADMIN_DEPARTMENT_INDEX = "admin_department"
 ADMIN_ORGANISATION_INDEX = "admin_organisation"
 ADMIN_STATUS_INDEX = "admin_status"

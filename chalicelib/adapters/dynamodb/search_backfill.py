@@ -27,13 +27,13 @@ from typing import Any, Literal
 from pynamodb.connection import Connection
 from pynamodb.models import Model
 
+from chalicelib.adapters.dynamodb.cell_format import decode_records
 from chalicelib.adapters.dynamodb.models import PlaceRecord
 from chalicelib.adapters.dynamodb.place_repository import to_place
 from chalicelib.adapters.dynamodb.search_cells import (
     SearchCellRecord,
     Shard,
     cell_key,
-    decode_records,
     online,
     read_cell,
     shard_key,

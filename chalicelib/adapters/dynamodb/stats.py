@@ -31,10 +31,9 @@ from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE
 from pynamodb.models import Model
 
 from chalicelib.adapters.dynamodb.models import PlaceRecord
+from chalicelib.adapters.dynamodb.names import SEARCH_COUNTS_PREFIX as SEARCH_PREFIX
 from chalicelib.domain.stats.models import DepartmentSnapshot, SearchCounts
-from chalicelib.domain.stats.search_counts import SearchEvent, counter_names
 
-SEARCH_PREFIX = "search#"
 SNAPSHOT_PREFIX = "snapshot#"
 _BATCH_GET_MAX = 100
 
@@ -68,25 +67,6 @@ def _client() -> Any:
 def _table() -> str:
     meta: Any = StatsRecord.Meta  # PynamoDB types Meta as read-only settings
     return str(meta.table_name)
-
-
-class DynamoSearchCounter:
-    """``SearchCounter``: one UpdateItem with ADD per search."""
-
-    def record(self, event: SearchEvent) -> None:
-        names = counter_names(event)
-        placeholders = {f"#c{index}": name for index, name in enumerate(names)}
-        _client().update_item(
-            TableName=_table(),
-            Key={
-                "pk": {"S": f"{SEARCH_PREFIX}{event.department}"},
-                "sk": {"S": event.day.isoformat()},
-            },
-            UpdateExpression="ADD " + ", ".join(f"{name} :one" for name in placeholders),
-            ExpressionAttributeNames=placeholders,
-            ExpressionAttributeValues={":one": {"N": "1"}},
-            ReturnValues="NONE",
-        )
 
 
 def _query_days(pk: str, first: date, last: date) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from pynamodb.models import Model
 
+from chalicelib.adapters.dynamodb import names
 from chalicelib.adapters.dynamodb.backoffice_models import (
     AnnouncementRecord,
     BatchLedgerRecord,
@@ -24,7 +25,8 @@ from chalicelib.adapters.dynamodb.mail_models import (
     SuppressionRecord,
 )
 from chalicelib.adapters.dynamodb.models import PlaceRecord
-from chalicelib.adapters.dynamodb.search_cells import SearchCellRecord, forget_search_client
+from chalicelib.adapters.dynamodb.search_cells import SearchCellRecord
+from chalicelib.adapters.dynamodb.search_reader import forget_search_client
 from chalicelib.adapters.dynamodb.stats import StatsRecord
 from chalicelib.adapters.dynamodb.submissions import SubmissionRecord
 from chalicelib.adapters.dynamodb.subscriptions import NewsletterIssueRecord, SubscriptionRecord
@@ -49,10 +51,6 @@ TABLES: dict[str, type[Model]] = {
 }
 
 
-def table_name(prefix: str, logical: str) -> str:
-    return f"{prefix}-{logical}"
-
-
 def bind_tables(prefix: str, region: str, host: str | None = None) -> None:
     """Point every model at its table. Call once at start-up, before any read or write.
 
@@ -60,11 +58,10 @@ def bind_tables(prefix: str, region: str, host: str | None = None) -> None:
     ``region`` (or AWS_ENDPOINT_URL_DYNAMODB). Rebinding drops cached connections, so tests
     can bind once per test inside their own moto mock.
     """
-    if not prefix:
-        raise ValueError("the table prefix must not be empty")
+    names.bind(prefix, region)  # also for the search path, which reads without PynamoDB
     for logical, model in TABLES.items():
         meta: Any = model.Meta  # PynamoDB types Meta as read-only settings
-        meta.table_name = table_name(prefix, logical)
+        meta.table_name = names.table_name(prefix, logical)
         meta.region = region
         meta.host = host
         model._connection = None

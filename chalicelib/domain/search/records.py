@@ -51,8 +51,11 @@ MODALITY_BITS: dict[ModalityFilter, int] = {
     modality: 1 << position for position, modality in enumerate(ModalityFilter)
 }
 
-_VALUES = "\x1f"  # between the values of a column (ASCII unit separator)
-_COLUMNS = "\x1e"  # between columns (ASCII record separator)
+# Separators no stored value can hold (ids, normalised words, codes, zone names and the JSON
+# of integers never do; ``_text`` checks). Printable, so the text travels in a JSON string
+# (DynamoDB's wire format) without escapes.
+_VALUES = "|"  # between the values of a column
+_COLUMNS = "^"  # between columns
 
 
 class SearchRecord(NamedTuple):
@@ -222,7 +225,7 @@ _POSITION = {
     **{field: position + 1 for position, field in enumerate(HOT_FIELDS)},
     **{field: position for position, field in enumerate(COLD_FIELDS)},
 }
-_GROUPS = "\x1d"  # between the hot and the cold text of one-piece storage (``joined``)
+_GROUPS = "!"  # between the hot and the cold text of one-piece storage (``joined``)
 
 
 def _text(value: object) -> str:

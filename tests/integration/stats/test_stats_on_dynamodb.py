@@ -13,9 +13,9 @@ from chalice.test import Client
 from chalicelib import wiring
 from chalicelib.adapters.dynamodb.mail_models import SentMailRecord, SuppressionRecord
 from chalicelib.adapters.dynamodb.place_repository import DynamoPlaceRepository
+from chalicelib.adapters.dynamodb.search_counter import DynamoSearchCounter
 from chalicelib.adapters.dynamodb.stats import (
     DynamoMailActivity,
-    DynamoSearchCounter,
     DynamoStatsStore,
     StatsRecord,
 )
