@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable
 
@@ -48,3 +49,8 @@ def log_requests(event: Request, get_response: Callable[[Request], Response]) ->
         },
     )
     return response
+
+
+# Everything loaded by now lives as long as the container: frozen out of the collector's
+# generations, so the collections a request triggers do not walk it again and again.
+gc.freeze()

@@ -68,6 +68,10 @@ class Settings(BaseModel):
     search_max_radius_km: float = Field(default=100.0, gt=0, le=100)
     # Threads used to run the geohash cell queries of one search in parallel.
     geo_query_workers: int = Field(default=8, ge=1, le=32)
+    # How the DynamoDB search path talks to DynamoDB (chalicelib/adapters/dynamodb/wire.py):
+    # "http", its own signed requests (falls back to botocore without credentials in the
+    # environment), or "botocore" (tests with moto in process, which only patches botocore).
+    dynamodb_search_transport: Literal["http", "botocore"] = "http"
 
     # Exports (docs/exports.md): files in this bucket, jobs on this queue (the API only
     # enqueues; functions/exports renders). The download link lives a few minutes.

@@ -148,11 +148,14 @@ def _dynamo() -> PlaceRepository:
 def _search_reader() -> SearchRecordSource:
     # botocore alone: a search neither imports PynamoDB nor binds its models.
     from chalicelib.adapters.dynamodb import names
-    from chalicelib.adapters.dynamodb.search_reader import DynamoSearchRecords
+    from chalicelib.adapters.dynamodb.search_reader import DynamoSearchRecords, search_wire
 
     settings = get_settings()
     names.bind(settings.table_prefix, settings.region)
-    return DynamoSearchRecords(max_workers=settings.geo_query_workers)
+    return DynamoSearchRecords(
+        max_workers=settings.geo_query_workers,
+        wire=search_wire(settings.dynamodb_search_transport),
+    )
 
 
 def places() -> PlaceRepository:
@@ -919,9 +922,10 @@ def search_counter() -> SearchCounter:
     if not get_settings().search_stats_enabled or "places" in _overrides:
         return NullSearchCounter()
     from chalicelib.adapters.dynamodb.search_counter import DynamoSearchCounter
+    from chalicelib.adapters.dynamodb.search_reader import search_wire
 
     _search_reader()  # binds the table names
-    return DynamoSearchCounter()
+    return DynamoSearchCounter(search_wire(get_settings().dynamodb_search_transport))
 
 
 class _LazySearchCounter:

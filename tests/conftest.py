@@ -36,6 +36,9 @@ def _fake_aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
+    # moto in process intercepts botocore only: the search path's own HTTP transport is
+    # tested against moto's server (tests/integration/test_search_wire_on_moto_server.py).
+    monkeypatch.setenv("REPERE_DYNAMODB_SEARCH_TRANSPORT", "botocore")
     # chalice.test.Client runs each request inside its stage's environment variables
     # (.chalice/config.json; stage "dev" unless told otherwise). Settings first read during a
     # request would be the deployed "dev" stage's, which refuses the development JWT secret

@@ -6,11 +6,10 @@ from __future__ import annotations
 import base64
 import math
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from chalicelib.adapters.dynamodb.geo_cells import CELL_PRECISION, encode
 from chalicelib.domain.search.records import (
-    RecordBatch,
     RecordTable,
     SearchRecord,
     encode_records,
@@ -34,23 +33,29 @@ def encode_cell(cell: str, records: Sequence[SearchRecord]) -> str:
     return f"{cell}{hot}{_COLD}{packed}"
 
 
-def cell_code(text: str) -> str:
-    return text[:CELL_PRECISION]
-
-
-def _cold(packed: str) -> Callable[[], str]:
-    return lambda: zlib.decompress(base64.b64decode(packed)).decode("utf-8")
-
-
-def cell_batch(text: str, nearest_m: float = 0.0, farthest_m: float = math.inf) -> RecordBatch:
-    """The records of a cell's ``c`` attribute, the cold columns decoded on demand."""
-    hot, packed = text[CELL_PRECISION:].split(_COLD)
-    return RecordBatch(hot, _cold(packed), nearest_m, farthest_m)
+def cell_table(
+    texts: Sequence[str],
+    nearest_m: list[float] | None = None,
+    farthest_m: list[float] | None = None,
+) -> RecordTable:
+    """The records of many cells' ``c`` attributes as one table (a search reads thousands:
+    one split for all of them, no object per cell), the cold columns decoded on demand.
+    Without distance bounds, every cell is "anywhere" (0 to infinity)."""
+    parts = _COLD.join([text[CELL_PRECISION:] for text in texts]).split(_COLD) if texts else []
+    if len(parts) != 2 * len(texts):
+        raise ValueError("a search cell without its cold columns")
+    packed = parts[1::2]
+    return RecordTable.from_texts(
+        parts[::2],
+        lambda: [zlib.decompress(base64.b64decode(text)).decode("utf-8") for text in packed],
+        [0.0] * len(texts) if nearest_m is None else nearest_m,
+        [math.inf] * len(texts) if farthest_m is None else farthest_m,
+    )
 
 
 def decode_records(text: str) -> list[SearchRecord]:
     """The typed records of a cell (writers, the backfill; search reads the columns)."""
-    return RecordTable([cell_batch(text)]).records()
+    return cell_table([text]).records()
 
 
 def cell_of(lat: float, lon: float) -> str:

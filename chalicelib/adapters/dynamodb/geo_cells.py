@@ -60,9 +60,17 @@ the circle's area (gaps of at most ``GAP_CELLS`` are bridged whatever the area).
 
 GAP_CELLS = 32
 """Gaps of at most this many cells of precision 6 are always bridged. Measured here: a Query
-costs ~1.5 ms of CPU, a record ~1 µs, and a dense cell (Paris) holds ~16 records: a gap of 32
-cells costs about a third of a Query when full, nothing when empty. In Paris this takes a 1 km
-search from 6 Queries to 2 and a 5 km one from 16 to 3, for ~25 % more records read."""
+costs ~1.2 ms of CPU whatever it returns, a dense cell (Paris) holds ~16 records and reading
+one costs ~10 µs: a gap of 32 cells costs about a fourth of a Query when full, nothing when
+empty. In Paris this takes a 1 km search from 6 Queries to 2 and a 5 km one from 16 to 3 or
+4. Larger gaps were measured too (bench/search_cpu.py): 128 saves a Query now and then for
+the same CPU, but reads up to 16 times a small circle's area."""
+
+COARSE_GAP_CELLS = 4
+"""Gaps bridged in plans of precision 5 (10 to 30 km), in their own cells: 4 cells of
+precision 5 are 128 of precision 6 (none at precision 4, whose cells are ~500 km²).
+Measured at 30 km in Paris: 13 Queries instead of 18 for the same items read (the gaps lie
+along the circle, mostly empty of records)."""
 
 # A cell whose nearest point is this close beyond the radius is kept anyway: floating-point
 # rounding in the distance computations must never turn into a missing place.
@@ -292,7 +300,7 @@ def plan_radius_search(center: GeoPoint, radius_m: float) -> RadiusPlan:
             for parent, codes in by_parent.items()
         }
     else:
-        gap = GAP_CELLS // 32 ** (CELL_PRECISION - actual_precision)
+        gap = {CELL_PRECISION: GAP_CELLS, 5: COARSE_GAP_CELLS}.get(actual_precision, 0)
         runs = {parent: _runs(codes, gap) for parent, codes in by_parent.items()}
         # Cells of one parent differ in area by < 3 %: the first cell of a run stands for all.
         covered_m2 = sum(

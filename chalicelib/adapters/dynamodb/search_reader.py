@@ -1,9 +1,10 @@
-"""Search records read from DynamoDB with botocore alone (implements ``SearchRecordSource``).
+"""Search records read from DynamoDB (implements ``SearchRecordSource``).
 
 A search only needs the ``c`` text of each search cell (cell_format.py) and, for its page,
 the places' JSON bodies: every layer between the wire and the columns costs CPU on the
-hottest path of the product, so this module talks to DynamoDB through its own botocore
-client, configured for reads that answer fast or fail fast, and never imports PynamoDB.
+hottest path of the product, so this module speaks DynamoDB's JSON protocol through a
+``DynamoWire`` (wire.py: its own signed HTTP requests when deployed, a botocore client
+otherwise), reads that answer fast or fail fast, and never imports PynamoDB.
 """
 
 from __future__ import annotations
@@ -17,8 +18,16 @@ from typing import Any
 from botocore.config import Config
 
 from chalicelib.adapters.dynamodb import names
-from chalicelib.adapters.dynamodb.cell_format import AFTER_EVERY_SHARD, cell_batch, cell_code
+from chalicelib.adapters.dynamodb.cell_format import AFTER_EVERY_SHARD, cell_table
 from chalicelib.adapters.dynamodb.geo_cells import CELL_PRECISION, CellRange, plan_radius_search
+from chalicelib.adapters.dynamodb.wire import (
+    BotocoreWire,
+    DynamoWire,
+    HttpWire,
+    endpoint_for,
+    environment_credentials,
+    keep_wire_json,
+)
 from chalicelib.domain.places.models import GeoPoint, Place, PlaceStatus
 from chalicelib.domain.search.ports import PageRead, RecordScan, TerritoryKind
 from chalicelib.domain.search.records import RecordBatch, RecordTable
@@ -36,38 +45,59 @@ def _executor(workers: int) -> ThreadPoolExecutor:
 
 @dataclass
 class _Read:
-    batches: list[RecordBatch] = field(default_factory=list)  # one per cell (or place)
-    blobs: list[str] = field(default_factory=list)  # cells around a point, not yet split
+    batches: list[RecordBatch] = field(default_factory=list)  # places' own records
+    blobs: list[str] = field(default_factory=list)  # cells' ``c`` texts, not yet split
     items: int = 0
     queries: int = 0
     read_units: float = 0.0
 
-    def scan(self) -> RecordScan:
-        batches = [*self.batches, *map(cell_batch, self.blobs)]
-        return RecordScan(RecordTable(batches), self.items, self.queries, self.read_units)
+    def scan(
+        self, nearest_m: list[float] | None = None, farthest_m: list[float] | None = None
+    ) -> RecordScan:
+        """What was read as one table (cells with their distance bounds, when known)."""
+        table = (
+            RecordTable(self.batches)
+            if self.batches
+            else cell_table(self.blobs, nearest_m, farthest_m)
+        )
+        return RecordScan(table, self.items, self.queries, self.read_units)
 
 
 class DynamoSearchRecords:
     """``SearchRecordSource`` on the tables bound by ``names.bind`` (or ``tables.bind_tables``)."""
 
-    def __init__(self, max_workers: int = DEFAULT_MAX_WORKERS) -> None:
+    def __init__(
+        self, max_workers: int = DEFAULT_MAX_WORKERS, wire: DynamoWire | None = None
+    ) -> None:
         if max_workers < 1:
             raise ValueError("max_workers must be at least 1")
         self._max_workers = max_workers
+        self._given_wire = wire
+
+    @property
+    def _wire(self) -> DynamoWire:
+        # Without one given: botocore's, in the bound region (works everywhere, moto too).
+        return self._given_wire or search_wire("botocore")
 
     def near(self, center: GeoPoint, radius_m: float) -> RecordScan:
         plan = plan_radius_search(center, radius_m)
         total = _Read()
+        nearest: list[float] = []
+        farthest: list[float] = []
+        cells = plan.cells
+        precision = plan.precision
         for read in self._run_all(plan.ranges):
             total.items += read.items
             total.queries += read.queries
             total.read_units += read.read_units
             for blob in read.blobs:
-                bounds = plan.cells.get(cell_code(blob)[: plan.precision])
+                bounds = cells.get(blob[:precision])
                 if bounds is None:
                     continue  # a cell in a bridged gap: wholly outside the circle
-                total.batches.append(cell_batch(blob, bounds.nearest_m, bounds.farthest_m))
-        return total.scan()
+                total.blobs.append(blob)
+                nearest.append(bounds.nearest_m)
+                farthest.append(bounds.farthest_m)
+        return total.scan(nearest, farthest)
 
     def in_territory(self, kind: TerritoryKind, code: str) -> RecordScan:
         if not code:
@@ -75,14 +105,15 @@ class DynamoSearchRecords:
             return _Read().scan()
         if kind is TerritoryKind.DEPARTMENT:
             read = _query_cells(
+                self._wire,
                 {
                     "TableName": names.bound().table(names.SEARCH_CELLS),
                     "KeyConditionExpression": "pk = :h",
                     "ExpressionAttributeValues": {":h": {"S": code}},
-                }
+                },
             )
         else:
-            read = _query_place_records(kind, code)
+            read = _query_place_records(self._wire, kind, code)
         return read.scan()
 
     def places(self, place_ids: Sequence[str]) -> PageRead:
@@ -90,7 +121,7 @@ class DynamoSearchRecords:
         found: dict[str, Place] = {}
         items = 0
         units = 0.0
-        client = search_client()
+        wire = self._wire
         table = names.bound().table(names.PLACES)
         for start in range(0, len(unique), 100):  # BatchGetItem takes 100 keys
             request: dict[str, Any] = {
@@ -100,11 +131,11 @@ class DynamoSearchRecords:
                 }
             }
             while request:
-                response = client.batch_get_item(
-                    RequestItems=request, ReturnConsumedCapacity="TOTAL"
+                response = wire.call(
+                    "BatchGetItem", {"RequestItems": request, "ReturnConsumedCapacity": "TOTAL"}
                 )
                 units += _consumed(response)
-                for raw in response["Responses"].get(table, []):
+                for raw in response.get("Responses", {}).get(table, []):
                     items += 1
                     place = Place.model_validate_json(raw["body"]["S"])
                     if place.status is PlaceStatus.ONLINE:
@@ -115,13 +146,14 @@ class DynamoSearchRecords:
 
     def _run_all(self, ranges: list[CellRange]) -> list[_Read]:
         requests = [_range_request(cell_range) for cell_range in ranges]
+        wire = self._wire
         if len(requests) <= 1:
-            return [_query_cells(request) for request in requests]
-        warm_up()  # the client, once, before threads would each build one
+            return [_query_cells(wire, request) for request in requests]
         pool = _executor(self._max_workers)
         # result() re-raises a failed Query: a search missing a range would silently lose
         # places, so it fails instead.
-        return [future.result() for future in [pool.submit(_query_cells, r) for r in requests]]
+        futures = [pool.submit(_query_cells, wire, request) for request in requests]
+        return [future.result() for future in futures]
 
 
 def _range_request(cell_range: CellRange) -> dict[str, Any]:
@@ -139,15 +171,14 @@ def _range_request(cell_range: CellRange) -> dict[str, Any]:
     }
 
 
-def _query_cells(request: dict[str, Any]) -> _Read:
+def _query_cells(wire: DynamoWire, request: dict[str, Any]) -> _Read:
     read = _Read()
-    client = search_client()
     arguments = {**request, "ProjectionExpression": "c", "ReturnConsumedCapacity": "TOTAL"}
     while True:
-        response = client.query(**arguments)
+        response = wire.call("Query", arguments)
         read.queries += 1
         read.read_units += _consumed(response)
-        for item in response["Items"]:
+        for item in response.get("Items", ()):
             read.items += 1
             read.blobs.append(item["c"]["S"])
         last = response.get("LastEvaluatedKey")
@@ -156,7 +187,7 @@ def _query_cells(request: dict[str, Any]) -> _Read:
         arguments["ExclusiveStartKey"] = last
 
 
-def _query_place_records(kind: TerritoryKind, code: str) -> _Read:
+def _query_place_records(wire: DynamoWire, kind: TerritoryKind, code: str) -> _Read:
     """Postal code and INSEE city code searches: the ``sr`` of each place, from the places
     table's sparse territory indexes (small partitions: a few hundred places at most)."""
     index, key = {
@@ -164,7 +195,6 @@ def _query_place_records(kind: TerritoryKind, code: str) -> _Read:
         TerritoryKind.CITY_CODE: (names.BY_CITY_CODE_INDEX, "city_code"),
     }[kind]
     read = _Read()
-    client = search_client()
     arguments: dict[str, Any] = {
         "TableName": names.bound().table(names.PLACES),
         "IndexName": index,
@@ -175,10 +205,10 @@ def _query_place_records(kind: TerritoryKind, code: str) -> _Read:
         "ReturnConsumedCapacity": "TOTAL",
     }
     while True:
-        response = client.query(**arguments)
+        response = wire.call("Query", arguments)
         read.queries += 1
         read.read_units += _consumed(response)
-        for item in response["Items"]:
+        for item in response.get("Items", ()):
             read.items += 1
             read.batches.append(RecordBatch.joined(item["sr"]["S"]))
         last = response.get("LastEvaluatedKey")
@@ -210,23 +240,38 @@ SEARCH_CLIENT_CONFIG = Config(
 @cache
 def _client_for(region: str) -> Any:
     # The endpoint comes from botocore's own configuration (AWS_ENDPOINT_URL_DYNAMODB for
-    # the local stack), as for PynamoDB's client.
-    from botocore.session import get_session
+    # the local stack), as for PynamoDB's client; lean_client only makes creating it cheaper.
+    from chalicelib.adapters.dynamodb.lean_client import create_dynamodb_client
 
-    return get_session().create_client("dynamodb", region_name=region, config=SEARCH_CLIENT_CONFIG)
+    client = create_dynamodb_client(region, SEARCH_CLIENT_CONFIG)
+    for operation in ("Query", "BatchGetItem"):
+        client.meta.events.register(f"before-parse.dynamodb.{operation}", keep_wire_json)
+    return client
 
 
 def search_client() -> Any:
-    """The search path's own botocore client (its reads, and the search counter), in the
-    bound region."""
+    """The search path's botocore client (``BotocoreWire``), in the bound region."""
     return _client_for(names.bound().region)
 
 
-def warm_up() -> None:
-    """Create the search client now (before threads would each build one; or at init)."""
-    search_client()
+@cache
+def _wire_for(region: str, transport: str) -> DynamoWire:
+    if transport == "http":
+        credentials = environment_credentials()
+        endpoint = endpoint_for(region)
+        if credentials is not None and endpoint is not None:
+            return HttpWire(endpoint, region, credentials)
+    return BotocoreWire(lambda: _client_for(region))
+
+
+def search_wire(transport: str) -> DynamoWire:
+    """The search path's transport in the bound region: ``http`` (``HttpWire``, when the
+    credentials are in the environment and the region is in the ``aws`` partition, else
+    botocore's) or ``botocore`` (REPERE_DYNAMODB_SEARCH_TRANSPORT, docs/search.md)."""
+    return _wire_for(names.bound().region, transport)
 
 
 def forget_search_client() -> None:
-    """Drop the search client (``tables.bind_tables`` rebinds the tables)."""
+    """Drop the search transports (``tables.bind_tables`` rebinds the tables)."""
     _client_for.cache_clear()
+    _wire_for.cache_clear()

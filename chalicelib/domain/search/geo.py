@@ -117,19 +117,25 @@ def distance_to_box_m(lat: float, lon: float, box: BoundingBox) -> float:
         return EARTH_RADIUS_M * math.radians(abs(lat - nearest_lat))
     # Outside the band: at any latitude, the box's nearest point is on the meridian edge with
     # the smaller longitude difference (distance grows with it), so only that edge matters.
-    # Along a meridian the distance to the point has a single minimum (the foot of the
-    # perpendicular great circle) and a single maximum, so on the edge segment the minimum is
-    # at the foot if the segment holds it, else at one of its ends.
+    # Within 90° of longitude, along the meridian from pole to pole the distance to the
+    # point falls to a single minimum (the foot of the perpendicular great circle) and then
+    # grows: on the edge segment the minimum is at the foot if the segment holds it, else at
+    # the end nearer to the foot (one distance to compute; boxes near the point, which is
+    # what search asks about, are all in this case). Farther away the meridian's half holds
+    # the maximum instead, and the minimum is at one of the ends.
     to_west = abs((lon - west + 180.0) % 360.0 - 180.0)
     to_east = abs((lon - east + 180.0) % 360.0 - 180.0)
     edge_lon = west if to_west <= to_east else east
     phi = math.radians(lat)
-    dlambda = math.radians(lon - edge_lon)
-    foot = math.degrees(math.atan2(math.sin(phi), math.cos(phi) * math.cos(dlambda)))
-    candidates = [south, north]
-    if south < foot < north:
-        candidates.append(foot)
-    return min(haversine_coords_m(lat, lon, edge_lat, edge_lon) for edge_lat in candidates)
+    cos_dlambda = math.cos(math.radians(lon - edge_lon))
+    if cos_dlambda <= 0.0:
+        return min(
+            haversine_coords_m(lat, lon, south, edge_lon),
+            haversine_coords_m(lat, lon, north, edge_lon),
+        )
+    foot = math.degrees(math.atan2(math.sin(phi), math.cos(phi) * cos_dlambda))
+    edge_lat = south if foot <= south else north if foot >= north else foot
+    return haversine_coords_m(lat, lon, edge_lat, edge_lon)
 
 
 def _wrap_lon(lon: float) -> float:

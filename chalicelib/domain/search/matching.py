@@ -26,6 +26,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain, compress, filterfalse
 
 from chalicelib.domain.hours.compact import (
     CompiledSchedule,
@@ -282,27 +283,41 @@ class _Plain:
         self._own = table.column(Field.SERVICES) if wanted is not None else None
         self._wanted_in: dict[str, int] = {}  # combination of categories -> 1 if it matches
         self.total = 0
-        self.counted: list[str] = []
+        self.counted: list[str] = []  # combinations of the rows filtered one by one
+        self.bulk: Counter[str] = Counter()  # combinations of the rows counted in bulk
         self.candidates: list[Match] = []
 
-    def count_rows(self, start: int, end: int) -> None:
-        """Count rows in scope without measuring them: in bulk when none has a closure or
-        services with hours of their own, else row by row."""
-        leaves = self._leaves[start:end]
-        closures = self._closures[start:end]
-        own = None if self._own is None else self._own[start:end]
-        if any(closures) or (own is not None and any(own)):
-            for row in range(start, end):
+    def combinations(self) -> Counter[str]:
+        """Places per combination of categories, for the facets."""
+        counted = Counter(self.counted)
+        counted.update(self.bulk)
+        return counted
+
+    def count_rows(self, spans: list[tuple[int, int]]) -> None:
+        """Count the rows of these spans, all in scope, without measuring them.
+
+        Thousands of spans of a few rows each around a point: the rows are gathered and
+        counted with list operations that run in C (``map``, ``compress``, ``Counter``); only
+        rows with a closure, or services with hours of their own when categories are asked
+        for, go through the filters one by one."""
+        starts, ends = zip(*spans, strict=True) if spans else ((), ())
+        rows = list(chain.from_iterable(map(range, starts, ends)))
+        special = set(compress(rows, map(self._closures.__getitem__, rows)))
+        if self._own is not None:
+            special.update(compress(rows, map(self._own.__getitem__, rows)))
+        if special:
+            for row in sorted(special):
                 self._row(row, None, keep=False)
-            return
-        self.counted.extend(leaves)
+            rows = list(filterfalse(special.__contains__, rows))
+        combinations = Counter(map(self._leaves.__getitem__, rows))
+        self.bulk.update(combinations)
         if self._wanted is None:
-            self.total += end - start
+            self.total += len(rows)
             return
         hits = self._wanted_in
-        for combination in set(leaves).difference(hits):
+        for combination in combinations.keys() - hits.keys():
             hits[combination] = 0 if self._wanted.isdisjoint(combination.split()) else 1
-        self.total += sum(map(hits.__getitem__, leaves))
+        self.total += sum(count * hits[combination] for combination, count in combinations.items())
 
     def _row(self, row: int, distance: float | None, *, keep: bool) -> None:
         """One row in scope, filtered; kept as a page candidate when ``keep``."""
@@ -362,9 +377,9 @@ def match_plainly(
     plain = _Plain(table, open_filter, wanted, after)
     center = query.center
     if center is None:
-        plain.count_rows(0, len(table))
+        plain.count_rows([(0, len(table))])
         plain.candidates = _first_names(table, query.limit, after, open_filter, wanted)
-        return Found(plain.total, Counter(plain.counted), plain.candidates, len(table))
+        return Found(plain.total, plain.combinations(), plain.candidates, len(table))
 
     radius = query.radius_m
     distance_to = distance_from(center.lat, center.lon)
@@ -377,19 +392,21 @@ def match_plainly(
         key=lambda span: span.nearest_m,
     )
     after_mm = -1 if after is None else after[1]
+    inside: list[tuple[int, int]] = []  # spans within the radius, counted together at the end
     for span in spans:
         seeking = (
             worst_mm == math.inf or math.floor(span.nearest_m * 1000) <= worst_mm
         ) and span.farthest_m * 1000 + 1 >= after_mm  # else: nothing after the cursor
         if not seeking and span.farthest_m <= radius:
             in_scope += span.end - span.start
-            plain.count_rows(span.start, span.end)
+            inside.append((span.start, span.end))
             continue
         in_scope += plain.measure(span, distance_to, coordinates, radius, keep=seeking)
         if seeking and len(plain.candidates) >= wanted_page:
             plain.candidates = heapq.nsmallest(wanted_page, plain.candidates)
             worst_mm = plain.candidates[-1][0][1]
-    return Found(plain.total, Counter(plain.counted), plain.candidates, in_scope)
+    plain.count_rows(inside)
+    return Found(plain.total, plain.combinations(), plain.candidates, in_scope)
 
 
 def _first_names(

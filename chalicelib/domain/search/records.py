@@ -27,6 +27,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from itertools import accumulate
 from typing import Any, NamedTuple
 
 from chalicelib.domain.hours.compact import (
@@ -286,28 +287,62 @@ def encode_joined(records: Sequence[SearchRecord]) -> str:
 class RecordTable:
     """Search records read column by column from stored batches: a column is split, across
     every batch, the first time a search asks for it; cold columns are not even decoded
-    until then."""
+    until then.
+
+    Reading a 30 km search means thousands of batches of a few records each, so nothing is
+    done batch by batch in Python that C can do for all of them at once: the batches' hot
+    texts are joined and split once, and a column is the join of its pieces, split once.
+    """
 
     def __init__(self, batches: Iterable[RecordBatch] = ()) -> None:
-        self._batches = list(batches)
-        self._hot: list[list[str]] = []
-        for batch in self._batches:
-            columns = batch.hot.split(_COLUMNS)
-            if columns[0] != RECORD_FORMAT or len(columns) != len(HOT_FIELDS) + 1:
-                raise ValueError(
-                    f"search records of layout {columns[0][:10]!r}, expected {RECORD_FORMAT}: "
-                    "run the search backfill (functions/search_backfill.py)"
-                )
-            self._hot.append(columns)
-        self._cold: list[list[str]] | None = None
+        listed = list(batches)
+        self._init(
+            [batch.hot for batch in listed],
+            lambda: [batch.cold() for batch in listed],
+            [batch.nearest_m for batch in listed],
+            [batch.farthest_m for batch in listed],
+        )
+
+    @classmethod
+    def from_texts(
+        cls,
+        hots: list[str],
+        colds: Callable[[], list[str]],
+        nearest_m: list[float],
+        farthest_m: list[float],
+    ) -> RecordTable:
+        """A table of batches given as parallel lists (``RecordBatch``'s fields): what an
+        index reading thousands of batches builds, without an object per batch."""
+        table = cls.__new__(cls)
+        table._init(hots, colds, nearest_m, farthest_m)
+        return table
+
+    def _init(
+        self,
+        hots: list[str],
+        colds: Callable[[], list[str]],
+        nearest_m: list[float],
+        farthest_m: list[float],
+    ) -> None:
+        width = len(HOT_FIELDS) + 1
+        parts = _COLUMNS.join(hots).split(_COLUMNS) if hots else []
+        if len(parts) != width * len(hots) or parts[::width].count(RECORD_FORMAT) != len(hots):
+            found = next((text[:10] for text in hots if not text.startswith(RECORD_FORMAT)), "")
+            raise ValueError(
+                f"search records of layout {found!r}, expected {RECORD_FORMAT}: "
+                "run the search backfill (functions/search_backfill.py)"
+            )
+        self._hot = parts
+        self._colds = colds
+        self._cold: list[str] | None = None
         self._columns: dict[Field, list[str]] = {}
-        self.spans: list[Span] = []
-        start = 0
-        for batch, columns in zip(self._batches, self._hot, strict=True):
-            end = start + columns[_POSITION[Field.ID]].count(_VALUES) + 1
-            self.spans.append(Span(start, end, batch.nearest_m, batch.farthest_m))
-            start = end
-        self._length = start
+        if not len(hots) == len(nearest_m) == len(farthest_m):
+            raise ValueError("one distance bound per batch, on either side")
+        rows = [ids.count(_VALUES) + 1 for ids in parts[_POSITION[Field.ID] :: width]]
+        ends = list(accumulate(rows))
+        starts = [end - count for end, count in zip(ends, rows, strict=True)]
+        self.spans: list[Span] = list(map(Span, starts, ends, nearest_m, farthest_m))
+        self._length = ends[-1] if ends else 0
 
     @classmethod
     def of(cls, records: Sequence[SearchRecord]) -> RecordTable:
@@ -324,15 +359,15 @@ class RecordTable:
         found = self._columns.get(field)
         if found is None:
             if field in HOT_FIELDS:
-                groups = self._hot
+                pieces = self._hot[_POSITION[field] :: len(HOT_FIELDS) + 1]
             else:
                 if self._cold is None:
-                    self._cold = [batch.cold().split(_COLUMNS) for batch in self._batches]
-                groups = self._cold
-            position = _POSITION[field]
-            found = []
-            for columns in groups:
-                found.extend(columns[position].split(_VALUES))
+                    texts = self._colds() if self.spans else []
+                    self._cold = _COLUMNS.join(texts).split(_COLUMNS) if texts else []
+                    if len(self._cold) != len(COLD_FIELDS) * len(self.spans):
+                        raise ValueError("search records whose cold columns do not match")
+                pieces = self._cold[_POSITION[field] :: len(COLD_FIELDS)]
+            found = _VALUES.join(pieces).split(_VALUES) if pieces else []
             self._columns[field] = found
         return found
 
