@@ -3,10 +3,12 @@ package fails at import time in Lambda, which nothing else would notice before a
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import pytest
 
+from infra.api import api_source
 from infra.packaging import (
     IMAGE_REQUIREMENTS,
     ROOT,
@@ -74,3 +76,18 @@ def test_a_missing_library_is_reported(tmp_path: Path) -> None:
         tmp_path / "requirements.txt"
     )
     assert missing == {"jinja2"}
+
+
+def test_the_api_package_ships_bytecode_that_lambda_uses_without_checking(tmp_path: Path) -> None:
+    """Lambda's code directory is read-only: without ``.pyc`` in the package, every cold start
+    compiles chalicelib from source. The bytecode must not depend on the zip's timestamps."""
+    source = api_source(bundle=False, workdir=tmp_path)
+
+    modules = sorted((source / "chalicelib").rglob("*.py"))
+    assert modules
+    for module in modules:
+        cached = Path(importlib.util.cache_from_source(str(module)))
+        assert cached.is_file(), f"no bytecode for {module.relative_to(source)}"
+        flags = int.from_bytes(cached.read_bytes()[4:8], "little")
+        assert flags == 0b01, f"{cached.name}: bytecode is not unchecked-hash"
+    assert not (source / "requirements.txt").exists()
