@@ -125,8 +125,14 @@ def main() -> int:
 
     from moto.server import ThreadedMotoServer
 
+    from devtools import moto_serial
+
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per AWS call is noise
 
+    # moto's transactions copy and restore whole tables without a lock: concurrent edits of
+    # one place lost the winner's write and kept its history entry (issue 14), and the copies
+    # grew the process to gigabytes. Serialised as DynamoDB is, before the server starts.
+    moto_serial.install()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
     server.start()
     print(f"embedded AWS (moto) on http://127.0.0.1:{moto_port}")

@@ -20,7 +20,13 @@ from chalicelib.config import get_settings
 from chalicelib.domain.places.ports import PlaceRepository
 from chalicelib.domain.search.candidates import RecordCandidates
 from chalicelib.domain.search.ports import CandidateSource, SearchRecordSource
+from devtools import moto_serial
 from tests.fakes import InMemoryPlaceRepository, InMemorySearchRecords
+
+# moto's DynamoDB transactions are not atomic against concurrent writers (they copy and
+# restore whole tables): tests that write from several threads would see writes lost that
+# DynamoDB never loses. Serialised as on the local stack (devtools/moto_serial.py).
+moto_serial.install()
 
 TEST_REGION = "eu-west-3"
 TEST_TABLE_PREFIX = "test"
