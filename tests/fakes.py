@@ -31,7 +31,13 @@ from chalicelib.domain.places.listing import (
     verified_key,
 )
 from chalicelib.domain.places.models import GeoPoint, Place, PlaceStatus
-from chalicelib.domain.places.ports import PlaceWrite, WriteOutcome, WriteStatus
+from chalicelib.domain.places.ports import (
+    HistoryAhead,
+    PlaceRepair,
+    PlaceWrite,
+    WriteOutcome,
+    WriteStatus,
+)
 from chalicelib.domain.search.geo import haversine_m
 from chalicelib.domain.search.ports import (
     Candidates,
@@ -103,6 +109,18 @@ class InMemoryPlaceRepository:
 
     def update(self, write: PlaceWrite) -> None:
         place_id = write.place.id
+        current = self.places.get(place_id)
+        history = self.history_entries.get(place_id, {})
+        if (
+            current is not None
+            and current.version == write.expected_version
+            and write.entry.version in history
+        ):
+            raise HistoryAhead(
+                f"place {place_id!r} is at version {write.expected_version} but its "
+                f"history already holds version {write.entry.version}",
+                current_version=write.expected_version,
+            )
         outcome = self.update_many([write])[0]
         if outcome.status is WriteStatus.NOT_FOUND:
             raise NotFound(f"no place with id {place_id!r}", field="id")
@@ -133,6 +151,25 @@ class InMemoryPlaceRepository:
                 history[write.entry.version] = write.entry
                 outcomes.append(WriteOutcome(place_id, WriteStatus.APPLIED))
         return outcomes
+
+    def repair(self, repair: PlaceRepair) -> None:
+        place_id = repair.place.id
+        current = self.places.get(place_id)
+        if current is None:
+            raise NotFound(f"no place with id {place_id!r}", field="id")
+        if current.version != repair.before.version:
+            raise VersionConflict(
+                f"place {place_id!r} is at version {current.version}, not {repair.before.version}",
+                current_version=current.version,
+            )
+        history = self.history_entries.setdefault(place_id, {})
+        if (repair.entry is None) != (repair.place.version in history):
+            raise Conflict(
+                f"the history of place {place_id!r} changed while it was reconciled: try again"
+            )
+        self.places[place_id] = _copy(repair.place)
+        if repair.entry is not None:
+            history[repair.entry.version] = repair.entry
 
     def get_many(self, place_ids: Sequence[str]) -> dict[str, Place]:
         return {

@@ -61,7 +61,13 @@ from chalicelib.domain.places.listing import (
     verified_key,
 )
 from chalicelib.domain.places.models import Place, PlaceStatus
-from chalicelib.domain.places.ports import PlaceWrite, WriteOutcome, WriteStatus
+from chalicelib.domain.places.ports import (
+    HistoryAhead,
+    PlaceRepair,
+    PlaceWrite,
+    WriteOutcome,
+    WriteStatus,
+)
 from chalicelib.domain.search.records import encode_joined, search_record
 
 __all__ = ["DynamoPlaceRepository", "organisation_key", "to_place", "to_record"]
@@ -271,8 +277,47 @@ class DynamoPlaceRepository:
             raise Conflict(f"a place with id {place.id!r} already exists", field="id")
 
     def update(self, write: PlaceWrite) -> None:
-        if write_places([PlacePut.of(write)], planner=self._planner) is not None:
-            raise self._conflict(write.place.id, write.expected_version)
+        place_id = write.place.id
+        cancelled = write_places([PlacePut.of(write)], planner=self._planner)
+        if cancelled is None:
+            return
+        if place_label(place_id) not in cancelled.failed and (
+            history_label(place_id) in cancelled.failed
+        ):
+            # The cancellation reasons say the place was at the expected version and only
+            # the entry's version was taken: the place is behind its history.
+            raise HistoryAhead(
+                f"place {place_id!r} is at version {write.expected_version} but its history "
+                f"already holds version {write.entry.version}",
+                current_version=write.expected_version,
+            )
+        raise self._conflict(place_id, write.expected_version)
+
+    def repair(self, repair: PlaceRepair) -> None:
+        place_id = repair.place.id
+        check: Callable[[Transaction], None] | None = None
+        if repair.entry is None:
+            version = repair.place.version
+
+            def check(transaction: Transaction) -> None:
+                # Roll forward only to a version whose entry is stored.
+                transaction.check(
+                    ("history-entry", place_id),
+                    PlaceHistoryRecord,
+                    place_id,
+                    PlaceHistoryRecord.version.exists(),
+                    range_key=version,
+                )
+
+        put = PlacePut(repair.before, repair.place, repair.before.version, repair.entry)
+        cancelled = write_places([put], extra=check, planner=self._planner)
+        if cancelled is None:
+            return
+        if place_label(place_id) in cancelled.failed:
+            raise self._conflict(place_id, repair.before.version)
+        raise Conflict(
+            f"the history of place {place_id!r} changed while it was reconciled: try again"
+        )
 
     def update_many(self, writes: Sequence[PlaceWrite]) -> list[WriteOutcome]:
         ids = [write.place.id for write in writes]

@@ -61,7 +61,8 @@ from chalicelib.domain.places.models import (
     Service,
     Source,
 )
-from chalicelib.domain.places.ports import PlaceEditStore, PlaceWrite
+from chalicelib.domain.places.ports import HistoryAhead, PlaceEditStore, PlaceWrite
+from chalicelib.domain.places.reconcile import PlaceReconciler
 from chalicelib.domain.search.text import normalise
 from chalicelib.domain.taxonomy.taxonomy import Taxonomy
 
@@ -420,7 +421,18 @@ class PlaceEditor:
             changes=changes,
             comment=comment,
         )
-        self._store.update(PlaceWrite(before=current, place=new, entry=entry))
+        try:
+            self._store.update(PlaceWrite(before=current, place=new, entry=entry))
+        except HistoryAhead:
+            # The place is behind its history (a write the store lost, a restore of the
+            # places table): no write could succeed, and a 409 naming the place's version
+            # would send a retrying client round for ever. Roll the place forward to the
+            # writes its history acknowledges, and name the version that now succeeds.
+            version = PlaceReconciler(self._store, self._clock).roll_forward(current.id)
+            raise VersionConflict(
+                f"place {current.id!r} is at version {version}, not {current.version}",
+                current_version=version,
+            ) from None
         return new
 
     def _check_categories(self, content: PlaceContent) -> None:

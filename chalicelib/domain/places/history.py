@@ -35,6 +35,9 @@ class Action(StrEnum):
     VERIFIED = "verified"  # "nothing changed": only verified_at moves
     DELETED = "deleted"  # soft delete: taken offline
     BATCH_UPDATED = "batch_updated"
+    # The place and its history brought back into step (chalicelib/domain/places/reconcile.py):
+    # after a point-in-time restore, or a write a store lost.
+    RECONCILED = "reconciled"
 
 
 class Actor(DomainModel):

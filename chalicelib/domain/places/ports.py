@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from chalicelib.domain.errors import VersionConflict
 from chalicelib.domain.places.history import HistoryEntry, HistoryPage
 from chalicelib.domain.places.listing import PlaceFilter, PlaceListPage, PlaceListQuery
 from chalicelib.domain.places.models import Place
@@ -72,6 +73,44 @@ class PlaceWrite:
         return self.before.version
 
 
+@dataclass(frozen=True)
+class PlaceRepair:
+    """A place brought back into step with its history (chalicelib/domain/places/reconcile.py),
+    written only if the stored version is still ``before.version``.
+
+    ``entry`` None: the place rolls forward to ``place.version``, whose entry must already be
+    stored (it is checked in the same transaction). Otherwise ``entry`` is the new entry of
+    ``place.version`` (which must not exist yet); the place may keep its version (the entry
+    was missing) or move on (a restored place kept as a new version).
+    """
+
+    before: Place
+    place: Place
+    entry: HistoryEntry | None
+
+    def __post_init__(self) -> None:
+        if self.place.id != self.before.id:
+            raise ValueError(f"a repair of {self.before.id!r} cannot store {self.place.id!r}")
+        if self.entry is None and self.place.version <= self.before.version:
+            raise ValueError("a roll-forward moves the place to a later version")
+        if self.entry is not None and (
+            self.entry.place_id != self.place.id
+            or self.entry.version != self.place.version
+            or self.place.version < self.before.version
+        ):
+            raise ValueError(
+                f"the history entry ({self.entry.place_id!r}, version {self.entry.version}) "
+                f"does not describe place {self.place.id!r} at version {self.place.version}"
+            )
+
+
+class HistoryAhead(VersionConflict):
+    """A write found the history entry of the version it was about to write already stored,
+    while the place itself was still at the version the writer read: the place is behind its
+    history (a lost write, or a restore of the places table). No write can succeed until it is
+    reconciled; ``current_version`` is the place's."""
+
+
 class WriteStatus(StrEnum):
     APPLIED = "applied"
     CONFLICT = "conflict"  # the stored version is not the expected one
@@ -100,7 +139,13 @@ class PlaceEditStore(PlaceRepository, Protocol):
 
     def update(self, write: PlaceWrite) -> None:
         """Like ``save``, plus the history entry in the same transaction. Raises
-        VersionConflict (with the current version) or NotFound."""
+        VersionConflict (with the current version) or NotFound; ``HistoryAhead`` when the
+        place was at the expected version but the entry's version is already taken."""
+        ...
+
+    def repair(self, repair: PlaceRepair) -> None:
+        """Write a reconciliation (see ``PlaceRepair``) atomically. Raises VersionConflict
+        when the place moved on, Conflict when the history changed underneath, NotFound."""
         ...
 
     def update_many(self, writes: Sequence[PlaceWrite]) -> list[WriteOutcome]:
