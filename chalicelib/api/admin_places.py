@@ -170,6 +170,23 @@ def place_history(place_id: str) -> Response:
     return private_json(page.model_dump(mode="json"))
 
 
+@route(admin_places, "/admin/places/{place_id}/reconcile", methods=["POST"], authorizer=AUTHORIZER)
+def reconcile_place(place_id: str) -> Response:
+    """Admins: bring a place back into step with its history (after a point-in-time restore
+    of one table). Optional body: ``prefer``, ``dry_run``, ``comment``. No If-Match: the
+    repair is computed from, and conditional on, what is stored now."""
+    request = admin_places.current_request
+    reject_query(request)
+    principal = authenticate(request)
+    checked = _checked_id(place_id)
+    from chalicelib.domain.places.editing import ReconcileRequest
+
+    asked = ReconcileRequest.model_validate(json_object(request, optional=True))
+    report, place = wiring.place_editor().reconcile(principal, checked, asked)
+    body = {"report": report.model_dump(mode="json"), "place": _place_json(place)}
+    return private_json(body, etag_version=place.version)
+
+
 def _checked_id(place_id: str) -> str:
     if not _PLACE_ID.match(place_id):
         raise InvalidInput("malformed place id", field="id")

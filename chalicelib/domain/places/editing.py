@@ -62,7 +62,7 @@ from chalicelib.domain.places.models import (
     Source,
 )
 from chalicelib.domain.places.ports import HistoryAhead, PlaceEditStore, PlaceWrite
-from chalicelib.domain.places.reconcile import PlaceReconciler
+from chalicelib.domain.places.reconcile import PlaceReconciler, Prefer, ReconcileReport
 from chalicelib.domain.search.text import normalise
 from chalicelib.domain.taxonomy.taxonomy import Taxonomy
 
@@ -154,6 +154,19 @@ class ListRequest(DomainModel):
     q: str | None = None
     limit: int = Field(ge=1, le=1000)
     cursor: str | None = None
+
+
+class ReconcileRequest(DomainModel):
+    """What an admin asks of a reconciliation (``POST /admin/places/{id}/reconcile``)."""
+
+    prefer: Prefer = Field(
+        default=Prefer.HISTORY,
+        description="When the place is behind its history: `history` rolls it forward to "
+        "the writes its history records; `place` keeps its content (a deliberate restore) "
+        "as a new version whose entry undoes the later ones.",
+    )
+    dry_run: bool = Field(default=False, description="Report the drift, write nothing.")
+    comment: str | None = Field(default=None, max_length=1000)
 
 
 def actor_of(principal: Principal) -> Actor:
@@ -367,6 +380,19 @@ class PlaceEditor:
     ) -> Place:
         return self._write_as(
             actor_of(principal), channel, current, updated, action=action, comment=comment
+        )
+
+    def reconcile(
+        self, principal: Principal, place_id: str, request: ReconcileRequest
+    ) -> tuple[ReconcileReport, Place]:
+        """Bring the place back into step with its history (admins only; see
+        chalicelib/domain/places/reconcile.py): the step after a point-in-time restore."""
+        return PlaceReconciler(self._store, self._clock).reconcile(
+            principal,
+            place_id,
+            prefer=request.prefer,
+            comment=request.comment,
+            dry_run=request.dry_run,
         )
 
     # Self-update (chalicelib/domain/selfupdate): the structure, through its signed link ----
