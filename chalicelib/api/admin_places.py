@@ -180,11 +180,12 @@ def reconcile_place(place_id: str) -> Response:
     principal = authenticate(request)
     checked = _checked_id(place_id)
     from chalicelib.domain.places.editing import ReconcileRequest
+    from chalicelib.domain.places.reconcile import ReconcileResult
 
     asked = ReconcileRequest.model_validate(json_object(request, optional=True))
     report, place = wiring.place_editor().reconcile(principal, checked, asked)
-    body = {"report": report.model_dump(mode="json"), "place": _place_json(place)}
-    return private_json(body, etag_version=place.version)
+    result = ReconcileResult(report=report, place=place)
+    return private_json(result.model_dump(mode="json"), etag_version=place.version)
 
 
 def _checked_id(place_id: str) -> str:

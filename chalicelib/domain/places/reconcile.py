@@ -84,6 +84,13 @@ class ReconcileReport(DomainModel):
     dry_run: bool
 
 
+class ReconcileResult(DomainModel):
+    """What ``POST /admin/places/{id}/reconcile`` answers: the report and the place after."""
+
+    report: ReconcileReport
+    place: Place
+
+
 def replay(place: Place, entries: list[HistoryEntry]) -> Place:
     """``place`` with the ``after`` values of ``entries`` (ascending, above its version)
     applied: the place at the last entry's version, as it was written."""
