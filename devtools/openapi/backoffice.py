@@ -19,10 +19,11 @@ from chalicelib.domain.announcements.models import (
 )
 from chalicelib.domain.auth import Principal
 from chalicelib.domain.batch.models import BatchReport, BatchRequest
-from chalicelib.domain.places.editing import NewPlace, PlacePatch
+from chalicelib.domain.places.editing import NewPlace, PlacePatch, ReconcileRequest
 from chalicelib.domain.places.history import HistoryPage
 from chalicelib.domain.places.listing import PlaceListPage
 from chalicelib.domain.places.models import Place, PlaceStatus
+from chalicelib.domain.places.reconcile import ReconcileResult
 from devtools.openapi.common import (
     IF_NONE_MATCH,
     NOT_MODIFIED,
@@ -107,6 +108,8 @@ def _schemas() -> tuple[dict[str, Any], dict[str, str]]:
         (PlacePatch, "validation"),
         (PlaceListPage, "serialization"),
         (HistoryPage, "serialization"),
+        (ReconcileRequest, "validation"),
+        (ReconcileResult, "serialization"),
         (BatchRequest, "validation"),
         (BatchReport, "serialization"),
         (AnnouncementContent, "validation"),
@@ -207,6 +210,25 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                     param("before", {"type": "integer", "minimum": 1}, "next_before."),
                 ],
                 responses={"200": _private(n["HistoryPage"], "Entries."), **ERRORS, **NOT_FOUND},
+            )
+        },
+        "/admin/places/{place_id}/reconcile": {
+            "post": _operation(
+                "Bring a place back into step with its history (admins)",
+                "adminReconcilePlace",
+                description="The step after a point-in-time restore of the places or the "
+                "history table. A place behind its history rolls forward to the latest entry "
+                "(prefer=history) or keeps its content as a new version whose entry undoes "
+                "the later ones (prefer=place); a place ahead of its history gets the entry "
+                "its version lacks. dry_run reports without writing. No If-Match.",
+                parameters=[PLACE_ID],
+                requestBody=_body(n["ReconcileRequest"], "Options.", required=False),
+                responses={
+                    "200": _private(n["ReconcileResult"], "What was found and done.", etag=True),
+                    **ERRORS,
+                    **NOT_FOUND,
+                    "409": error("The place or its history changed meanwhile: try again."),
+                },
             )
         },
         "/admin/batch-updates": {
