@@ -1,5 +1,6 @@
-"""`make run`: an embedded AWS (moto server on 127.0.0.1), the tables, demo data, and the API
-served by `chalice local` on 127.0.0.1:$PORT. Ctrl-C stops everything it started.
+"""`make run`: an embedded AWS (moto server on 127.0.0.1, its DynamoDB serialised as
+DynamoDB's is: devtools/moto_serial.py), the tables, demo data, and the API served by chalice's
+local gateway (devtools/local_api.py) on 127.0.0.1:$PORT. Ctrl-C stops everything it started.
 
 moto keeps its state in memory only, so on exit the tables are dumped to .local/dynamodb.json
 and loaded again at the next start (`make run RESET=1` starts from fresh demo data).
@@ -154,17 +155,19 @@ def main() -> int:
     pump.start()
     print("mailer: queued mails are sent to moto SES and written to .local/outbox/")
 
+    # Not `chalice local`: its listen backlog of 5 refuses a sixth concurrent client and its
+    # access log prints tokens; devtools/local_api.py serves the same gateway without either.
     api = subprocess.Popen(
         [
-            str(Path(sys.executable).parent / "chalice"),
-            "local",
+            sys.executable,
+            "-m",
+            "devtools.local_api",
             "--host",
             "127.0.0.1",
             "--port",
             str(port),
             "--stage",
             "local",
-            "--no-autoreload",
         ],
         cwd=ROOT,
         # The API invokes the newsletter-preview worker as in AWS, served by this process
