@@ -8,8 +8,9 @@ restart still open after it).
 ``MailPump`` plays the mailer Lambda's event source mapping: every second it receives the
 queued messages, hands them to ``functions.mailer.handler`` (the real worker: templates, SES v2
 on moto, the sent-mail table), deletes what succeeded, and writes every mail moto's SES
-recorded to .local/outbox/<n>-<subject>.html with a line on the console. moto's SES keeps
-the HTML part only; the text part is rendered from the same template.
+recorded to .local/outbox/<n>-<subject>.html with a line on the console (the number of
+recipients, never their addresses). moto's SES keeps the HTML part only; the text part is
+rendered from the same template.
 """
 
 from __future__ import annotations
@@ -127,8 +128,15 @@ class MailPump:
             slug = re.sub(r"[^a-z0-9]+", "-", subject.lower()).strip("-")[:60]
             path = OUTBOX / f"{self._written:04d}-{slug}.html"
             path.write_text(body, encoding="utf-8")
-            print(f"mail to {to}: {subject!r} -> {path.relative_to(ROOT)}")
+            # The console (and whatever captures it) never shows whom: the outbox file does.
+            print(f"mail to {_recipients(to)}: {subject!r} -> {path.relative_to(ROOT)}")
         return len(new)
+
+
+def _recipients(to: str) -> str:
+    """How many addresses a mail went to, not which ("1 recipient", "3 recipients")."""
+    count = sum(1 for address in to.split(",") if address.strip())
+    return f"{count} recipient" + ("" if count == 1 else "s")
 
 
 def _parts(message: object) -> tuple[str, str, str]:
