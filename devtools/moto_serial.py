@@ -235,3 +235,34 @@ def _restore(
         table.items.get(hash_key, {}).pop(range_key, None)
     else:
         table.items.setdefault(hash_key, {})[range_key] = kept
+
+
+def main() -> int:
+    """``python -m devtools.moto_serial --port 5055``: moto's server, serialised, alone in its
+    process (HTTP tests measure its memory apart from the API's). Stops on SIGTERM/SIGINT."""
+    import argparse
+    import logging
+    import signal
+
+    from moto.server import ThreadedMotoServer
+
+    parser = argparse.ArgumentParser(description="moto server with serialised DynamoDB")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5055)
+    options = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    install()
+    server = ThreadedMotoServer(ip_address=options.host, port=options.port, verbose=False)
+    server.start()
+    print(f"moto (serialised) on http://{options.host}:{options.port}", flush=True)
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    while not stopping.wait(0.5):
+        pass
+    server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
