@@ -281,3 +281,42 @@ def test_replay_applies_each_entrys_after_values_and_bookkeeping() -> None:
         changes=diff_places(place, after),
     )
     assert replay(place, [entry]).model_dump() == after.model_dump()
+
+
+def test_a_sweep_repairs_every_place_out_of_step_and_skips_the_others(
+    store: PlaceEditStore, editor: PlaceEditor, reconciler: PlaceReconciler
+) -> None:
+    behind, ahead, in_step = created(editor), created(editor), created(editor)
+    lost_edit(store, behind, name="Perdu puis retrouvé")
+    write_place_only(store, ahead, ahead.model_copy(update={"version": 3}))
+
+    dry = reconciler.sweep(ADMIN, dry_run=True)
+    report = reconciler.sweep(ADMIN)
+
+    assert (dry.checked, len(dry.repaired), dry.failed) == (3, 2, [])
+    assert {(r.place_id, r.repair) for r in report.repaired} == {
+        (behind.id, Repair.ROLLED_FORWARD),
+        (ahead.id, Repair.HISTORY_WRITTEN),
+    }
+    assert reconciler.sweep(ADMIN).repaired == []
+    assert store.get(behind.id).name == "Perdu puis retrouvé"
+    assert store.get(in_step.id).version == 2
+
+
+def test_the_sweep_script_reports_as_json(
+    editor: PlaceEditor, store: PlaceEditStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from chalicelib import wiring
+    from devtools.reconcile_places import main
+
+    place = created(editor)
+    lost_edit(store, place, name="Perdu")
+    wiring.override(places=store, clock=FixedClock(NOW))
+    try:
+        assert main(["--dry-run", "--place", place.id]) == 0
+    finally:
+        wiring.reset()
+    printed = json.loads(capsys.readouterr().out)
+    assert (printed["checked"], printed["repaired"][0]["drift"]) == (1, "place_behind")

@@ -29,6 +29,7 @@ acknowledged writes, not an approximation of them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from typing import Any
 
@@ -36,7 +37,7 @@ from pydantic import JsonValue
 
 from chalicelib.domain.auth import Principal, Role, require_role
 from chalicelib.domain.clock import Clock
-from chalicelib.domain.errors import VersionConflict
+from chalicelib.domain.errors import RepereError, VersionConflict
 from chalicelib.domain.hours.models import DomainModel
 from chalicelib.domain.places.history import (
     DIFFED_FIELDS,
@@ -46,7 +47,8 @@ from chalicelib.domain.places.history import (
     FieldChange,
     HistoryEntry,
 )
-from chalicelib.domain.places.models import Place
+from chalicelib.domain.places.listing import PlaceFilter
+from chalicelib.domain.places.models import Place, PlaceStatus
 from chalicelib.domain.places.ports import PlaceEditStore, PlaceRepair
 
 HISTORY_PAGE = 200
@@ -89,6 +91,21 @@ class ReconcileResult(DomainModel):
 
     report: ReconcileReport
     place: Place
+
+
+class SweepFailure(DomainModel):
+    place_id: str
+    error: str
+
+
+class SweepReport(DomainModel):
+    """Every place checked after a point-in-time restore: those found out of step (and what
+    was done), and those that could not be repaired (try them again one by one)."""
+
+    checked: int
+    repaired: list[ReconcileReport]
+    failed: list[SweepFailure]
+    dry_run: bool
 
 
 def replay(place: Place, entries: list[HistoryEntry]) -> Place:
@@ -197,6 +214,42 @@ class PlaceReconciler:
         if not dry_run:
             self._store.repair(repair)
         return report, repair.place
+
+    def sweep(
+        self,
+        principal: Principal,
+        *,
+        place_ids: Iterable[str] | None = None,
+        prefer: Prefer = Prefer.HISTORY,
+        dry_run: bool = False,
+    ) -> SweepReport:
+        """``reconcile`` for every place (or ``place_ids``): the step after a point-in-time
+        restore of one table. A place in step costs one history read; a failure of one place
+        is reported and the sweep goes on."""
+        require_role(principal, Role.ADMIN)
+        checked = 0
+        repaired: list[ReconcileReport] = []
+        failed: list[SweepFailure] = []
+        for place_id, version in self._versions(place_ids):
+            checked += 1
+            if version is not None and self._latest_version(place_id) == version:
+                continue  # in step (the reconcile below reads strongly when in doubt)
+            try:
+                report, _ = self.reconcile(principal, place_id, prefer=prefer, dry_run=dry_run)
+            except RepereError as error:
+                failed.append(SweepFailure(place_id=place_id, error=error.message))
+                continue
+            if report.drift is not Drift.IN_STEP:
+                repaired.append(report)
+        return SweepReport(checked=checked, repaired=repaired, failed=failed, dry_run=dry_run)
+
+    def _versions(self, place_ids: Iterable[str] | None) -> Iterator[tuple[str, int | None]]:
+        if place_ids is not None:
+            for place_id in place_ids:
+                yield place_id, None
+            return
+        for status in PlaceStatus:  # every place has one status: together, every place
+            yield from self._store.iter_matching(PlaceFilter(status=status))
 
     def roll_forward(self, place_id: str) -> int:
         """The write path's repair when a write found its history entry already there: the
