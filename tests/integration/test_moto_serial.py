@@ -235,3 +235,32 @@ def test_a_cancelled_transaction_reports_each_items_reason_and_writes_nothing(
         reasons = raised.value.response["CancellationReasons"]
         assert [reason["Code"] for reason in reasons] == ["None", "ConditionalCheckFailed"]
         assert _state(client) == (1, [1])
+
+
+@pytest.mark.parametrize("serialisation", [True], indirect=True)
+def test_a_write_moto_refuses_half_way_undoes_the_items_written_before_it(
+    serialisation: bool,
+) -> None:
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="eu-west-3")
+        _tables(client)
+        with pytest.raises(ClientError) as raised:
+            client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": PLACES,
+                            "Item": {"id": {"S": "p"}, "version": {"N": "2"}},
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": HISTORY,
+                            # A number where the key is a string: refused when written.
+                            "Item": {"place_id": {"N": "7"}, "version": {"N": "2"}},
+                        }
+                    },
+                ]
+            )
+        assert raised.value.response["Error"]["Code"] == "ValidationException"
+        assert _state(client) == (1, [1])
