@@ -92,6 +92,35 @@ def _load_data(synthetic_count: int, reset: bool) -> None:
         print(f"seeded {_seed(synthetic_count)} places (30 from the Paris Nord-Est leaflet)")
 
 
+def _reconcile_in_background() -> None:
+    """Places behind their history rolled forward (chalicelib/domain/places/reconcile.py):
+    a state saved by a moto that lost writes (before devtools/moto_serial.py) would otherwise
+    answer 409 to every edit of those places. In the background: the API starts meanwhile,
+    and the repair is conditional, so an edit made at the same time is never overwritten."""
+    import threading
+
+    def sweep() -> None:
+        from chalicelib import wiring
+        from chalicelib.domain.auth import Principal, Role
+        from chalicelib.domain.places.reconcile import PlaceReconciler
+
+        operator = Principal(subject="local-stack", role=Role.ADMIN)
+        try:
+            report = PlaceReconciler(wiring.place_store(), wiring.clock()).sweep(
+                operator, behind_only=True
+            )
+        except Exception as error:  # a console line, never a dead stack
+            print(f"reconcile: {type(error).__name__}: {error}")
+            return
+        if report.repaired or report.failed:
+            print(
+                f"reconcile: {len(report.repaired)} place(s) rolled forward to their history, "
+                f"{len(report.failed)} could not be (see POST /admin/places/{{id}}/reconcile)"
+            )
+
+    threading.Thread(target=sweep, name="reconcile", daemon=True).start()
+
+
 def _has_search_cells() -> bool:
     import boto3
 
@@ -150,6 +179,7 @@ def main() -> int:
     bind_tables(settings.table_prefix, region=settings.region)
     create_tables(wait=True)
     _load_data(synthetic_count, reset)
+    _reconcile_in_background()
 
     pump = MailPump(os.environ["REPERE_MAIL_QUEUE_URL"], REGION)
     pump.start()

@@ -320,3 +320,16 @@ def test_the_sweep_script_reports_as_json(
         wiring.reset()
     printed = json.loads(capsys.readouterr().out)
     assert (printed["checked"], printed["repaired"][0]["drift"]) == (1, "place_behind")
+
+
+def test_a_sweep_can_leave_places_without_history_alone(
+    store: PlaceEditStore, editor: PlaceEditor, reconciler: PlaceReconciler
+) -> None:
+    behind, ahead = created(editor), created(editor)
+    lost_edit(store, behind, name="Perdu puis retrouvé")
+    write_place_only(store, ahead, ahead.model_copy(update={"version": 3}))
+
+    report = reconciler.sweep(ADMIN, behind_only=True)
+
+    assert [(r.place_id, r.repair) for r in report.repaired] == [(behind.id, Repair.ROLLED_FORWARD)]
+    assert store.history_entry(ahead.id, 3) is None

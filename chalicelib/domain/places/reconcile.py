@@ -222,18 +222,22 @@ class PlaceReconciler:
         place_ids: Iterable[str] | None = None,
         prefer: Prefer = Prefer.HISTORY,
         dry_run: bool = False,
+        behind_only: bool = False,
     ) -> SweepReport:
         """``reconcile`` for every place (or ``place_ids``): the step after a point-in-time
         restore of one table. A place in step costs one history read; a failure of one place
-        is reported and the sweep goes on."""
+        is reported and the sweep goes on. ``behind_only`` repairs only places behind their
+        history (those no write can succeed on), leaving places seeded without history be."""
         require_role(principal, Role.ADMIN)
         checked = 0
         repaired: list[ReconcileReport] = []
         failed: list[SweepFailure] = []
         for place_id, version in self._versions(place_ids):
             checked += 1
-            if version is not None and self._latest_version(place_id) == version:
-                continue  # in step (the reconcile below reads strongly when in doubt)
+            if version is not None:
+                latest = self._latest_version(place_id)
+                if latest == version or (behind_only and (latest or 0) < version):
+                    continue  # in step, or not asked for (reconcile reads strongly anyway)
             try:
                 report, _ = self.reconcile(principal, place_id, prefer=prefer, dry_run=dry_run)
             except RepereError as error:
