@@ -169,6 +169,17 @@ def history_label(place_id: str) -> tuple[str, str]:
     return ("history", place_id)
 
 
+def history_ahead(cancelled: Cancelled, place_id: str) -> bool:
+    """The cancellation reasons say the place was at the expected version and only its
+    history entry's version was taken: the place is behind its history (a lost write, a
+    restore of the places table), and no write of it can succeed until it is reconciled
+    (chalicelib/domain/places/reconcile.py). Every writer of places should check this."""
+    return (
+        place_label(place_id) not in cancelled.failed
+        and history_label(place_id) in cancelled.failed
+    )
+
+
 def write_places(
     puts: Sequence[PlacePut],
     extra: Callable[[Transaction], None] | None = None,
@@ -281,11 +292,7 @@ class DynamoPlaceRepository:
         cancelled = write_places([PlacePut.of(write)], planner=self._planner)
         if cancelled is None:
             return
-        if place_label(place_id) not in cancelled.failed and (
-            history_label(place_id) in cancelled.failed
-        ):
-            # The cancellation reasons say the place was at the expected version and only
-            # the entry's version was taken: the place is behind its history.
+        if history_ahead(cancelled, place_id):
             raise HistoryAhead(
                 f"place {place_id!r} is at version {write.expected_version} but its history "
                 f"already holds version {write.entry.version}",
