@@ -144,7 +144,12 @@ class InMemoryPlaceRepository:
                 outcomes.append(WriteOutcome(place_id, WriteStatus.NOT_FOUND))
             elif current.version != write.expected_version or write.entry.version in history:
                 outcomes.append(
-                    WriteOutcome(place_id, WriteStatus.CONFLICT, current_version=current.version)
+                    WriteOutcome(
+                        place_id,
+                        WriteStatus.CONFLICT,
+                        current_version=current.version,
+                        history_ahead=current.version == write.expected_version,
+                    )
                 )
             else:
                 self.places[place_id] = _copy(write.place)

@@ -333,3 +333,33 @@ def test_a_sweep_can_leave_places_without_history_alone(
 
     assert [(r.place_id, r.repair) for r in report.repaired] == [(behind.id, Repair.ROLLED_FORWARD)]
     assert store.history_entry(ahead.id, 3) is None
+
+
+def test_batched_writes_flag_a_place_behind_its_history(
+    store: PlaceEditStore, editor: PlaceEditor
+) -> None:
+    from chalicelib.domain.places.ports import PlaceWrite, WriteStatus
+
+    behind, stale = created(editor), created(editor)
+    lost_edit(store, behind, name="Perdu")
+    editor.edit(ADMIN, stale.id, expected_version=2, patch=PlacePatch(description="z"))
+
+    def write_of(place: Place) -> PlaceWrite:
+        after = place.model_copy(update={"version": 3, "name": "Lot"})
+        entry = HistoryEntry(
+            place_id=place.id,
+            version=3,
+            at=NOW,
+            actor=Actor(subject="batch", role="admin"),
+            channel=Channel.BATCH,
+            action=Action.BATCH_UPDATED,
+            changes=diff_places(place, after),
+        )
+        return PlaceWrite(before=place, place=after, entry=entry)
+
+    outcomes = store.update_many([write_of(behind), write_of(stale)])
+
+    assert [(o.status, o.current_version, o.history_ahead) for o in outcomes] == [
+        (WriteStatus.CONFLICT, 2, True),
+        (WriteStatus.CONFLICT, 3, False),
+    ]

@@ -357,14 +357,18 @@ class DynamoPlaceRepository:
                 if isinstance(label, tuple) and label[0] in ("place", "history")
             }
             for place_id in failed:
-                outcomes[place_id] = self._failed_outcome(place_id)
+                outcomes[place_id] = self._failed_outcome(
+                    place_id, history_ahead=history_ahead(cancelled, place_id)
+                )
             remaining = [put for put in remaining if put.after.id not in failed]
 
-    def _failed_outcome(self, place_id: str) -> WriteOutcome:
+    def _failed_outcome(self, place_id: str, *, history_ahead: bool) -> WriteOutcome:
         current = self._current_version(place_id)
         if current is None:
             return WriteOutcome(place_id, WriteStatus.NOT_FOUND)
-        return WriteOutcome(place_id, WriteStatus.CONFLICT, current_version=current)
+        return WriteOutcome(
+            place_id, WriteStatus.CONFLICT, current_version=current, history_ahead=history_ahead
+        )
 
     def _conflict(self, place_id: str, expected_version: int) -> NotFound | VersionConflict:
         current = self._current_version(place_id)

@@ -122,6 +122,9 @@ class WriteOutcome:
     place_id: str
     status: WriteStatus
     current_version: int | None = None  # on a conflict
+    # On a conflict: the place was at the expected version but its history already held the
+    # new one (``HistoryAhead``); ``PlaceReconciler.roll_forward`` makes it writable again.
+    history_ahead: bool = False
 
 
 class PlaceEditStore(PlaceRepository, Protocol):
