@@ -198,7 +198,9 @@ def _aws_client(service: str) -> Any:
     config = Config(
         connect_timeout=connect,
         read_timeout=read,
-        retries={"max_attempts": attempts, "mode": "standard"},
+        # total_max_attempts counts the first try; botocore's max_attempts counts retries only
+        # ({"max_attempts": 2} would be three tries, a third of the budget more).
+        retries={"total_max_attempts": attempts, "mode": "standard"},
     )
     return boto3.client(service, region_name=get_settings().region, config=config)
 

@@ -29,6 +29,10 @@ from chalicelib.domain.errors import InvalidInput, RepereError
 from chalicelib.domain.hours.models import DomainModel
 from chalicelib.observability import logger
 
+# A worker: no caller waits, and a failure redelivers a whole batch, so its store calls
+# wait longer and retry more than the API's (chalicelib/config.py, worker_store_*).
+wiring.use_worker_budget()
+
 SAFETY_MARGIN_MS = 60_000
 """Time kept for the chunk in flight and the answer: a chunk of 50 places takes well under
 a second on DynamoDB, so a minute is ample."""
