@@ -55,6 +55,10 @@ class Settings(BaseModel):
     opensearch_alias: str = Field(default="repere-places", pattern=r"^[a-z0-9][a-z0-9_-]{0,150}$")
     # A search slower than this answers from DynamoDB instead (the fallback).
     opensearch_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+    # After a timeout, refused connection, throttling or 5xx, searches skip OpenSearch for this
+    # long (DynamoDB answers), then one search probes it: a hung cluster costs one timeout per
+    # interval per container instead of one per search (adapters/opensearch/fallback.py).
+    opensearch_breaker_seconds: float = Field(default=30.0, ge=1, le=600)
     # Indexing (stream indexer, reindex) may wait longer: bulk requests are large.
     opensearch_bulk_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
     opensearch_bulk_size: int = Field(default=500, ge=1, le=10000)

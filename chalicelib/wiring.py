@@ -334,13 +334,14 @@ def place_search() -> PlaceSearch:
     if settings.search_backend == "dynamodb":
         return search_service()
     # Imported here: a DynamoDB deployment never loads the OpenSearch adapter nor opensearch-py.
-    from chalicelib.adapters.opensearch.fallback import FallbackPlaceSearch
+    from chalicelib.adapters.opensearch.fallback import CircuitBreaker, FallbackPlaceSearch
     from chalicelib.adapters.opensearch.search import OpenSearchPlaceSearch
 
     primary = OpenSearchPlaceSearch(
         opensearch_index(), taxonomy(), clock(), settings.public_site_url
     )
-    return FallbackPlaceSearch(primary, search_service())
+    breaker = CircuitBreaker(settings.opensearch_breaker_seconds)
+    return FallbackPlaceSearch(primary, search_service(), breaker=breaker)
 
 
 def place_scan() -> PlaceSnapshotSource:
