@@ -227,8 +227,9 @@ class BatchUpdateService:
         self, principal: Principal, request: BatchRequest, place: Place, batch_id: str | None
     ) -> tuple[PlaceResult, PlaceWrite | None]:
         """The result of patching ``place`` (as it is now), and the write it needs if any."""
+        if not can_edit_place(principal, place):
+            return _not_found(place.id), None
         try:
-            require(can_edit_place(principal, place), "outside your territory")
             updated = apply_patch(place, request.patch.as_content())
             check_patch_allowed(principal, place, updated)
         except Forbidden as error:
@@ -280,7 +281,9 @@ class BatchUpdateService:
         planned_versions = {planned.place_id: planned.version for planned in chunk}
         for planned in chunk:
             place = found.get(planned.place_id)
-            if place is None:
+            if place is None or not can_edit_place(principal, place):
+                # Checked before the version: a place outside the territory that changed
+                # since the plan must not answer "conflict" (which says it exists).
                 results[planned.place_id] = _not_found(planned.place_id)
             elif place.version != planned.version:
                 results[planned.place_id] = self._moved_on(batch_id, planned, place.version)
@@ -319,8 +322,16 @@ class BatchUpdateService:
         )
 
 
+NOT_YOURS_OR_MISSING = "no such place in your territory"
+
+
 def _not_found(place_id: str) -> PlaceResult:
-    return PlaceResult(place_id=place_id, status=ResultStatus.NOT_FOUND, message="no such place")
+    """One answer for a missing id and a place outside the caller's territory: the same
+    status, message and no version, so a moderator's report cannot tell which ids exist
+    elsewhere (an admin's territory is everything: for it, this only means missing)."""
+    return PlaceResult(
+        place_id=place_id, status=ResultStatus.NOT_FOUND, message=NOT_YOURS_OR_MISSING
+    )
 
 
 def _too_large(count: int, max_places: int, *, at_least: bool = False) -> InvalidInput:
