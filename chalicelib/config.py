@@ -179,8 +179,13 @@ class Settings(BaseModel):
     local_jwt_audience: str = Field(default="repere-backoffice", min_length=1)
     cognito_user_pool_arns: list[str] = Field(default_factory=list)
     # A batch update over HTTP must finish within API Gateway's 29 s; larger ones go to the
-    # batch_update Lambda function (same service).
+    # batch_update Lambda function (same service). Over HTTP, a batch applying more than
+    # batch_http_sync_max_places places is planned, answered 202 with its status URL and
+    # applied by the batch worker through batch_queue_url (unset, as under `make run`: the
+    # request applies it all itself, up to batch_http_max_places).
     batch_http_max_places: int = Field(default=1000, ge=1, le=10000)
+    batch_http_sync_max_places: int = Field(default=100, ge=1, le=1000)
+    batch_queue_url: str | None = None
     admin_default_limit: int = Field(default=50, ge=1, le=500)
     admin_max_limit: int = Field(default=200, ge=1, le=1000)
 

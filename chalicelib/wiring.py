@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.opensearch.client import PlacesIndex
     from chalicelib.domain.announcements.ports import AnnouncementRepository
     from chalicelib.domain.announcements.service import AnnouncementService
-    from chalicelib.domain.batch.ports import BatchLedger
+    from chalicelib.domain.batch.ports import BatchLedger, BatchQueue
     from chalicelib.domain.batch.service import BatchUpdateService
     from chalicelib.domain.campaigns.ports import CampaignRepository, StartQueue
     from chalicelib.domain.campaigns.service import CampaignService
@@ -289,6 +289,24 @@ def batch_ledger() -> BatchLedger:
 def announcements() -> AnnouncementRepository:
     repository: AnnouncementRepository = _overrides.get("announcements") or _dynamo_backoffice()[2]
     return repository
+
+
+def batch_queue() -> BatchQueue | None:
+    """Where the API hands large batches (None without REPERE_BATCH_QUEUE_URL: the request
+    applies them itself); ``override_batch_queue`` in tests."""
+    queue: BatchQueue | None = _overrides.get("batch_queue")
+    if queue is not None:
+        return queue
+    settings = get_settings()
+    if settings.batch_queue_url is None:
+        return None
+    from chalicelib.adapters.sqs.batch_queue import SqsBatchQueue
+
+    return SqsBatchQueue(_aws_client("sqs"), settings.batch_queue_url)
+
+
+def override_batch_queue(queue: BatchQueue) -> None:
+    _overrides["batch_queue"] = queue
 
 
 def ids() -> IdGenerator:

@@ -42,7 +42,7 @@ from chalicelib.domain.batch.models import (
 )
 from chalicelib.domain.batch.ports import BatchLedger
 from chalicelib.domain.clock import Clock
-from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput
+from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.domain.places.editing import actor_of, apply_patch, check_patch_allowed
 from chalicelib.domain.places.history import Action, Channel, HistoryEntry, diff_places
 from chalicelib.domain.places.listing import PlaceFilter, organisation_key
@@ -86,10 +86,13 @@ class BatchUpdateService:
         *,
         max_places: int | None = None,
         should_stop: Callable[[], bool] = _never,
+        defer_over: int | None = None,
     ) -> BatchReport:
         """Dry-run or apply ``request``. ``max_places`` caps the selection (HTTP callers);
         ``should_stop`` is asked before each chunk (a Lambda's time budget): the report then
-        says ``complete: false`` and the same request resumes."""
+        says ``complete: false`` and the same request resumes. ``defer_over``: a plan of more
+        places is recorded but not applied (``complete: false``, nothing done): the HTTP
+        route hands it to the batch worker and answers 202 rather than hold the request."""
         require(
             can_run_batch(principal),
             "batch updates are for admins and territory moderators",
@@ -120,6 +123,8 @@ class BatchUpdateService:
             raise _too_large(len(state.plan), max_places)
         if state.completed_at is not None:
             return _report(state, replayed=True)
+        if defer_over is not None and len(state.plan) > defer_over:
+            return _report(state, replayed=False)
         for index, chunk in enumerate(state.chunks()):
             if index in state.done:
                 continue
@@ -130,6 +135,20 @@ class BatchUpdateService:
             state.done[index] = results
         self._ledger.complete(batch_id, self._clock.now())
         return _report(state.model_copy(update={"completed_at": self._clock.now()}), False)
+
+    def status(self, principal: Principal, idempotency_key: str) -> BatchReport:
+        """Where the caller's batch ``idempotency_key`` stands: the results so far, and
+        ``complete`` once every chunk is done. A key is the caller's own (the batch id is
+        derived from its subject): nobody reads another's batch, nor learns it exists."""
+        require(
+            can_run_batch(principal),
+            "batch updates are for admins and territory moderators",
+            code="role_required",
+        )
+        state = self._ledger.load(batch_id_for(principal.subject, idempotency_key))
+        if state is None:
+            raise NotFound("no batch of yours has this idempotency key", field="idempotency_key")
+        return _report(state, replayed=False)
 
     # Selection ---------------------------------------------------------------------------
 
