@@ -66,6 +66,20 @@ def test_a_place_page_answers_503_with_retry_after_when_the_store_is_frozen(
     assert frozen_store.accepted == 2
 
 
+def test_a_search_answers_503_with_retry_after_when_the_store_is_frozen(
+    frozen_store: HungServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app import app
+
+    # The search path's own signed HTTP transport (as deployed), under the same budget.
+    monkeypatch.setenv("REPERE_DYNAMODB_SEARCH_TRANSPORT", "http")
+    get_settings.cache_clear()
+    get_settings()
+    wiring.reset()
+    with Client(app) as client:
+        _assert_unavailable(client.http.get("/search?lat=48.8867&lon=2.3795&radius_km=2"))
+
+
 def test_an_admin_write_answers_503_when_the_store_is_frozen(client: Client) -> None:
     body = json.dumps({"comment": "checked by phone"})
     headers = {**ADMIN, "Content-Type": "application/json", "If-Match": '"1"'}
