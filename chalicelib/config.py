@@ -29,6 +29,11 @@ stages must set REPERE_SUBMISSIONS_HASH_SECRET, and this value is refused there
 (``Settings._check_submissions_secret``, docs/submissions.md)."""
 
 
+API_STORE_CALL_BUDGET_SECONDS = 10.0
+"""The longest one store call of the API may take (``Settings._check_store_budget``): a third
+of API Gateway's 29 s, so a request that meets a slow store still answers, if only with 503."""
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
@@ -50,6 +55,10 @@ class Settings(BaseModel):
     opensearch_alias: str = Field(default="repere-places", pattern=r"^[a-z0-9][a-z0-9_-]{0,150}$")
     # A search slower than this answers from DynamoDB instead (the fallback).
     opensearch_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+    # After a timeout, refused connection, throttling or 5xx, searches skip OpenSearch for this
+    # long (DynamoDB answers), then one search probes it: a hung cluster costs one timeout per
+    # interval per container instead of one per search (adapters/opensearch/fallback.py).
+    opensearch_breaker_seconds: float = Field(default=30.0, ge=1, le=600)
     # Indexing (stream indexer, reindex) may wait longer: bulk requests are large.
     opensearch_bulk_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
     opensearch_bulk_size: int = Field(default=500, ge=1, le=10000)
@@ -72,6 +81,25 @@ class Settings(BaseModel):
     # "http", its own signed requests (falls back to botocore without credentials in the
     # environment), or "botocore" (tests with moto in process, which only patches botocore).
     dynamodb_search_transport: Literal["http", "botocore"] = "http"
+
+    # Store budget (docs/faults.md). Every DynamoDB, SQS, S3, SES and SSM call of the API
+    # gets store_max_attempts tries (botocore "standard" retries: throttling, 5xx, broken or
+    # timed-out connections) of at most connect + read timeout each, with one backoff of at
+    # most 1 s between them: 2 × (1 + 1) + 1 = 5 s at worst, 3 s when the store accepts
+    # connections and never answers. The first call that fails ends the request with 503, so
+    # a request stays far below API Gateway's 29 s (``_check_store_budget`` keeps any override
+    # within 10 s per call). Workers have no caller waiting and their failures cost a whole
+    # redelivered batch: they wait longer and retry more (worker_store_*).
+    store_connect_timeout_seconds: float = Field(default=1.0, gt=0, le=10)
+    store_read_timeout_seconds: float = Field(default=1.0, gt=0, le=10)
+    store_max_attempts: int = Field(default=2, ge=1, le=5)
+    worker_store_connect_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+    worker_store_read_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    worker_store_max_attempts: int = Field(default=4, ge=1, le=10)
+    # Retry-After of a 503 (a dependency failed): a few seconds, the time a throttled table or
+    # a restarted node takes to answer again; not 30 s, which would keep clients away longer
+    # than the fault lasts.
+    unavailable_retry_after_seconds: int = Field(default=3, ge=1, le=300)
 
     # Exports (docs/exports.md): files in this bucket, jobs on this queue (the API only
     # enqueues; functions/exports renders). The download link lives a few minutes.
@@ -151,8 +179,13 @@ class Settings(BaseModel):
     local_jwt_audience: str = Field(default="repere-backoffice", min_length=1)
     cognito_user_pool_arns: list[str] = Field(default_factory=list)
     # A batch update over HTTP must finish within API Gateway's 29 s; larger ones go to the
-    # batch_update Lambda function (same service).
+    # batch_update Lambda function (same service). Over HTTP, a batch applying more than
+    # batch_http_sync_max_places places is planned, answered 202 with its status URL and
+    # applied by the batch worker through batch_queue_url (unset, as under `make run`: the
+    # request applies it all itself, up to batch_http_max_places).
     batch_http_max_places: int = Field(default=1000, ge=1, le=10000)
+    batch_http_sync_max_places: int = Field(default=100, ge=1, le=1000)
+    batch_queue_url: str | None = None
     admin_default_limit: int = Field(default=50, ge=1, le=500)
     admin_max_limit: int = Field(default=200, ge=1, le=1000)
 
@@ -199,6 +232,24 @@ class Settings(BaseModel):
         if self.auth_mode == "cognito" and not self.cognito_user_pool_arns:
             raise ValueError("REPERE_AUTH_MODE=cognito needs REPERE_COGNITO_USER_POOL_ARNS")
         return self
+
+    @model_validator(mode="after")
+    def _check_store_budget(self) -> Settings:
+        if self.store_call_budget_seconds() > API_STORE_CALL_BUDGET_SECONDS:
+            raise ValueError(
+                f"REPERE_STORE_* allow {self.store_call_budget_seconds():.1f} s per store call: "
+                f"at most {API_STORE_CALL_BUDGET_SECONDS:.0f} s fit API Gateway's 29 s"
+            )
+        return self
+
+    def store_call_budget_seconds(self) -> float:
+        """The longest one store call of the API may take: every attempt times out, with
+        botocore's standard backoff (at most 1 s after the first attempt, 2 s after the
+        second...) between them."""
+        attempts = self.store_max_attempts
+        per_attempt = self.store_connect_timeout_seconds + self.store_read_timeout_seconds
+        backoff = sum(min(2.0**n, 20.0) for n in range(attempts - 1))
+        return attempts * per_attempt + backoff
 
     @model_validator(mode="after")
     def _check_submissions_secret(self) -> Settings:

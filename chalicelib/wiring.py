@@ -16,10 +16,11 @@ from chalicelib.config import get_settings
 if TYPE_CHECKING:
     # Types only: the services and their models load on first use, not at cold start (an API
     # call that needs one service does not pay for the others).
+    from chalicelib.adapters.dynamodb.wire import DynamoWire
     from chalicelib.adapters.opensearch.client import PlacesIndex
     from chalicelib.domain.announcements.ports import AnnouncementRepository
     from chalicelib.domain.announcements.service import AnnouncementService
-    from chalicelib.domain.batch.ports import BatchLedger
+    from chalicelib.domain.batch.ports import BatchLedger, BatchQueue
     from chalicelib.domain.batch.service import BatchUpdateService
     from chalicelib.domain.campaigns.ports import CampaignRepository, StartQueue
     from chalicelib.domain.campaigns.service import CampaignService
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.places.editing import PlaceEditor
     from chalicelib.domain.places.ports import PlaceEditStore, PlaceRepository
     from chalicelib.domain.places.public_service import PublicPlaceService
+    from chalicelib.domain.readiness import ReadinessProbe
     from chalicelib.domain.search.indexing import PlaceSnapshotSource
     from chalicelib.domain.search.ports import CandidateSource, PlaceSearch, SearchRecordSource
     from chalicelib.domain.search.service import SearchService
@@ -118,6 +120,7 @@ def _clear_caches() -> None:
     _clear_newsletter_caches()
     for submissions_factory in (_dynamo_submissions, submission_service):
         submissions_factory.cache_clear()
+    _aws_client.cache_clear()
 
 
 def taxonomy() -> Taxonomy:
@@ -133,14 +136,82 @@ def clock() -> Clock:
     return chosen
 
 
+# Store budget (Settings.store_*, docs/faults.md): the API's calls fail fast so a frozen
+# store answers 503 in seconds; workers (functions/) call ``use_worker_budget`` at import and
+# wait longer, since nobody is waiting on them and a failure redelivers a whole batch.
+_budget: dict[str, str] = {"profile": "api"}
+
+
+def use_worker_budget() -> None:
+    """Give this process the workers' longer store timeouts (a worker module's first act)."""
+    if _budget["profile"] != "worker":
+        _budget["profile"] = "worker"
+        _clear_caches()
+
+
+def use_api_budget() -> None:
+    """The API's short store timeouts (the default; tests that ran a worker switch back)."""
+    if _budget["profile"] != "api":
+        _budget["profile"] = "api"
+        _clear_caches()
+
+
+def store_timeouts() -> tuple[float, float, int]:
+    """(connect timeout s, read timeout s, attempts) of this process's store calls."""
+    settings = get_settings()
+    if _budget["profile"] == "worker":
+        return (
+            settings.worker_store_connect_timeout_seconds,
+            settings.worker_store_read_timeout_seconds,
+            settings.worker_store_max_attempts,
+        )
+    return (
+        settings.store_connect_timeout_seconds,
+        settings.store_read_timeout_seconds,
+        settings.store_max_attempts,
+    )
+
+
+def _bind_store() -> None:
+    """Bind every PynamoDB model to its table with this process's store budget."""
+    from chalicelib.adapters.dynamodb.tables import TABLES, bind_tables
+
+    settings = get_settings()
+    bind_tables(settings.table_prefix, region=settings.region)
+    connect, read, attempts = store_timeouts()
+    for model in TABLES.values():
+        meta: Any = model.Meta  # PynamoDB types Meta as read-only settings
+        meta.connect_timeout_seconds = connect
+        meta.read_timeout_seconds = read
+        # PynamoDB counts retries after the first attempt (botocore standard mode); its
+        # base_backoff_ms is no longer read by PynamoDB 6: botocore's jittered backoff applies.
+        meta.max_retry_attempts = attempts - 1
+
+
+@cache
+def _aws_client(service: str) -> Any:
+    """A boto3 client (SQS, S3, SES, SSM) under this process's store budget, one per service
+    per container (creating one costs ~50 ms of model loading)."""
+    import boto3
+    from botocore.config import Config
+
+    connect, read, attempts = store_timeouts()
+    config = Config(
+        connect_timeout=connect,
+        read_timeout=read,
+        # total_max_attempts counts the first try; botocore's max_attempts counts retries only
+        # ({"max_attempts": 2} would be three tries, a third of the budget more).
+        retries={"total_max_attempts": attempts, "mode": "standard"},
+    )
+    return boto3.client(service, region_name=get_settings().region, config=config)
+
+
 @cache
 def _dynamo() -> PlaceRepository:
     # Imported here so a cold start that only serves /health or /categories skips PynamoDB.
     from chalicelib.adapters.dynamodb.place_repository import DynamoPlaceRepository
-    from chalicelib.adapters.dynamodb.tables import bind_tables
 
-    settings = get_settings()
-    bind_tables(settings.table_prefix, region=settings.region)
+    _bind_store()
     return DynamoPlaceRepository()
 
 
@@ -154,8 +225,45 @@ def _search_reader() -> SearchRecordSource:
     names.bind(settings.table_prefix, settings.region)
     return DynamoSearchRecords(
         max_workers=settings.geo_query_workers,
-        wire=search_wire(settings.dynamodb_search_transport),
+        wire=_search_wire() or search_wire(settings.dynamodb_search_transport),
     )
+
+
+def _search_wire() -> DynamoWire | None:
+    """The search path's own HTTP transport under this process's store budget (its default
+    3 s read timeout × 2 attempts held a search 6 s on a frozen store, past the 3 s goal);
+    None where ``search_wire`` picks botocore (no credentials in the environment, another
+    partition, or REPERE_DYNAMODB_SEARCH_TRANSPORT=botocore)."""
+    from chalicelib.adapters.dynamodb.wire import (
+        HttpWire,
+        WireSettings,
+        endpoint_for,
+        environment_credentials,
+    )
+
+    settings = get_settings()
+    credentials = environment_credentials()
+    endpoint = endpoint_for(settings.region)
+    if settings.dynamodb_search_transport != "http" or credentials is None or endpoint is None:
+        return None
+    connect, read, attempts = store_timeouts()
+    budget = WireSettings(connect_timeout_s=connect, read_timeout_s=read, attempts=attempts)
+    return HttpWire(endpoint, settings.region, credentials, budget)
+
+
+def store_probe() -> ReadinessProbe:
+    """What ``GET /health/ready`` asks (``override_probe`` in tests)."""
+    probe: ReadinessProbe | None = _overrides.get("store_probe")
+    if probe is not None:
+        return probe
+    from chalicelib.adapters.dynamodb.readiness import DynamoReadiness
+
+    _dynamo()  # binds the tables with the API's store budget
+    return DynamoReadiness()
+
+
+def override_probe(probe: ReadinessProbe) -> None:
+    _overrides["store_probe"] = probe
 
 
 def places() -> PlaceRepository:
@@ -206,6 +314,24 @@ def announcements() -> AnnouncementRepository:
     return repository
 
 
+def batch_queue() -> BatchQueue | None:
+    """Where the API hands large batches (None without REPERE_BATCH_QUEUE_URL: the request
+    applies them itself); ``override_batch_queue`` in tests."""
+    queue: BatchQueue | None = _overrides.get("batch_queue")
+    if queue is not None:
+        return queue
+    settings = get_settings()
+    if settings.batch_queue_url is None:
+        return None
+    from chalicelib.adapters.sqs.batch_queue import SqsBatchQueue
+
+    return SqsBatchQueue(_aws_client("sqs"), settings.batch_queue_url)
+
+
+def override_batch_queue(queue: BatchQueue) -> None:
+    _overrides["batch_queue"] = queue
+
+
 def ids() -> IdGenerator:
     from chalicelib.domain.ids import RandomIds
 
@@ -249,13 +375,14 @@ def place_search() -> PlaceSearch:
     if settings.search_backend == "dynamodb":
         return search_service()
     # Imported here: a DynamoDB deployment never loads the OpenSearch adapter nor opensearch-py.
-    from chalicelib.adapters.opensearch.fallback import FallbackPlaceSearch
+    from chalicelib.adapters.opensearch.fallback import CircuitBreaker, FallbackPlaceSearch
     from chalicelib.adapters.opensearch.search import OpenSearchPlaceSearch
 
     primary = OpenSearchPlaceSearch(
         opensearch_index(), taxonomy(), clock(), settings.public_site_url
     )
-    return FallbackPlaceSearch(primary, search_service())
+    breaker = CircuitBreaker(settings.opensearch_breaker_seconds)
+    return FallbackPlaceSearch(primary, search_service(), breaker=breaker)
 
 
 def place_scan() -> PlaceSnapshotSource:
@@ -313,20 +440,16 @@ def override_exports(
 
 @cache
 def _aws_exports() -> tuple[ExportRepository, ExportFiles, ExportQueue | None]:
-    import boto3
-
     from chalicelib.adapters.dynamodb.export_repository import DynamoExportRepository
-    from chalicelib.adapters.dynamodb.tables import bind_tables
     from chalicelib.adapters.s3.export_files import S3ExportFiles
     from chalicelib.adapters.sqs.export_queue import SqsExportQueue
 
     settings = get_settings()
-    bind_tables(settings.table_prefix, region=settings.region)
-    files = S3ExportFiles(boto3.client("s3", region_name=settings.region), settings.exports_bucket)
+    _bind_store()
+    files = S3ExportFiles(_aws_client("s3"), settings.exports_bucket)
     queue = None
     if settings.exports_queue_url is not None:
-        sqs = boto3.client("sqs", region_name=settings.region)
-        queue = SqsExportQueue(sqs, settings.exports_queue_url)
+        queue = SqsExportQueue(_aws_client("sqs"), settings.exports_queue_url)
     return DynamoExportRepository(), files, queue
 
 
@@ -524,14 +647,12 @@ def mail_queue() -> MailQueue:
     queue: MailQueue | None = _overrides.get("mail_queue")
     if queue is not None:
         return queue
-    import boto3
-
     from chalicelib.adapters.sqs.mail_queue import SqsMailQueue
 
     settings = get_settings()
     if settings.mail_queue_url is None:
         raise RuntimeError("REPERE_MAIL_QUEUE_URL is not set: mail cannot be queued")
-    return SqsMailQueue(boto3.client("sqs", region_name=settings.region), settings.mail_queue_url)
+    return SqsMailQueue(_aws_client("sqs"), settings.mail_queue_url)
 
 
 def mail_sender() -> MailSender:
@@ -552,22 +673,18 @@ def mail_sender() -> MailSender:
 def _sesv2_client(region: str) -> Any:
     """One SES client per container: creating one costs ~50 ms (service model loading), once
     per mailer invocation before."""
-    import boto3
-
-    return boto3.client("sesv2", region_name=region)
+    return _aws_client("sesv2")
 
 
 @cache
 def _aws_links() -> tuple[LinkStateStore, LinkTokenCodec]:
-    import boto3
-
     from chalicelib.adapters.auth.link_tokens import JwtLinkCodec, SsmKeySource
     from chalicelib.adapters.dynamodb.link_state import DynamoLinkStateStore
 
     settings = get_settings()
     _dynamo()  # binds the tables
     keys = SsmKeySource(
-        boto3.client("ssm", region_name=settings.region),
+        _aws_client("ssm"),
         settings.self_update_keys_parameter,
         cache_seconds=settings.self_update_keys_cache_seconds,
     )
@@ -647,14 +764,12 @@ def _clear_newsletter_caches() -> None:
 
 @cache
 def _newsletter_codec() -> Any:
-    import boto3
-
     from chalicelib.adapters.auth.link_tokens import SsmKeySource
     from chalicelib.adapters.auth.newsletter_tokens import JwtSubscriptionCodec
 
     settings = get_settings()
     keys = SsmKeySource(
-        boto3.client("ssm", region_name=settings.region),
+        _aws_client("ssm"),
         settings.self_update_keys_parameter,
         cache_seconds=settings.self_update_keys_cache_seconds,
     )
@@ -858,13 +973,9 @@ def campaign_start_queue() -> StartQueue | None:
     settings = get_settings()
     if settings.campaigns_queue_url is None:
         return None
-    import boto3
-
     from chalicelib.adapters.sqs.campaign_queue import SqsCampaignQueue
 
-    return SqsCampaignQueue(
-        boto3.client("sqs", region_name=settings.region), settings.campaigns_queue_url
-    )
+    return SqsCampaignQueue(_aws_client("sqs"), settings.campaigns_queue_url)
 
 
 @cache

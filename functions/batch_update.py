@@ -14,12 +14,27 @@ The function stops starting chunks when fewer than ``SAFETY_MARGIN_MS`` of its t
 and answers ``complete: false``; invoking it again with the same payload resumes. Asynchronous
 invocations (``--invocation-type Event``) are retried by Lambda after a crash: a retry resumes
 too, and never applies a place twice.
+
+It also consumes the batch-updates queue, where ``POST /admin/batch-updates`` puts the batches
+it answered 202 (same event, as an SQS message body; only the API may send there). A message
+whose batch could not finish (time ran out, the store failed) is reported failed, so SQS
+delivers it again after its visibility timeout and the run resumes; after the queue's
+``max_receive_count`` deliveries it lands in the dead-letter queue, never looping. A batch
+the service refuses (a reused key, a role that may not) is logged and dropped: delivering it
+again would be refused again.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 
 from chalicelib import wiring
@@ -28,6 +43,10 @@ from chalicelib.domain.batch.models import BatchRequest
 from chalicelib.domain.errors import InvalidInput, RepereError
 from chalicelib.domain.hours.models import DomainModel
 from chalicelib.observability import logger
+
+# A worker: no caller waits, and a failure redelivers a whole batch, so its store calls
+# wait longer and retry more than the API's (chalicelib/config.py, worker_store_*).
+wiring.use_worker_budget()
 
 SAFETY_MARGIN_MS = 60_000
 """Time kept for the chunk in flight and the answer: a chunk of 50 places takes well under
@@ -39,7 +58,36 @@ class WorkerEvent(DomainModel):
     batch: BatchRequest
 
 
+class BatchNotFinished(Exception):
+    """The queued batch stopped before its end: SQS must deliver it again to resume it."""
+
+
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    if "Records" in event:
+        return _run_queued(event, context)
+    return _run_invoked(event, context)
+
+
+def _run_queued(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    def run_record(record: SQSRecord) -> None:
+        answer = _run_invoked(json.loads(record.body), context)
+        if not answer["ok"]:
+            return  # refused: logged by _failure; another delivery would be refused again
+        if not answer["report"]["complete"]:
+            raise BatchNotFinished(answer["report"]["batch_id"])
+
+    response: dict[str, Any] = dict(
+        process_partial_response(
+            event=event, record_handler=run_record, processor=processor, context=context
+        )
+    )
+    return response
+
+
+def _run_invoked(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         payload = WorkerEvent.model_validate(event)
     except ValidationError as error:

@@ -16,6 +16,10 @@ from typing import Any
 from chalicelib import wiring
 from chalicelib.observability import logger
 
+# A worker: no caller waits, and a failure redelivers a whole batch, so its store calls
+# wait longer and retry more than the API's (chalicelib/config.py, worker_store_*).
+wiring.use_worker_budget()
+
 
 def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     del event, context

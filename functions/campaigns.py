@@ -25,6 +25,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from chalicelib import wiring
 from chalicelib.observability import logger
 
+# A worker: no caller waits, and a failure redelivers a whole batch, so its store calls
+# wait longer and retry more than the API's (chalicelib/config.py, worker_store_*).
+wiring.use_worker_budget()
+
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 

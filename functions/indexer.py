@@ -36,6 +36,10 @@ from chalicelib.config import get_settings
 from chalicelib.domain.places.models import Place
 from chalicelib.domain.search.indexing import PlaceChange, SearchIndexWriter
 
+# A worker: no caller waits, and a failure redelivers a whole batch, so its store calls
+# wait longer and retry more than the API's (chalicelib/config.py, worker_store_*).
+wiring.use_worker_budget()
+
 logger = Logger(service="repere-indexer")
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 

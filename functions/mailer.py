@@ -33,6 +33,10 @@ from chalicelib.domain.mail.models import MailMessage
 from chalicelib.domain.mail.service import Mailer, SendPacer, record_feedback
 from functions.mail_render import JinjaMailRenderer
 
+# A worker: no caller waits, and a failure redelivers a whole batch, so its store calls
+# wait longer and retry more than the API's (chalicelib/config.py, worker_store_*).
+wiring.use_worker_budget()
+
 logger = Logger(service="repere-mailer")
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 feedback_processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)

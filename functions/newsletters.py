@@ -25,6 +25,10 @@ from chalicelib.domain.newsletters.models import IssueWeek
 from chalicelib.domain.newsletters.preview import DigestPreviewer
 from functions.mail_render import JinjaMailRenderer
 
+# A worker: no caller waits, and a failure redelivers a whole batch, so its store calls
+# wait longer and retry more than the API's (chalicelib/config.py, worker_store_*).
+wiring.use_worker_budget()
+
 logger = Logger(service="repere-newsletters")
 
 

@@ -23,6 +23,10 @@ from chalicelib.adapters.opensearch.reindex import ReindexError, ReindexReport, 
 from chalicelib.config import get_settings
 from chalicelib.observability import logger
 
+# A worker: no caller waits, and a failure redelivers a whole batch, so its store calls
+# wait longer and retry more than the API's (chalicelib/config.py, worker_store_*).
+wiring.use_worker_budget()
+
 
 class ReindexEvent(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)

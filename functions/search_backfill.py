@@ -25,6 +25,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from chalicelib import wiring
 from chalicelib.observability import logger
 
+# A worker: no caller waits, and a failure redelivers a whole batch, so its store calls
+# wait longer and retry more than the API's (chalicelib/config.py, worker_store_*).
+wiring.use_worker_budget()
+
 PHASES: tuple[Literal["cells", "places"], ...] = ("cells", "places")
 MARGIN_MS = 60_000
 """Time left at which the function stops after its current page."""

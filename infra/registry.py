@@ -64,6 +64,9 @@ API = Api(
         table("campaigns", "read", "write", "scan"),
         table("campaign-targets", "read", "write"),
         queue("campaigns", "send"),
+        # Batch updates over HTTP larger than the API applies itself: planned by the API,
+        # answered 202, applied by the batch-update worker from this queue.
+        queue("batch-updates", "send"),
         # Statistics (docs/statistics.md): one UpdateItem (ADD) per public search, and the
         # admin report's Queries.
         table("stats", "read", "write"),
@@ -81,9 +84,17 @@ WORKERS: tuple[Worker, ...] = (
     Worker(
         name="batch-update",
         handler="functions.batch_update.handler",
-        description="Batch update of places for admins (aws lambda invoke), resumable",
+        description="Batch update of places for admins (aws lambda invoke, or the API's "
+        "queue), resumable",
         memory_mb=1024,
         timeout_seconds=900,
+        # One batch per invocation; a batch that could not finish is delivered again and
+        # resumes, at most five times, then waits in the dead-letter queue.
+        triggers=(
+            QueueTrigger(
+                queue="batch-updates", batch_size=1, max_receive_count=5, max_concurrency=2
+            ),
+        ),
         access=(
             table("places", "read", "write"),
             table("search-cells", "read", "write"),
@@ -325,6 +336,7 @@ QUEUES: dict[str, QueueSpec] = {
     "mail": QueueSpec(env="REPERE_MAIL_QUEUE_URL"),
     "mail-feedback": QueueSpec(topic="mail-feedback"),
     "campaigns": QueueSpec(env="REPERE_CAMPAIGNS_QUEUE_URL"),
+    "batch-updates": QueueSpec(env="REPERE_BATCH_QUEUE_URL"),
 }
 
 BUCKETS: dict[str, BucketSpec] = {

@@ -1,10 +1,15 @@
-"""Back-office batch update over HTTP: ``POST /admin/batch-updates``.
+"""Back-office batch update over HTTP: ``POST /admin/batch-updates``, and its status at
+``GET /admin/batch-updates/{idempotency_key}``.
 
 The same ``BatchUpdateService`` as the ``batch_update`` Lambda function (functions/), with the
 caller's identity from its token. API Gateway gives a request 29 seconds, so over HTTP a
 batch selects at most REPERE_BATCH_HTTP_MAX_PLACES places (1,000 by default; larger ones go
-through the function). A request cut short anyway (a timeout) is resumed by sending it again
-with the same idempotency key.
+through the function). Backpressure: a batch applying more than
+REPERE_BATCH_HTTP_SYNC_MAX_PLACES places (100) is planned in the request, then answered
+``202 Accepted`` with its status URL (``Location``) while the batch worker applies it; the
+report is read there (``complete: true`` when done). Dry runs and small batches answer 200
+with the report, as before. A request cut short anyway (a timeout) is resumed by sending it
+again with the same idempotency key.
 """
 
 from __future__ import annotations
@@ -30,7 +35,36 @@ def run_batch_update() -> Response:
     from chalicelib.domain.batch.models import BatchRequest
 
     batch = BatchRequest.model_validate(json_object(request))
+    settings = get_settings()
+    queue = wiring.batch_queue()
     report = wiring.batch_update_service().run(
-        principal, batch, max_places=get_settings().batch_http_max_places
+        principal,
+        batch,
+        max_places=settings.batch_http_max_places,
+        defer_over=settings.batch_http_sync_max_places if queue is not None else None,
     )
+    if queue is None or report.complete or batch.idempotency_key is None:
+        return private_json(report.model_dump(mode="json"))
+    # Planned and recorded, not applied: the worker goes on from the ledger (a resumed
+    # request that stopped half-way lands here too, and the worker finishes it).
+    queue.send(principal, batch)
+    location = f"/admin/batch-updates/{batch.idempotency_key}"
+    response = private_json(
+        {"status_url": location, "report": report.model_dump(mode="json")}, status=202
+    )
+    response.headers["Location"] = location
+    return response
+
+
+@route(
+    batch_updates,
+    "/admin/batch-updates/{idempotency_key}",
+    methods=["GET"],
+    authorizer=admin_authorizer(),
+)
+def batch_update_status(idempotency_key: str) -> Response:
+    request = batch_updates.current_request
+    reject_query(request)
+    principal = authenticate(request)
+    report = wiring.batch_update_service().status(principal, idempotency_key)
     return private_json(report.model_dump(mode="json"))

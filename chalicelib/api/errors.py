@@ -1,18 +1,25 @@
 """The one error map: domain errors and edge validation errors → JSON {code, message, field}
-(4xx; 503 for ``Unavailable``, a worker the request needed failed).
+(4xx; 503 for ``Unavailable``: a worker the request needed failed, or the store did not
+answer in time, see ``store_unavailable``).
 
 Chalice turns any exception escaping a view into a 500 before middleware sees it, so every
 route is registered through ``chalicelib.api.http.route`` which applies ``to_response`` here.
+
+Every 429 and 503 carries Retry-After: clients (the website, kiosks, scripts) back off by it
+instead of retrying at once into a store that is already struggling.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalice.app import Response
 from pydantic import ValidationError
 
+from chalicelib import wiring
+from chalicelib.config import get_settings
 from chalicelib.domain.errors import (
     Conflict,
     Forbidden,
@@ -61,7 +68,9 @@ def domain_error_response(error: RepereError) -> Response:
     if isinstance(error, Unauthorized):
         response.headers["WWW-Authenticate"] = 'Bearer realm="repere"'
     if isinstance(error, Unavailable):
-        response.headers["Retry-After"] = "30"
+        response.headers["Retry-After"] = str(get_settings().unavailable_retry_after_seconds)
+    if isinstance(error, TooManyRequests):
+        response.headers["Retry-After"] = str(seconds_to_next_hour(wiring.clock().now()))
     if isinstance(error, VersionConflict) and error.current_version is not None:
         body = json.loads(response.body)
         body["current_version"] = error.current_version
@@ -79,3 +88,71 @@ def validation_error_response(error: ValidationError) -> Response:
         return json_error(400, "unknown_parameter", f"unknown parameter {field!r}", field)
     message = first["msg"].removeprefix("Value error, ")
     return json_error(400, "invalid_parameter", f"{field}: {message}" if field else message, field)
+
+
+def seconds_to_next_hour(now: datetime) -> int:
+    """Retry-After of a 429. Every rate limit of the API counts by clock hour (submissions,
+    subscriptions, self-update writes: a window named ``%Y-%m-%dT%H``), so the allowance
+    comes back at the top of the next hour, whatever the limit."""
+    next_hour = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    return max(1, int((next_hour - now).total_seconds() + 0.999))
+
+
+# Error codes of AWS answers that say "not now" rather than "not so": throttling, and the
+# store's own faults. A retry a few seconds later may succeed, so they answer 503.
+_UNAVAILABLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "Throttling",
+        "RequestLimitExceeded",
+        "ThrottlingError",  # a TransactWriteItems cancellation reason
+        "ProvisionedThroughputExceeded",  # idem
+        "InternalServerError",
+        "InternalFailure",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "SlowDown",  # S3
+    }
+)
+
+
+def store_unavailable(error: BaseException) -> Unavailable | None:
+    """``Unavailable`` when ``error`` (or what caused it) is a store that did not answer, was
+    unreachable, throttled us or failed on its side; None for anything else (a fault of ours,
+    answered 500).
+
+    PynamoDB wraps botocore's errors (``PynamoDBException.cause``) and chains them; every link
+    of the chain is looked at. botocore is imported here, on the error path only, so that a
+    cold start that never fails does not pay for it."""
+    from botocore.exceptions import ClientError, HTTPClientError
+    from botocore.exceptions import ConnectionError as BotocoreConnectionError
+
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, Unavailable):
+            return current
+        if isinstance(current, (BotocoreConnectionError, HTTPClientError)):
+            return Unavailable("the data store did not answer in time; please try again")
+        if isinstance(current, ClientError) and _is_unavailable_answer(current):
+            return Unavailable("the data store is busy; please try again")
+        cause = getattr(current, "cause", None)  # PynamoDBException keeps botocore's error
+        if isinstance(cause, BaseException):
+            pending.append(cause)
+        pending.extend((current.__cause__, current.__context__))
+    return None
+
+
+def _is_unavailable_answer(error: Any) -> bool:
+    response: dict[str, Any] = getattr(error, "response", None) or {}
+    code = str(response.get("Error", {}).get("Code", ""))
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    if code in _UNAVAILABLE_CODES or (isinstance(status, int) and status >= 500):
+        return True
+    reasons = getattr(error, "cancellation_reasons", None) or ()
+    return any(reason is not None and reason.code in _UNAVAILABLE_CODES for reason in reasons)

@@ -12,7 +12,12 @@ from typing import Any, TypeVar
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ValidationError
 
-from chalicelib.api.errors import domain_error_response, json_error, validation_error_response
+from chalicelib.api.errors import (
+    domain_error_response,
+    json_error,
+    store_unavailable,
+    validation_error_response,
+)
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import InvalidInput, RepereError
 from chalicelib.observability import logger
@@ -53,11 +58,23 @@ def route(
                     response = domain_error_response(error)
                 except ValidationError as error:
                     response = validation_error_response(error)
-                except Exception:
-                    # A fault of ours, not of the caller: log it with its stack, answer in the
-                    # same JSON shape, and leak nothing of the internals.
-                    logger.exception("unhandled_error", extra={"route": path})
-                    response = json_error(500, "internal_error", "an internal error occurred")
+                except Exception as error:
+                    unavailable = store_unavailable(error)
+                    if unavailable is not None:
+                        # The store (or a queue, a bucket) failed, timed out or throttled us:
+                        # the request was fine and may succeed in a few seconds (503 with
+                        # Retry-After), rather than a 500 that reads as a bug.
+                        logger.warning(
+                            "dependency_unavailable",
+                            extra={"route": path, "error": type(error).__name__},
+                            exc_info=error,
+                        )
+                        response = domain_error_response(unavailable)
+                    else:
+                        # A fault of ours, not of the caller: log it with its stack, answer in
+                        # the same JSON shape, and leak nothing of the internals.
+                        logger.exception("unhandled_error", extra={"route": path})
+                        response = json_error(500, "internal_error", "an internal error occurred")
             if cors:
                 _add_cors_headers(request, response, methods)
             return response

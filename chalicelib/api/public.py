@@ -24,6 +24,17 @@ def health() -> Response:
     return Response(body={"status": "ok"}, status_code=200, headers={"Cache-Control": "no-store"})
 
 
+@route(public, "/health/ready", methods=["GET"])
+def health_ready() -> Response:
+    """Readiness: the store answered one read within the API's budget; else 503 unavailable
+    with Retry-After (the route's error map), never a 200 over a frozen store."""
+    reject_query(public.current_request)
+    wiring.store_probe().check()
+    return Response(
+        body={"status": "ready"}, status_code=200, headers={"Cache-Control": "no-store"}
+    )
+
+
 @route(public, "/categories", methods=["GET"], cors=True)
 def categories() -> Response:
     request = public.current_request

@@ -236,14 +236,55 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 "Batch update: dry run or apply, idempotent by key",
                 "adminBatchUpdate",
                 description="At most REPERE_BATCH_HTTP_MAX_PLACES places (1,000) over HTTP; "
-                "larger batches go through the batch_update Lambda function. Sending the "
+                "larger batches go through the batch_update Lambda function. A batch applying "
+                "more than REPERE_BATCH_HTTP_SYNC_MAX_PLACES places (100) is planned, answered "
+                "202 with its status URL (also in `Location`) and applied by the batch "
+                "worker; dry runs and smaller batches answer 200 with the report. Sending the "
                 "same request with the same idempotency_key again resumes an interrupted "
                 "batch or replays a finished one; never applies a place twice.",
                 requestBody=_body(n["BatchRequest"], "Selection, patch, options."),
                 responses={
                     "200": _private(n["BatchReport"], "Per-place results."),
+                    "202": {
+                        "description": "Planned; the batch worker applies it. Read the report "
+                        "at `status_url` until `complete` is true.",
+                        "headers": {"Location": {"schema": {"type": "string"}}},
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "status_url": {"type": "string"},
+                                        "report": _ref(n["BatchReport"]),
+                                    },
+                                }
+                            }
+                        },
+                    },
                     **ERRORS,
                     "409": error("The idempotency key was used for another batch."),
+                },
+            )
+        },
+        "/admin/batch-updates/{idempotency_key}": {
+            "get": _operation(
+                "Where the caller's batch stands (its status URL)",
+                "adminBatchUpdateStatus",
+                description="The report so far: per-place results of the chunks done, "
+                "`complete` once all are. Only the caller's own batches (a key is per caller).",
+                parameters=[
+                    param(
+                        "idempotency_key",
+                        {"type": "string"},
+                        "The batch's idempotency key.",
+                        where="path",
+                        required=True,
+                    )
+                ],
+                responses={
+                    "200": _private(n["BatchReport"], "The report so far."),
+                    **ERRORS,
+                    "404": error("No batch of the caller has this key."),
                 },
             )
         },

@@ -128,6 +128,37 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 },
             }
         },
+        "/health/ready": {
+            "get": {
+                "summary": "Readiness check: the data store answers",
+                "description": (
+                    "One read of the store under the API's short timeouts. `/health` only "
+                    "says the function runs; this says requests can be served."
+                ),
+                "operationId": "healthReady",
+                "responses": {
+                    "200": {
+                        "description": "The store answered.",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {"status": {"type": "string", "enum": ["ready"]}},
+                                }
+                            }
+                        },
+                    },
+                    "400": bad_request,
+                    "503": {
+                        **error(
+                            "`unavailable`: the store did not answer in time or is throttled; "
+                            "try again after `Retry-After` seconds."
+                        ),
+                        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+                    },
+                },
+            }
+        },
         "/categories": {
             "get": {
                 "summary": "The category taxonomy (French and English labels)",

@@ -38,6 +38,10 @@ from chalicelib.domain.exports.models import ExportMessage, ExportSchedule
 from chalicelib.domain.exports.service import ExportRunner
 from functions.exports.render import FileRenderer
 
+# A worker: no caller waits, and a failure redelivers a whole batch, so its store calls
+# wait longer and retry more than the API's (chalicelib/config.py, worker_store_*).
+wiring.use_worker_budget()
+
 DEFAULT_SETS_FILE = Path(__file__).resolve().parent / "export_sets.json"
 
 logger = Logger(service="repere-exports")

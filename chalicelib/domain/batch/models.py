@@ -135,8 +135,9 @@ class ResultStatus(StrEnum):
     APPLIED = "applied"  # in a dry run: would be applied
     UNCHANGED = "unchanged"  # the place already is as the patch says
     CONFLICT = "conflict"  # the place changed since the batch was planned
-    FORBIDDEN = "forbidden"  # outside the caller's territory or role
-    NOT_FOUND = "not_found"  # no place with this id
+    FORBIDDEN = "forbidden"  # a change the caller's role may not make (in its territory)
+    # No place with this id in the caller's territory: missing and elsewhere answer alike.
+    NOT_FOUND = "not_found"
 
 
 class PlaceResult(DomainModel):

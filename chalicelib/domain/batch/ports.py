@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from chalicelib.domain.batch.models import BatchState, PlaceResult, PlannedPlace
+from chalicelib.domain.auth import Principal
+from chalicelib.domain.batch.models import BatchRequest, BatchState, PlaceResult, PlannedPlace
 
 
 class BatchLedger(Protocol):
@@ -38,4 +39,11 @@ class BatchLedger(Protocol):
 
     def complete(self, batch_id: str, at: datetime) -> None:
         """Mark the batch done: later runs of its key only replay the report."""
+        ...
+
+
+class BatchQueue(Protocol):
+    def send(self, caller: Principal, request: BatchRequest) -> None:
+        """Hand a planned batch to the batch worker (functions/batch_update.py), which applies
+        it on the caller's behalf; it is idempotent, so a message delivered twice is safe."""
         ...

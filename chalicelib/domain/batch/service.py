@@ -42,7 +42,7 @@ from chalicelib.domain.batch.models import (
 )
 from chalicelib.domain.batch.ports import BatchLedger
 from chalicelib.domain.clock import Clock
-from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput
+from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.domain.places.editing import actor_of, apply_patch, check_patch_allowed
 from chalicelib.domain.places.history import Action, Channel, HistoryEntry, diff_places
 from chalicelib.domain.places.listing import PlaceFilter, organisation_key
@@ -86,10 +86,13 @@ class BatchUpdateService:
         *,
         max_places: int | None = None,
         should_stop: Callable[[], bool] = _never,
+        defer_over: int | None = None,
     ) -> BatchReport:
         """Dry-run or apply ``request``. ``max_places`` caps the selection (HTTP callers);
         ``should_stop`` is asked before each chunk (a Lambda's time budget): the report then
-        says ``complete: false`` and the same request resumes."""
+        says ``complete: false`` and the same request resumes. ``defer_over``: a plan of more
+        places is recorded but not applied (``complete: false``, nothing done): the HTTP
+        route hands it to the batch worker and answers 202 rather than hold the request."""
         require(
             can_run_batch(principal),
             "batch updates are for admins and territory moderators",
@@ -120,6 +123,8 @@ class BatchUpdateService:
             raise _too_large(len(state.plan), max_places)
         if state.completed_at is not None:
             return _report(state, replayed=True)
+        if defer_over is not None and len(state.plan) > defer_over:
+            return _report(state, replayed=False)
         for index, chunk in enumerate(state.chunks()):
             if index in state.done:
                 continue
@@ -130,6 +135,20 @@ class BatchUpdateService:
             state.done[index] = results
         self._ledger.complete(batch_id, self._clock.now())
         return _report(state.model_copy(update={"completed_at": self._clock.now()}), False)
+
+    def status(self, principal: Principal, idempotency_key: str) -> BatchReport:
+        """Where the caller's batch ``idempotency_key`` stands: the results so far, and
+        ``complete`` once every chunk is done. A key is the caller's own (the batch id is
+        derived from its subject): nobody reads another's batch, nor learns it exists."""
+        require(
+            can_run_batch(principal),
+            "batch updates are for admins and territory moderators",
+            code="role_required",
+        )
+        state = self._ledger.load(batch_id_for(principal.subject, idempotency_key))
+        if state is None:
+            raise NotFound("no batch of yours has this idempotency key", field="idempotency_key")
+        return _report(state, replayed=False)
 
     # Selection ---------------------------------------------------------------------------
 
@@ -227,8 +246,9 @@ class BatchUpdateService:
         self, principal: Principal, request: BatchRequest, place: Place, batch_id: str | None
     ) -> tuple[PlaceResult, PlaceWrite | None]:
         """The result of patching ``place`` (as it is now), and the write it needs if any."""
+        if not can_edit_place(principal, place):
+            return _not_found(place.id), None
         try:
-            require(can_edit_place(principal, place), "outside your territory")
             updated = apply_patch(place, request.patch.as_content())
             check_patch_allowed(principal, place, updated)
         except Forbidden as error:
@@ -280,7 +300,9 @@ class BatchUpdateService:
         planned_versions = {planned.place_id: planned.version for planned in chunk}
         for planned in chunk:
             place = found.get(planned.place_id)
-            if place is None:
+            if place is None or not can_edit_place(principal, place):
+                # Checked before the version: a place outside the territory that changed
+                # since the plan must not answer "conflict" (which says it exists).
                 results[planned.place_id] = _not_found(planned.place_id)
             elif place.version != planned.version:
                 results[planned.place_id] = self._moved_on(batch_id, planned, place.version)
@@ -319,8 +341,16 @@ class BatchUpdateService:
         )
 
 
+NOT_YOURS_OR_MISSING = "no such place in your territory"
+
+
 def _not_found(place_id: str) -> PlaceResult:
-    return PlaceResult(place_id=place_id, status=ResultStatus.NOT_FOUND, message="no such place")
+    """One answer for a missing id and a place outside the caller's territory: the same
+    status, message and no version, so a moderator's report cannot tell which ids exist
+    elsewhere (an admin's territory is everything: for it, this only means missing)."""
+    return PlaceResult(
+        place_id=place_id, status=ResultStatus.NOT_FOUND, message=NOT_YOURS_OR_MISSING
+    )
 
 
 def _too_large(count: int, max_places: int, *, at_least: bool = False) -> InvalidInput:

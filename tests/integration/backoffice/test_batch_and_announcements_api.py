@@ -56,7 +56,9 @@ def test_http_dry_run_then_apply_then_replay(admin_api: AdminApi) -> None:
     assert admin_api.places.get("p13").temporary_closure is None  # outside the filter's 75
 
 
-def test_http_ids_outside_the_territory_are_forbidden_per_place(admin_api: AdminApi) -> None:
+def test_http_ids_outside_the_territory_answer_exactly_as_missing_ones(
+    admin_api: AdminApi,
+) -> None:
     seed(admin_api, 2)
 
     _, report, _ = admin_api.call(
@@ -68,9 +70,14 @@ def test_http_ids_outside_the_territory_are_forbidden_per_place(admin_api: Admin
 
     assert [(r["place_id"], r["status"]) for r in report["results"]] == [
         ("p00", "applied"),
-        ("p13", "forbidden"),
+        ("p13", "not_found"),
         ("ghost", "not_found"),
     ]
+    # Nothing tells p13 (a place in 13) from an id that exists nowhere.
+    elsewhere, missing = ({**r, "place_id": None} for r in report["results"][1:])
+    assert elsewhere == missing
+    assert elsewhere["message"] == "no such place in your territory"
+    assert admin_api.places.get("p13").status.value != "offline"
 
 
 def test_http_batches_are_capped(admin_api: AdminApi) -> None:
@@ -157,7 +164,7 @@ def test_the_function_applies_the_callers_scope(admin_api: AdminApi) -> None:
         {"caller": moderator, "batch": batch(selection={"ids": ["p00", "p13"]})}, FakeContext()
     )
 
-    assert [r["status"] for r in answer["report"]["results"]] == ["applied", "forbidden"]
+    assert [r["status"] for r in answer["report"]["results"]] == ["applied", "not_found"]
 
 
 def test_the_function_stops_before_its_time_runs_out_and_resumes(admin_api: AdminApi) -> None:
