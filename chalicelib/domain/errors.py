@@ -48,6 +48,19 @@ class PreconditionRequired(RepereError):
     code = "version_required"
 
 
+class PreconditionFailed(RepereError):
+    """A write's ``If-Match`` cannot match (RFC 9110 §13.1.1: If-Match compares strongly, so
+    a weak tag ``W/"3"`` never matches): 412, nothing written."""
+
+    code = "precondition_failed"
+
+
+class PayloadTooLarge(RepereError):
+    """A request body over the route's size limit (413), refused before it is parsed."""
+
+    code = "too_large"
+
+
 class Unauthorized(RepereError):
     code = "unauthorized"
 

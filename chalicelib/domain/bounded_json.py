@@ -1,0 +1,92 @@
+"""JSON from outside (request bodies, cursors), parsed only once it is known to be harmless.
+
+``json.loads`` recurses once per nesting level: ``[[[[...`` 10,000 deep raises RecursionError
+(a 500) before any validation sees the data, and an unclosed ``[[[[`` recurses as deep before
+the parser notices the missing end. So the depth is measured first, without recursion, on
+the structure alone (brackets inside strings do not count). The scan is linear and runs in C
+but for the brackets themselves: strings are removed by one regular expression, then the
+running depth of the remaining brackets is accumulated.
+
+What is refused besides, because Python's parser is laxer than JSON (RFC 8259):
+
+- ``NaN``, ``Infinity``, ``-Infinity`` (not JSON; they would reach models as floats);
+- numbers that overflow a float (``1e999`` would become ``inf``);
+- integers beyond ±(2**53 - 1), the range every JSON implementation reads exactly (§6);
+- anything but UTF-8 (§8.1; ``json.loads`` would otherwise guess UTF-16 or UTF-32).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from itertools import accumulate
+from typing import Any
+
+MAX_DEPTH = 32
+MAX_SAFE_INTEGER = 2**53 - 1
+
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+class JsonRejected(ValueError):
+    """Text that is not JSON, or JSON this service does not read. ``reason`` is written for
+    the caller: it never quotes the text."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def nesting_depth(text: str) -> int:
+    """The deepest nesting of arrays and objects in ``text``, counting only brackets outside
+    strings. For malformed text the figure is meaningless but finite (the parser then says
+    what is wrong); it never raises."""
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    return max(0, max(accumulate(map(_STEP.__getitem__, brackets)), default=0))
+
+
+def loads(raw: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
+    """The value ``raw`` holds, or JsonRejected: depth checked before parsing, numbers and
+    encoding checked while parsing. Never RecursionError, OverflowError or UnicodeError."""
+    if isinstance(raw, bytes):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise JsonRejected("the text is not UTF-8") from None
+    else:
+        text = raw
+    if nesting_depth(text) > max_depth:
+        raise JsonRejected(f"the JSON is nested deeper than {max_depth} levels")
+    try:
+        return json.loads(text, parse_constant=_constant, parse_float=_float, parse_int=_int)
+    except JsonRejected:
+        raise
+    except (ValueError, RecursionError):
+        # RecursionError cannot come after the depth check; caught so that no future change
+        # of the limit turns it back into a 500.
+        raise JsonRejected("the text is not valid JSON") from None
+
+
+def _constant(name: str) -> Any:
+    raise JsonRejected(f"{name} is not a JSON number")
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise JsonRejected("a number is too large")
+    return value
+
+
+def _int(text: str) -> int:
+    # Checked on the digits before int(): Python refuses more than 4,300 digits with a
+    # ValueError, but converting 4,000 of them still costs quadratic time.
+    if len(text.lstrip("-")) > 16:
+        raise JsonRejected("an integer is beyond ±(2**53 - 1)")
+    value = int(text)
+    if abs(value) > MAX_SAFE_INTEGER:
+        raise JsonRejected("an integer is beyond ±(2**53 - 1)")
+    return value
