@@ -19,14 +19,19 @@ from chalicelib.domain.search.models import (
 )
 from chalicelib.domain.search.ports import TerritoryKind
 
-DEPARTMENT_PATTERN = r"^(0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6])$"
+# Digits are spelled [0-9], never \d: in pydantic's (Rust) patterns and in Python's ``re`` on
+# str, \d is any Unicode digit, so "7５" (a full-width 5) passed and found nothing. Python
+# callers use fullmatch (``$`` also matches before a final newline).
+DEPARTMENT_PATTERN = r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$"
 _LANGUAGE = re.compile(r"^([a-z]{2}|lsf)$")
 
 Department = Annotated[str, Field(pattern=DEPARTMENT_PATTERN)]
 
 
 class Params(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    # allow_inf_nan=False: "nan", "inf" and "1e999" (a float overflowing to inf) are not
+    # numbers a caller means; without it radius_km=inf passed its ``gt=0``.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True, allow_inf_nan=False)
 
 
 class SearchParams(Params):
@@ -34,8 +39,8 @@ class SearchParams(Params):
     lon: float | None = Field(default=None, ge=-180, le=180)
     radius_km: float | None = Field(default=None, gt=0)
     department: Department | None = None
-    postal_code: str | None = Field(default=None, pattern=r"^\d{5}$")
-    city_code: str | None = Field(default=None, pattern=r"^(\d{5}|2A\d{3}|2B\d{3})$")
+    postal_code: str | None = Field(default=None, pattern=r"^[0-9]{5}$")
+    city_code: str | None = Field(default=None, pattern=r"^([0-9]{5}|2A[0-9]{3}|2B[0-9]{3})$")
     category: list[str] = Field(default_factory=list, max_length=20)
     q: str | None = Field(default=None, min_length=1, max_length=200)
     open: OpenFilter = OpenFilter.NOT_CLOSED
@@ -57,7 +62,7 @@ class SearchParams(Params):
     @classmethod
     def _language(cls, values: list[str]) -> list[str]:
         for value in values:
-            if not _LANGUAGE.match(value):
+            if not _LANGUAGE.fullmatch(value):
                 raise ValueError(f"{value!r} is not an ISO 639-1 code nor 'lsf'")
         return values
 

@@ -106,7 +106,7 @@ def _view(view: SelfUpdateView) -> Response:
 
 
 def _checked_id(place_id: str) -> str:
-    if not _PLACE_ID.match(place_id):
+    if not _PLACE_ID.fullmatch(place_id):
         raise InvalidInput("malformed place id", field="id")
     return place_id
 

@@ -204,7 +204,7 @@ def _small_body(request: Request) -> dict[str, Any]:
 
 
 def _checked(value: str) -> str:
-    if not _ID.match(value):
+    if not _ID.fullmatch(value):
         raise InvalidInput("malformed id", field="id")
     return value
 
