@@ -83,12 +83,12 @@ def required_version(request: Request) -> int:
             field="If-Match",
         )
     tag = str(value).strip()
-    if _WEAK_TAG.match(tag):
+    if _WEAK_TAG.fullmatch(tag):
         raise PreconditionFailed(
             'a weak ETag never matches If-Match: send the strong ETag you read, such as "3"',
             field="If-Match",
         )
-    match = _VERSION_TAG.match(tag)
+    match = _VERSION_TAG.fullmatch(tag)
     if match is None:
         raise InvalidInput(
             'If-Match must be the ETag you read, such as "3"', field="If-Match", code="invalid_etag"

@@ -24,6 +24,18 @@ class InvalidInput(RepereError):
     code = "invalid_input"
 
 
+class InvalidCursor(InvalidInput):
+    """A pagination cursor that is not one this service handed out (or not for this
+    listing): 400, whatever was done to it."""
+
+    code = "invalid_cursor"
+
+    def __init__(
+        self, message: str = "malformed cursor: use next_cursor exactly as returned"
+    ) -> None:
+        super().__init__(message, field="cursor")
+
+
 class NotFound(RepereError):
     code = "not_found"
 
