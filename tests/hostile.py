@@ -57,3 +57,31 @@ HOSTILE_NUMBERS = [
     "７",
     "1e3",
 ]
+
+
+def hostile_claims(issued_at: int) -> dict[str, dict[str, object]]:
+    """Changes to a token's registered claims that a verifier must refuse even under the right
+    signature (a leaked key, an issuer's bug): a claim of the wrong type, an instant
+    ``datetime`` cannot hold, a lifetime no issuer of ours gives, a ``nbf`` we never write.
+    ``iat`` in the future is not here: the codec reads it, the service refuses it."""
+    day = 86_400
+    valid_exp = issued_at + day
+    return {
+        "exp a string": {"exp": str(valid_exp)},
+        "iat a string": {"iat": str(issued_at)},
+        "exp a float": {"exp": float(valid_exp)},
+        "iat a float": {"iat": issued_at + 0.5},
+        "exp 1e300": {"exp": 1e300},
+        "exp NaN": {"exp": float("nan")},
+        "exp an integer of 30 digits": {"exp": 10**30},
+        "exp after the year 9999": {"exp": 253_402_300_800},
+        "exp 2**63": {"exp": 2**63},
+        "exp true": {"exp": True},
+        "iat false": {"iat": False},
+        "exp a list": {"exp": [valid_exp]},
+        "exp before iat": {"exp": issued_at - 1},
+        "iat negative": {"iat": -1},
+        "a lifetime of 11 years": {"exp": issued_at + 4_000 * day},
+        "nbf we never write": {"nbf": issued_at},
+        "nbf a string": {"nbf": str(issued_at)},
+    }
