@@ -19,7 +19,7 @@ from chalicelib import wiring
 from chalicelib.api.auth import admin_authorizer, authenticate
 from chalicelib.api.bodies import json_object, private_json
 from chalicelib.api.http import cacheable_json, parse_query, reject_query, route
-from chalicelib.api.params import Department, Params
+from chalicelib.api.params import Cursor, Department, Params
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.exports.models import (
@@ -42,7 +42,7 @@ class ExportListParams(Params):
     department: Department | None = None
     format: ExportFormat | None = None
     limit: int = Field(default=20, ge=1)
-    cursor: str | None = Field(default=None, max_length=2000)
+    cursor: Cursor | None = None
 
 
 @route(exports, "/exports", methods=["GET"], cors=True)

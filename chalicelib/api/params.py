@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from chalicelib.config import Settings
-from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.cursors import MAX_CURSOR_CHARS
+from chalicelib.domain.errors import InvalidCursor, InvalidInput
 from chalicelib.domain.places.models import GeoPoint
 from chalicelib.domain.search.models import (
     AUDIENCE_VALUES,
@@ -26,6 +27,17 @@ DEPARTMENT_PATTERN = r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$"
 _LANGUAGE = re.compile(r"^([a-z]{2}|lsf)$")
 
 Department = Annotated[str, Field(pattern=DEPARTMENT_PATTERN)]
+
+
+def _bounded_cursor(value: str) -> str:
+    # Checked here, not by Field(max_length=...): a cursor's every defect is one answer,
+    # 400 invalid_cursor (the decoders check the rest).
+    if not 0 < len(value) <= MAX_CURSOR_CHARS:
+        raise InvalidCursor()
+    return value
+
+
+Cursor = Annotated[str, AfterValidator(_bounded_cursor)]
 
 
 class Params(BaseModel):
@@ -48,7 +60,7 @@ class SearchParams(Params):
     modality: list[ModalityFilter] = Field(default_factory=list, max_length=10)
     language: list[str] = Field(default_factory=list, max_length=10)
     limit: int | None = Field(default=None, ge=1)
-    cursor: str | None = Field(default=None, max_length=1000)
+    cursor: Cursor | None = None
 
     @field_validator("audience")
     @classmethod

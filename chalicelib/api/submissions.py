@@ -17,7 +17,7 @@ from chalicelib import wiring
 from chalicelib.api.auth import admin_authorizer, authenticate
 from chalicelib.api.bodies import json_object, private_json, required_version
 from chalicelib.api.http import client_address, parse_query, reject_query, route
-from chalicelib.api.params import DEPARTMENT_PATTERN, Params
+from chalicelib.api.params import DEPARTMENT_PATTERN, Cursor, Params
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.submissions.status import SubmissionStatus
@@ -39,7 +39,7 @@ class QueueParams(Params):
     status: SubmissionStatus = SubmissionStatus.PENDING
     department: str | None = Field(default=None, pattern=DEPARTMENT_PATTERN)
     limit: int = Field(default=50, ge=1)
-    cursor: str | None = Field(default=None, min_length=1, max_length=1000)
+    cursor: Cursor | None = None
 
 
 class FiguresParams(Params):
