@@ -97,6 +97,9 @@ HOSTILE_QUERIES: dict[str, str] = {
     "week full-width": "?department=75&week=" + quote("２０２６-W01"),
     "token non-ASCII": "?token=" + quote("é" * 40),
     "a 5,000-character parameter": "?q=" + "x" * 5000,
+    "percent-encoded bytes that are not UTF-8": "?department=%FF%FE&q=%C3",
+    "a NUL byte": "?department=75%00&q=a%00b&cursor=%00",
+    "a right-to-left override": "?q=" + quote("\u202eabc") + "&department=" + quote("\u202e75"),
 }
 
 HOSTILE_IF_MATCH = ['W/"1"', 'W/"abc"', '"１"', '"99999999999999999999"', "*", '"1', "1", "\u00e9"]
