@@ -12,7 +12,10 @@ What is refused besides, because Python's parser is laxer than JSON (RFC 8259):
 - ``NaN``, ``Infinity``, ``-Infinity`` (not JSON; they would reach models as floats);
 - numbers that overflow a float (``1e999`` would become ``inf``);
 - integers beyond ±(2**53 - 1), the range every JSON implementation reads exactly (§6);
-- anything but UTF-8 (§8.1; ``json.loads`` would otherwise guess UTF-16 or UTF-32).
+- anything but UTF-8 (§8.1; ``json.loads`` would otherwise guess UTF-16 or UTF-32);
+- an escaped lone surrogate (``"\\ud800"``): valid JSON syntax, but a string no UTF-8 encoder
+  (DynamoDB, our own responses) can write. pydantic's ``str`` refuses it; fields typed
+  ``Any`` would not.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ MAX_SAFE_INTEGER = 2**53 - 1
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+# A surrogate escape (paired or not): rare in real text, so only then are strings walked.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 class JsonRejected(ValueError):
@@ -61,13 +66,32 @@ def loads(raw: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
     if nesting_depth(text) > max_depth:
         raise JsonRejected(f"the JSON is nested deeper than {max_depth} levels")
     try:
-        return json.loads(text, parse_constant=_constant, parse_float=_float, parse_int=_int)
+        value = json.loads(text, parse_constant=_constant, parse_float=_float, parse_int=_int)
     except JsonRejected:
         raise
     except (ValueError, RecursionError):
         # RecursionError cannot come after the depth check; caught so that no future change
         # of the limit turns it back into a 500.
         raise JsonRejected("the text is not valid JSON") from None
+    if _SURROGATE_ESCAPE.search(text) and not _encodable(value):
+        raise JsonRejected("a string holds a lone surrogate (\\ud800-\\udfff)")
+    return value
+
+
+def _encodable(value: Any) -> bool:
+    """Every string (keys included) encodes to UTF-8. Recursive, but on a value whose depth
+    was bounded before parsing."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, list):
+        return all(_encodable(item) for item in value)
+    if isinstance(value, dict):
+        return all(_encodable(key) and _encodable(item) for key, item in value.items())
+    return True
 
 
 def _constant(name: str) -> Any:

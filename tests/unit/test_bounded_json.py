@@ -72,6 +72,9 @@ def test_the_limit_itself_is_accepted() -> None:
         b"[9007199254740992]",
         b"[" + b"9" * 5000 + b"]",
         b"\xff\xfe[\x00]\x00",
+        b'{"name": "\\ud800"}',
+        b'{"\\udfff": 1}',
+        b'[["a\\ud83d"]]',
         b'"\xed\xa0\x80"',
         b"{not json",
         b"",
@@ -80,6 +83,10 @@ def test_the_limit_itself_is_accepted() -> None:
 def test_what_python_would_accept_but_json_does_not_is_refused(raw: bytes) -> None:
     with pytest.raises(JsonRejected):
         loads(raw)
+
+
+def test_an_escaped_surrogate_pair_is_text() -> None:
+    assert loads(b'["\\ud83d\\ude00"]') == ["\U0001f600"]
 
 
 def test_safe_integers_and_unicode_text_pass() -> None:
