@@ -17,12 +17,14 @@ import re
 import time
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import boto3
 import jwt
 import pytest
 from chalice.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from moto import mock_aws
 
 from chalicelib import wiring
@@ -338,3 +340,88 @@ def test_a_weak_etag_is_a_412_on_versioned_writes(
 
     assert response.status_code == 412
     assert json.loads(response.body)["code"] == "precondition_failed"
+
+
+# Random input where the parameters are read -----------------------------------------------
+
+QUERY_ROUTES = [
+    "/search",
+    "/territories/75/places",
+    "/admin/places",
+    "/admin/submissions",
+    "/exports",
+    "/announcements",
+    "/admin/stats",
+    "/admin/newsletters/preview",
+]
+QUERY_NAMES = [
+    "department",
+    "postal_code",
+    "city_code",
+    "lat",
+    "lon",
+    "radius_km",
+    "limit",
+    "cursor",
+    "category",
+    "q",
+    "open",
+    "status",
+    "week",
+    "from",
+    "to",
+    "format",
+    "limit_per_category",
+]
+NUMBERS_AND_CODES = st.one_of(
+    st.text(max_size=40),
+    st.text(alphabet="0123456789０１２３٣७.eE+-_ naifINF", max_size=30),
+    st.sampled_from([*HOSTILE_NUMBERS, *UNICODE_DIGIT_CODES, *HOSTILE_CURSORS.values()]),
+)
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=30),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
+    max_leaves=25,
+)
+BODY_ROUTES = [(m, p) for m, p in _routes() if m not in ("GET", "DELETE")]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.dictionaries(st.sampled_from(QUERY_NAMES), NUMBERS_AND_CODES, max_size=4))
+def test_random_query_strings_never_answer_5xx(client: Client, params: dict[str, str]) -> None:
+    query = "?" + urlencode(params) if params else ""
+    wrong = [
+        problem
+        for path in QUERY_ROUTES
+        if (problem := _wrong("GET", path + query, client.http.get(path + query, headers=ADMIN)))
+    ]
+
+    assert wrong == []
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(JSON_VALUES)
+def test_random_json_bodies_never_answer_5xx(client: Client, value: object) -> None:
+    body = json.dumps(value).encode()
+    headers = {**ADMIN, "Content-Type": "application/json", "If-Match": '"1"'}
+    wrong = [
+        problem
+        for method, path in BODY_ROUTES
+        if (
+            problem := _wrong(
+                method, path, client.http.request(method, path, headers=headers, body=body)
+            )
+        )
+    ]
+
+    assert wrong == []
