@@ -342,6 +342,32 @@ def test_a_weak_etag_is_a_412_on_versioned_writes(
     assert json.loads(response.body)["code"] == "precondition_failed"
 
 
+# Public bodies are bounded far below the back office's megabyte ---------------------------
+
+PUBLIC_LIMITS = [
+    ("POST", "/submissions", 32_000),
+    ("POST", "/places/x1/suggestions", 32_000),
+    ("POST", "/subscriptions", 10_000),
+    ("POST", "/subscriptions/confirm", 10_000),
+    ("POST", "/subscriptions/unsubscribe", 10_000),
+    ("POST", "/self-update/confirm", 10_000),
+    ("PATCH", "/self-update", 256_000),
+    ("POST", "/admin/places", 1_000_000),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "limit"), PUBLIC_LIMITS)
+def test_a_body_over_the_route_limit_is_a_413_before_parsing(
+    client: Client, method: str, path: str, limit: int
+) -> None:
+    body = b'{"name": "' + b"x" * limit + b'"}'
+    headers = {**ADMIN, "Content-Type": "application/json", "If-Match": '"1"'}
+    response = client.http.request(method, path, headers=headers, body=body)
+
+    assert response.status_code == 413
+    assert json.loads(response.body)["code"] == "too_large"
+
+
 # Random input where the parameters are read -----------------------------------------------
 
 QUERY_ROUTES = [
