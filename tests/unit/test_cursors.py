@@ -75,3 +75,19 @@ def test_tags_are_compared_on_bytes() -> None:
     assert cursors.same_tag("abc", "abc")
     assert not cursors.same_tag("é" * 3, "abc")
     assert not cursors.same_tag("\ud800", "abc")
+
+
+def test_the_longest_search_cursor_nested_all_the_way_is_refused_on_either_engine() -> None:
+    from chalicelib.adapters.opensearch.cursor import decode as decode_opensearch
+    from chalicelib.api.params import SearchParams
+    from chalicelib.domain.errors import InvalidInput
+
+    deepest = cursors.encode_bytes(b"[" * 750)
+    assert len(deepest) == 1000
+    SearchParams.model_validate({"department": "75", "cursor": deepest})  # the longest taken
+    with pytest.raises(InvalidCursor):
+        SearchParams.model_validate({"department": "75", "cursor": deepest + "AAAA"})
+    with pytest.raises(InvalidCursor):
+        decode_search(deepest, FINGERPRINT)
+    with pytest.raises(InvalidInput):  # the OpenSearch adapter's own reader, v2 cursors
+        decode_opensearch(deepest, FINGERPRINT)
