@@ -35,7 +35,7 @@ logger = Logger(service="repere-newsletters")
 class RunDetail(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    week: str | None = Field(default=None, pattern=r"^\d{4}-W\d{2}$")
+    week: str | None = Field(default=None, pattern=r"^[0-9]{4}-W[0-9]{2}$")
     departments: list[str] | None = Field(default=None, max_length=120)
 
 
@@ -55,7 +55,7 @@ def handler(event: dict[str, Any], context: LambdaContext | None) -> dict[str, A
     departments = parsed.detail.departments
     if departments is not None:
         for code in departments:
-            if not DEPARTMENT_CODE.match(code):
+            if not DEPARTMENT_CODE.fullmatch(code):
                 raise ValueError(f"{code!r} is not a department code")
     report = wiring.newsletter_run().run(week, departments)
     for issue in report.issues:
@@ -71,7 +71,7 @@ class PreviewEvent(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     department: str = Field(pattern=DEPARTMENT_CODE.pattern)
-    week: str = Field(pattern=r"^\d{4}-W\d{2}$")
+    week: str = Field(pattern=r"^[0-9]{4}-W[0-9]{2}$")
     language: Literal["fr", "en"] = "fr"
 
 

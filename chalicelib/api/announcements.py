@@ -112,7 +112,7 @@ def delete_announcement(announcement_id: str) -> Response:
 
 
 def _checked(announcement_id: str) -> str:
-    if not _ID.match(announcement_id):
+    if not _ID.fullmatch(announcement_id):
         raise InvalidInput("malformed announcement id", field="id")
     return announcement_id
 

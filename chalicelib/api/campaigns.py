@@ -75,7 +75,7 @@ def _idempotency_key(request: Request) -> str:
             code="idempotency_key_required",
         )
     key = str(value).strip()
-    if not _IDEMPOTENCY_KEY.match(key):
+    if not _IDEMPOTENCY_KEY.fullmatch(key):
         raise InvalidInput(
             "Idempotency-Key must be 8-128 letters, digits, '_', '.', ':' or '-'",
             field="Idempotency-Key",
@@ -84,6 +84,6 @@ def _idempotency_key(request: Request) -> str:
 
 
 def _checked_id(campaign_id: str) -> str:
-    if not _CAMPAIGN_ID.match(campaign_id):
+    if not _CAMPAIGN_ID.fullmatch(campaign_id):
         raise InvalidInput("malformed campaign id", field="id")
     return campaign_id

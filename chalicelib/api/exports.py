@@ -19,7 +19,7 @@ from chalicelib import wiring
 from chalicelib.api.auth import admin_authorizer, authenticate
 from chalicelib.api.bodies import json_object, private_json
 from chalicelib.api.http import cacheable_json, parse_query, reject_query, route
-from chalicelib.api.params import Department, Params
+from chalicelib.api.params import Cursor, Department, Params
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.exports.models import (
@@ -42,7 +42,7 @@ class ExportListParams(Params):
     department: Department | None = None
     format: ExportFormat | None = None
     limit: int = Field(default=20, ge=1)
-    cursor: str | None = Field(default=None, max_length=2000)
+    cursor: Cursor | None = None
 
 
 @route(exports, "/exports", methods=["GET"], cors=True)
@@ -70,7 +70,7 @@ def list_exports() -> Response:
 @route(exports, "/exports/{export_id}/download", methods=["GET"], cors=True)
 def download_export(export_id: str) -> Response:
     reject_query(exports.current_request)
-    if not _EXPORT_ID.match(export_id):
+    if not _EXPORT_ID.fullmatch(export_id):
         raise InvalidInput("malformed export id", field="id")
     link = wiring.export_service().download(export_id)
     return Response(
@@ -104,7 +104,7 @@ def get_export_job(export_id: str) -> Response:
     request = exports.current_request
     reject_query(request)
     principal = authenticate(request)
-    if not _EXPORT_ID.match(export_id):
+    if not _EXPORT_ID.fullmatch(export_id):
         raise InvalidInput("malformed export id", field="id")
     record = wiring.export_service().job(principal, export_id)
     return private_json(export_job(record).model_dump(mode="json"))
@@ -115,7 +115,7 @@ def _idempotency_key(headers: Mapping[str, str] | None) -> str | None:
     if value is None:
         return None
     key = str(value).strip()
-    if not _IDEMPOTENCY_KEY.match(key):
+    if not _IDEMPOTENCY_KEY.fullmatch(key):
         raise InvalidInput(
             "Idempotency-Key must be 8 to 128 characters among letters, digits and _.:-",
             field=IDEMPOTENCY_HEADER,

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from chalicelib.config import Settings
-from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.cursors import MAX_CURSOR_CHARS
+from chalicelib.domain.errors import InvalidCursor, InvalidInput
 from chalicelib.domain.places.models import GeoPoint
 from chalicelib.domain.search.models import (
     AUDIENCE_VALUES,
@@ -19,14 +20,39 @@ from chalicelib.domain.search.models import (
 )
 from chalicelib.domain.search.ports import TerritoryKind
 
-DEPARTMENT_PATTERN = r"^(0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6])$"
+# Digits are spelled [0-9], never \d: in pydantic's (Rust) patterns and in Python's ``re`` on
+# str, \d is any Unicode digit, so "7５" (a full-width 5) passed and found nothing. Python
+# callers use fullmatch (``$`` also matches before a final newline).
+DEPARTMENT_PATTERN = r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$"
 _LANGUAGE = re.compile(r"^([a-z]{2}|lsf)$")
 
 Department = Annotated[str, Field(pattern=DEPARTMENT_PATTERN)]
 
 
+def cursor_of_at_most(max_chars: int) -> AfterValidator:
+    """A cursor parameter of at most ``max_chars``, checked here rather than by
+    ``Field(max_length=...)``: a cursor's every defect is one answer, 400 invalid_cursor (the
+    decoders check the rest)."""
+
+    def bounded(value: str) -> str:
+        if not 0 < len(value) <= max_chars:
+            raise InvalidCursor()
+        return value
+
+    return AfterValidator(bounded)
+
+
+Cursor = Annotated[str, cursor_of_at_most(MAX_CURSOR_CHARS)]
+# Search cursors stay at 1,000 characters: the OpenSearch adapter reads its version-2 cursors
+# with its own json.loads, which recurses once per level (750 bytes of "[" stay below the
+# recursion limit; 1,500 would not).
+SearchCursor = Annotated[str, cursor_of_at_most(1000)]
+
+
 class Params(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    # allow_inf_nan=False: "nan", "inf" and "1e999" (a float overflowing to inf) are not
+    # numbers a caller means; without it radius_km=inf passed its ``gt=0``.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True, allow_inf_nan=False)
 
 
 class SearchParams(Params):
@@ -34,8 +60,8 @@ class SearchParams(Params):
     lon: float | None = Field(default=None, ge=-180, le=180)
     radius_km: float | None = Field(default=None, gt=0)
     department: Department | None = None
-    postal_code: str | None = Field(default=None, pattern=r"^\d{5}$")
-    city_code: str | None = Field(default=None, pattern=r"^(\d{5}|2A\d{3}|2B\d{3})$")
+    postal_code: str | None = Field(default=None, pattern=r"^[0-9]{5}$")
+    city_code: str | None = Field(default=None, pattern=r"^([0-9]{5}|2A[0-9]{3}|2B[0-9]{3})$")
     category: list[str] = Field(default_factory=list, max_length=20)
     q: str | None = Field(default=None, min_length=1, max_length=200)
     open: OpenFilter = OpenFilter.NOT_CLOSED
@@ -43,7 +69,7 @@ class SearchParams(Params):
     modality: list[ModalityFilter] = Field(default_factory=list, max_length=10)
     language: list[str] = Field(default_factory=list, max_length=10)
     limit: int | None = Field(default=None, ge=1)
-    cursor: str | None = Field(default=None, max_length=1000)
+    cursor: SearchCursor | None = None
 
     @field_validator("audience")
     @classmethod
@@ -57,7 +83,7 @@ class SearchParams(Params):
     @classmethod
     def _language(cls, values: list[str]) -> list[str]:
         for value in values:
-            if not _LANGUAGE.match(value):
+            if not _LANGUAGE.fullmatch(value):
                 raise ValueError(f"{value!r} is not an ISO 639-1 code nor 'lsf'")
         return values
 

@@ -86,7 +86,7 @@ def search_payload(page: SearchPage) -> dict[str, object]:
 def place(place_id: str) -> Response:
     request = public.current_request
     reject_query(request)
-    if not _PLACE_ID.match(place_id):
+    if not _PLACE_ID.fullmatch(place_id):
         raise InvalidInput("malformed place id", field="id")
     detail = wiring.public_place_service().get(place_id)
     return cacheable_json(
@@ -97,7 +97,7 @@ def place(place_id: str) -> Response:
 @route(public, "/territories/{department}/places", methods=["GET"], cors=True)
 def department_places(department: str) -> Response:
     request = public.current_request
-    if not re.match(DEPARTMENT_PATTERN, department):
+    if not re.fullmatch(DEPARTMENT_PATTERN, department):
         raise InvalidInput(f"{department!r} is not a French department code", field="department")
     params = parse_query(request, DepartmentListingParams)
     listing = wiring.place_search().department_listing(

@@ -32,6 +32,11 @@ if TYPE_CHECKING:
 
 selfupdate = Blueprint(__name__)
 
+# Anyone reaches these routes (the body is parsed before the service checks the token): bounds
+# far below the back office's megabyte; a whole place's hours and services are a few kB.
+MAX_CHANGE_BYTES = 256_000
+MAX_CONFIRM_BYTES = 10_000
+
 _PLACE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 AUTHORIZER = admin_authorizer()
 
@@ -84,7 +89,7 @@ def self_update() -> Response:
         return _view(service.view(token))
     from chalicelib.domain.selfupdate.models import SelfUpdateChange
 
-    change = SelfUpdateChange.model_validate(json_object(request))
+    change = SelfUpdateChange.model_validate(json_object(request, limit=MAX_CHANGE_BYTES))
     view = service.edit(token, expected_version=required_version(request), change=change)
     return _view(view)
 
@@ -94,7 +99,7 @@ def confirm_self_update() -> Response:
     request = selfupdate.current_request
     reject_query(request)
     token = bearer_token(request)
-    body = ConfirmBody.model_validate(json_object(request, optional=True))
+    body = ConfirmBody.model_validate(json_object(request, optional=True, limit=MAX_CONFIRM_BYTES))
     view = wiring.self_update_service().confirm(
         token, expected_version=required_version(request), place_id=body.place_id
     )
@@ -106,7 +111,7 @@ def _view(view: SelfUpdateView) -> Response:
 
 
 def _checked_id(place_id: str) -> str:
-    if not _PLACE_ID.match(place_id):
+    if not _PLACE_ID.fullmatch(place_id):
         raise InvalidInput("malformed place id", field="id")
     return place_id
 

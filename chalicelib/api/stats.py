@@ -22,7 +22,7 @@ from chalicelib.api.params import Params
 stats = Blueprint(__name__)
 
 AUTHORIZER = admin_authorizer()
-STATS_DEPARTMENT = r"^(0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6]|all|unknown)$"
+STATS_DEPARTMENT = r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6]|all|unknown)$"
 
 
 class StatsParams(Params):

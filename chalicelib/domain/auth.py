@@ -29,7 +29,7 @@ from chalicelib.domain.errors import Forbidden
 from chalicelib.domain.hours.models import DomainModel
 from chalicelib.domain.places.models import Place, PlaceStatus
 
-DEPARTMENT_CODE = re.compile(r"^(0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6])$")
+DEPARTMENT_CODE = re.compile(r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$")
 
 
 class Role(StrEnum):
@@ -54,7 +54,7 @@ class Principal(DomainModel):
     @classmethod
     def _check_departments(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for code in value:
-            if not DEPARTMENT_CODE.match(code):
+            if not DEPARTMENT_CODE.fullmatch(code):
                 raise ValueError(f"{code!r} is not a French department code")
         return tuple(sorted(set(value)))
 

@@ -24,6 +24,18 @@ class InvalidInput(RepereError):
     code = "invalid_input"
 
 
+class InvalidCursor(InvalidInput):
+    """A pagination cursor that is not one this service handed out (or not for this
+    listing): 400, whatever was done to it."""
+
+    code = "invalid_cursor"
+
+    def __init__(
+        self, message: str = "malformed cursor: use next_cursor exactly as returned"
+    ) -> None:
+        super().__init__(message, field="cursor")
+
+
 class NotFound(RepereError):
     code = "not_found"
 
@@ -46,6 +58,19 @@ class PreconditionRequired(RepereError):
     """A write that must say which version it is based on (If-Match) did not."""
 
     code = "version_required"
+
+
+class PreconditionFailed(RepereError):
+    """A write's ``If-Match`` cannot match (RFC 9110 §13.1.1: If-Match compares strongly, so
+    a weak tag ``W/"3"`` never matches): 412, nothing written."""
+
+    code = "precondition_failed"
+
+
+class PayloadTooLarge(RepereError):
+    """A request body over the route's size limit (413), refused before it is parsed."""
+
+    code = "too_large"
 
 
 class Unauthorized(RepereError):

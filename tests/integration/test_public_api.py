@@ -285,7 +285,7 @@ def test_audience_modality_and_language_filters(api: Api) -> None:
         (f"{BASE}&open=sometimes", 400, "invalid_parameter", "open"),
         (f"{BASE}&limit=0", 400, "invalid_parameter", "limit"),
         (f"{BASE}&limit=101", 400, "invalid_input", "limit"),
-        (f"{BASE}&cursor=not-a-cursor", 400, "invalid_input", "cursor"),
+        (f"{BASE}&cursor=not-a-cursor", 400, "invalid_cursor", "cursor"),
         (f"{BASE}&colour=blue", 400, "unknown_parameter", "colour"),
         (f"{BASE}&lat=47", 400, "invalid_input", "lat"),
         ("department=99", 400, "invalid_parameter", "department"),
@@ -308,7 +308,7 @@ def test_a_cursor_from_another_search_is_rejected(api: Api) -> None:
     cursor = search(api, f"{BASE}&limit=1")["next_cursor"]
     assert cursor
     response = get(api, f"/search?{BASE}&limit=1&radius_km=3&cursor={cursor}")
-    assert_error(response, 400, "invalid_input", "cursor")
+    assert_error(response, 400, "invalid_cursor", "cursor")
 
 
 def test_place_page_shows_the_public_record_and_its_status(api: Api) -> None:

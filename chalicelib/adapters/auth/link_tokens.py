@@ -10,8 +10,10 @@ parameter is read once per container and again after ``cache_seconds``, so a rot
 reaches every container within that delay.
 
 Verification pins the algorithm (``HS256`` only: ``none`` and asymmetric algorithms are
-refused), needs a known ``kid``, checks issuer and audience, and requires every claim. The
-expiry is checked by the service with its clock. Any failure is the same InvalidLinkToken.
+refused), needs a known ``kid``, checks issuer and audience, and requires every claim, each
+of its type: ``exp``/``iat`` integers within ``MAX_LINK_LIFETIME`` of each other
+(registered_claims.py), ``gen`` an integer. The expiry and an ``iat`` in the future are
+checked by the service with its clock. Any failure is the same InvalidLinkToken.
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import timedelta
 from typing import Any
 
 import jwt
 from pydantic import ValidationError
 
+from chalicelib.adapters.auth.registered_claims import checked_instants, is_integer
 from chalicelib.domain.selfupdate.models import LinkClaims
 from chalicelib.domain.selfupdate.ports import InvalidLinkToken
 
@@ -33,6 +36,10 @@ ALGORITHM = "HS256"
 ISSUER = "repere"
 AUDIENCE = "repere-self-update"
 REQUIRED = ["exp", "iat", "sub", "iss", "aud", "jti", "gen", "scope"]
+# The longest link the service issues is ``self_update_link_days`` (at most 365, config.py),
+# plus a day: a longer one was not issued by us.
+MAX_LINK_LIFETIME = timedelta(days=366)
+MAX_GENERATION = 2**31 - 1
 MAX_TOKEN_LENGTH = 4096
 MIN_KEY_BYTES = 32
 
@@ -151,14 +158,18 @@ class JwtLinkCodec:
         data = verified_payload(self._keys, token, audience=AUDIENCE, required=REQUIRED)
         if data is None:
             raise InvalidLinkToken
+        instants = checked_instants(data, max_lifetime=MAX_LINK_LIFETIME)
+        generation = data["gen"]
+        if instants is None or not is_integer(generation) or not 1 <= generation <= MAX_GENERATION:
+            raise InvalidLinkToken
         try:
             return LinkClaims(
                 token_id=data["jti"],
                 place_id=data["sub"],
-                generation=data["gen"],
+                generation=generation,
                 scope=data["scope"],
-                issued_at=datetime.fromtimestamp(int(data["iat"]), UTC),
-                expires_at=datetime.fromtimestamp(int(data["exp"]), UTC),
+                issued_at=instants.issued_at,
+                expires_at=instants.expires_at,
             )
         except (ValidationError, KeyError, TypeError, ValueError):
             raise InvalidLinkToken from None

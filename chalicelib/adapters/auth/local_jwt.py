@@ -3,7 +3,12 @@ deployed stage only if it is given its own secret; production uses Cognito).
 
 PyJWT does the verification: the signature is compared in constant time, the algorithm is
 pinned to HS256 (``none`` and every other algorithm are refused), ``exp``, ``iat``, ``sub``,
-``iss`` and ``aud`` are required and checked. 30 seconds of clock skew are tolerated.
+``iss`` and ``aud`` are required and checked. 30 seconds of clock skew are tolerated, also
+for ``iat`` (a token issued further in the future is refused).
+
+Where PyJWT is lax, registered_claims.py is not: ``exp``/``iat``/``nbf`` must be integers
+(PyJWT takes ``"1999999999"`` and ``true``), and a token may live at most ``MAX_LIFETIME``
+(``make token`` gives 12 hours by default): a token valid until the year 9999 is refused.
 """
 
 from __future__ import annotations
@@ -15,12 +20,14 @@ from typing import Any
 import jwt
 
 from chalicelib.adapters.auth.claims import claims_for
+from chalicelib.adapters.auth.registered_claims import checked_instants
 from chalicelib.domain.auth import Role
 from chalicelib.domain.errors import Unauthorized
 
 ALGORITHM = "HS256"
 LEEWAY_SECONDS = 30
 REQUIRED_CLAIMS = ["exp", "iat", "sub", "iss", "aud"]
+MAX_LIFETIME = timedelta(days=31)
 
 
 class LocalJwtVerifier:
@@ -48,6 +55,8 @@ class LocalJwtVerifier:
             raise Unauthorized("the token has expired", code="token_expired") from None
         except jwt.InvalidTokenError:
             raise Unauthorized("the token is not valid", code="invalid_token") from None
+        if checked_instants(claims, max_lifetime=MAX_LIFETIME, allow_nbf=True) is None:
+            raise Unauthorized("the token is not valid", code="invalid_token")
         return claims
 
     def issue(
@@ -61,6 +70,8 @@ class LocalJwtVerifier:
         ttl: timedelta,
     ) -> str:
         """A token for the local stack and tests (``make token``)."""
+        if ttl > MAX_LIFETIME:
+            raise ValueError(f"a local token lives at most {MAX_LIFETIME.days} days")
         claims = claims_for(subject, role, departments, name)
         claims.update(
             iss=self._issuer,

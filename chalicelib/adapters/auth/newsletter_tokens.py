@@ -9,17 +9,24 @@ the wrong one. PyJWT compares signatures with ``hmac.compare_digest`` (constant 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import timedelta
 from typing import Any
 
 from pydantic import ValidationError
 
 from chalicelib.adapters.auth.link_tokens import ISSUER, KeySource, sign, verified_payload
+from chalicelib.adapters.auth.registered_claims import checked_instants
 from chalicelib.domain.newsletters.models import SubscriptionClaims, TokenPurpose
 from chalicelib.domain.newsletters.ports import InvalidSubscriptionToken
 
 AUDIENCE = "repere-newsletter"
 REQUIRED = ["exp", "iat", "sub", "iss", "aud", "scope"]
+# The longest lifetimes the service gives (config.py bounds, plus a day): a confirmation link
+# newsletter_confirm_days <= 30, an unsubscription link newsletter_unsubscribe_days <= 3650.
+MAX_LIFETIME = {
+    TokenPurpose.CONFIRM: timedelta(days=31),
+    TokenPurpose.UNSUBSCRIBE: timedelta(days=3651),
+}
 
 
 class JwtSubscriptionCodec:
@@ -44,12 +51,17 @@ class JwtSubscriptionCodec:
         if data is None:
             raise InvalidSubscriptionToken
         try:
+            purpose = TokenPurpose(data["scope"])
+            nonce = data.get("jti")
+            instants = checked_instants(data, max_lifetime=MAX_LIFETIME[purpose])
+            if instants is None or not (nonce is None or isinstance(nonce, str)):
+                raise InvalidSubscriptionToken
             return SubscriptionClaims(
                 subscriber_id=data["sub"],
-                purpose=TokenPurpose(data["scope"]),
-                nonce=data.get("jti"),
-                issued_at=datetime.fromtimestamp(int(data["iat"]), UTC),
-                expires_at=datetime.fromtimestamp(int(data["exp"]), UTC),
+                purpose=purpose,
+                nonce=nonce,
+                issued_at=instants.issued_at,
+                expires_at=instants.expires_at,
             )
         except (ValidationError, KeyError, TypeError, ValueError):
             raise InvalidSubscriptionToken from None

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from typing import Any
 
 from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib.adapters.dynamodb.export_models import LISTED, ExportItem
-from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, VersionConflict
+from chalicelib.domain import cursors
+from chalicelib.domain.errors import (
+    Conflict,
+    InvalidCursor,
+    NotFound,
+    VersionConflict,
+)
 from chalicelib.domain.exports.models import ExportFormat, ExportPage, ExportRecord, ExportStatus
 
 _CONDITION_FAILED = "ConditionalCheckFailedException"
@@ -49,27 +53,23 @@ def to_record(item: ExportItem) -> ExportRecord:
 def encode_cursor(key: dict[str, dict[str, Any]] | None) -> str | None:
     if not key:
         return None
-    raw = json.dumps(key, separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursors.encode_json_text(json.dumps(key, separators=(",", ":"), sort_keys=True))
 
 
 def decode_cursor(cursor: str | None) -> dict[str, dict[str, Any]] | None:
-    """The DynamoDB key a cursor carries; InvalidInput for anything but such a key."""
+    """The DynamoDB key a cursor carries; InvalidCursor (400) for anything but such a key."""
     if cursor is None:
         return None
-    malformed = InvalidInput("malformed cursor", field="cursor")
-    if len(cursor) > _MAX_CURSOR_LENGTH:
-        raise malformed
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        key = json.loads(raw)
-    except (binascii.Error, ValueError):
-        raise malformed from None
+    key = cursors.decode_json(cursor, max_chars=_MAX_CURSOR_LENGTH)
     if not isinstance(key, dict) or not key or not set(key) <= _CURSOR_KEYS:
-        raise malformed
+        raise InvalidCursor()
     for value in key.values():
+        # Non-empty strings only: DynamoDB refuses an empty key value with a 500's worth of
+        # ValidationException.
         if not (isinstance(value, dict) and set(value) == {"S"} and isinstance(value["S"], str)):
-            raise malformed
+            raise InvalidCursor()
+        if not value["S"]:
+            raise InvalidCursor()
     return key
 
 

@@ -42,7 +42,7 @@ from chalicelib.adapters.dynamodb.search_cells import (
 from chalicelib.adapters.dynamodb.transaction import MAX_BYTES, MAX_ITEMS, Cancelled, Transaction
 from chalicelib.domain.errors import (
     Conflict,
-    InvalidInput,
+    InvalidCursor,
     NotFound,
     Unavailable,
     VersionConflict,
@@ -421,9 +421,7 @@ class DynamoPlaceRepository:
         if query.cursor is not None:
             position = decode_position(query.cursor, place_filter)
             if set(position) != set(key_names) or position[hash_name] != hash_value:
-                raise InvalidInput(
-                    "malformed cursor: use next_cursor exactly as returned", field="cursor"
-                )
+                raise InvalidCursor()
             start_key = {name: {"S": value} for name, value in position.items()}
         range_condition = None
         if place_filter.verified_before is not None:

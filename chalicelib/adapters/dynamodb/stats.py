@@ -187,7 +187,7 @@ class DynamoExportDownloads:
         return dict(totals)
 
 
-NEWSLETTER_ID = re.compile(r"^newsletter:(?P<department>0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6]):")
+NEWSLETTER_ID = re.compile(r"^newsletter:(?P<department>0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6]):")
 """How a newsletter is recognised in the sent-mail ledger, which keeps only message ids: the
 newsletters feature names each message ``newsletter:<department>:<week>:<subscriber id>``
 (confirmation mails, ``newsletter-confirm:...``, are not newsletters)."""

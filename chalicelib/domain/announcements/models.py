@@ -15,7 +15,7 @@ from pydantic import Field, field_validator, model_validator
 
 from chalicelib.domain.hours.models import DomainModel
 
-_DEPARTMENT = re.compile(r"^(0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6])$")
+_DEPARTMENT = re.compile(r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$")
 
 OVERSEAS_TIMEZONES: dict[str, str] = {
     "971": "America/Guadeloupe",
@@ -48,7 +48,7 @@ class AnnouncementContent(DomainModel):
     @classmethod
     def _check_departments(cls, value: list[str]) -> list[str]:
         for code in value:
-            if not _DEPARTMENT.match(code):
+            if not _DEPARTMENT.fullmatch(code):
                 raise ValueError(f"{code!r} is not a French department code")
         return sorted(set(value))
 

@@ -54,7 +54,9 @@ class BatchFilter(DomainModel):
     """Places matching all of these (at least one of organisation, department, status)."""
 
     organisation: str | None = Field(default=None, min_length=1, max_length=200)
-    department: str | None = Field(default=None, pattern=r"^(0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6])$")
+    department: str | None = Field(
+        default=None, pattern=r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$"
+    )
     category: str | None = Field(default=None, min_length=1, max_length=100)
     status: PlaceStatus | None = None
 

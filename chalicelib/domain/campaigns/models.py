@@ -72,7 +72,7 @@ class CampaignRequest(DomainModel):
     @classmethod
     def _departments(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for code in value:
-            if not DEPARTMENT_CODE.match(code):
+            if not DEPARTMENT_CODE.fullmatch(code):
                 raise ValueError(f"{code!r} is not a French department code")
         return tuple(sorted(set(value)))
 

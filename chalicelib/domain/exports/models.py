@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from chalicelib.domain.hours.models import DomainModel
 
-DEPARTMENT_PATTERN = r"^(0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6])$"
-_POSTAL_CODE = re.compile(r"^\d{5}$")
+DEPARTMENT_PATTERN = r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$"
+_POSTAL_CODE = re.compile(r"^[0-9]{5}$")
 EXPORT_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{7,63}$"
 MAX_POSTAL_CODES = 60
 MAX_SECTIONS = 40
@@ -90,7 +90,7 @@ class Territory(DomainModel):
     @classmethod
     def _check_postal_codes(cls, values: list[str]) -> list[str]:
         for value in values:
-            if not _POSTAL_CODE.match(value):
+            if not _POSTAL_CODE.fullmatch(value):
                 raise ValueError(f"{value!r} is not a five-digit postal code")
         return sorted(dict.fromkeys(values))
 

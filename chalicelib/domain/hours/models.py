@@ -17,7 +17,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_HHMM = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
 
 
 class Weekday(StrEnum):
@@ -53,7 +53,7 @@ def minutes_of(hhmm: str) -> int:
     only 1,441 valid values (a bad one raises, and exceptions are not cached)."""
     if hhmm == "24:00":
         return 1440
-    match = _HHMM.match(hhmm)
+    match = _HHMM.fullmatch(hhmm)
     if match is None:
         raise ValueError(f"not a time of day in HH:MM form: {hhmm!r}")
     return int(match.group(1)) * 60 + int(match.group(2))

@@ -22,7 +22,7 @@ from chalicelib.domain.mail.models import EMAIL_PATTERN, normalise_address
 
 Language = Literal["fr", "en"]
 MAX_DEPARTMENTS = 20
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+_WEEK = re.compile(r"^([0-9]{4})-W([0-9]{2})$")
 
 
 class SubscriptionRequest(DomainModel):
@@ -41,7 +41,7 @@ class SubscriptionRequest(DomainModel):
     @classmethod
     def _departments(cls, values: list[str]) -> list[str]:
         for code in values:
-            if not DEPARTMENT_CODE.match(code):
+            if not DEPARTMENT_CODE.fullmatch(code):
                 raise ValueError(f"{code!r} is not a French department code")
         return sorted(set(values))
 
@@ -102,7 +102,7 @@ class IssueWeek(DomainModel):
 
     @classmethod
     def parse(cls, text: str) -> IssueWeek:
-        match = _WEEK.match(text)
+        match = _WEEK.fullmatch(text)
         if match is None:
             raise InvalidInput("week must look like 2026-W48", field="week")
         year, week = int(match.group(1)), int(match.group(2))

@@ -34,6 +34,7 @@ from chalicelib.domain.newsletters.ports import (
     SubscriptionTokenCodec,
 )
 from chalicelib.domain.submissions.ports import RateLimiter
+from chalicelib.domain.tokens import issued_in_the_future
 
 INVALID_LINK = "this link is not valid"
 NEVER = datetime(2000, 1, 1, tzinfo=UTC)
@@ -268,7 +269,10 @@ class SubscriptionService:
             raise Unauthorized(INVALID_LINK, code="invalid_link") from None
         if claims.purpose is not purpose:
             raise Unauthorized(INVALID_LINK, code="invalid_link")
-        if claims.expires_at <= self._clock.now():
+        now = self._clock.now()
+        if issued_in_the_future(claims.issued_at, now):
+            raise Unauthorized(INVALID_LINK, code="invalid_link")  # never issued ahead of us
+        if claims.expires_at <= now:
             raise Gone(EXPIRED_LINK, code="link_expired")
         return claims
 

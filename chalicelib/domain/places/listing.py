@@ -8,8 +8,6 @@ least recently verified first (never verified first of all): the listing doubles
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import re
@@ -18,7 +16,8 @@ from datetime import UTC, datetime
 
 from pydantic import Field
 
-from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain import cursors
+from chalicelib.domain.errors import InvalidCursor
 from chalicelib.domain.hours.models import DomainModel
 from chalicelib.domain.places.models import Place, PlaceStatus
 from chalicelib.domain.search.text import normalise
@@ -147,27 +146,22 @@ def encode_position(position: dict[str, str], place_filter: PlaceFilter) -> str:
     payload = json.dumps(
         {"p": position, "f": filter_fingerprint(place_filter)}, separators=(",", ":")
     )
-    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+    return cursors.encode_json_text(payload)
 
 
 MALFORMED_CURSOR = "malformed cursor: use next_cursor exactly as returned"
 
 
 def decode_position(cursor: str, place_filter: PlaceFilter) -> dict[str, str]:
-    malformed = InvalidInput(MALFORMED_CURSOR, field="cursor")
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        payload = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-        position = payload["p"]
-        belongs_to = payload["f"]
-    except (ValueError, KeyError, TypeError, UnicodeError, binascii.Error):
-        raise malformed from None
+    # cursors.decode_json: strict base64url and bounded JSON, InvalidCursor (400) otherwise.
+    payload = cursors.decode_json(cursor)
+    position = payload.get("p") if isinstance(payload, dict) else None
     if not isinstance(position, dict) or not all(
-        isinstance(key, str) and isinstance(value, str) for key, value in position.items()
+        # Non-empty: DynamoDB refuses an empty key value (a 500 once it reached the store).
+        isinstance(key, str) and isinstance(value, str) and value
+        for key, value in position.items()
     ):
-        raise malformed
-    if belongs_to != filter_fingerprint(place_filter):
-        raise InvalidInput(
-            "this cursor belongs to another listing: repeat the same parameters", field="cursor"
-        )
+        raise InvalidCursor(MALFORMED_CURSOR)
+    if payload.get("f") != filter_fingerprint(place_filter):
+        raise InvalidCursor("this cursor belongs to another listing: repeat the same parameters")
     return position

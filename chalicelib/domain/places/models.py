@@ -22,9 +22,9 @@ from chalicelib.domain.hours.models import (
 
 DEFAULT_TIMEZONE = "Europe/Paris"
 
-_DEPARTMENT = re.compile(r"^(0[1-9]|[1-8]\d|9[0-5]|2A|2B|97[1-6])$")
-_POSTAL_CODE = re.compile(r"^\d{5}$")
-_INSEE = re.compile(r"^(\d{5}|2A\d{3}|2B\d{3})$")
+_DEPARTMENT = re.compile(r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$")
+_POSTAL_CODE = re.compile(r"^[0-9]{5}$")
+_INSEE = re.compile(r"^([0-9]{5}|2A[0-9]{3}|2B[0-9]{3})$")
 _LANGUAGE = re.compile(r"^([a-z]{2}|lsf)$")
 _PLACE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -48,27 +48,27 @@ class Address(DomainModel):
     city: str = Field(min_length=1, max_length=100)
     city_code: str | None = Field(default=None, description="INSEE code of the commune")
     department_code: str
-    region_code: str | None = Field(default=None, pattern=r"^\d{2}$")
+    region_code: str | None = Field(default=None, pattern=r"^[0-9]{2}$")
     country: str = Field(default="FR", pattern=r"^[A-Z]{2}$")
 
     @field_validator("postal_code")
     @classmethod
     def _postal_code(cls, value: str) -> str:
-        if not _POSTAL_CODE.match(value):
+        if not _POSTAL_CODE.fullmatch(value):
             raise ValueError("postal code must be five digits")
         return value
 
     @field_validator("city_code")
     @classmethod
     def _city_code(cls, value: str | None) -> str | None:
-        if value is not None and not _INSEE.match(value):
+        if value is not None and not _INSEE.fullmatch(value):
             raise ValueError("INSEE city code must be 5 digits, or 2A/2B and 3 digits")
         return value
 
     @field_validator("department_code")
     @classmethod
     def _department(cls, value: str) -> str:
-        if not _DEPARTMENT.match(value):
+        if not _DEPARTMENT.fullmatch(value):
             raise ValueError("unknown French department code")
         return value
 

@@ -7,12 +7,11 @@ that does not decode, or that belongs to another search, is rejected with a clea
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 
-from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain import cursors
+from chalicelib.domain.errors import InvalidCursor
 
 SortKey = tuple[float, int, str, str]
 _VERSION = 1
@@ -24,27 +23,32 @@ def fingerprint(parts: list[object]) -> str:
 
 
 def encode_cursor(key: SortKey, search_fingerprint: str) -> str:
-    payload = json.dumps({"v": _VERSION, "k": list(key), "f": search_fingerprint})
-    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+    return cursors.encode_json_text(
+        json.dumps({"v": _VERSION, "k": list(key), "f": search_fingerprint})
+    )
 
 
 def decode_cursor(cursor: str, search_fingerprint: str) -> SortKey:
-    malformed = InvalidInput(
-        "malformed cursor: use next_cursor exactly as returned", field="cursor"
-    )
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        payload = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-        key = payload["k"]
-        if payload["v"] != _VERSION or not isinstance(key, list) or len(key) != 4:
-            raise malformed
-        score, distance, name, place_id = key
-        decoded: SortKey = (float(score), int(distance), str(name), str(place_id))
-        belongs_to = str(payload["f"])
-    except (ValueError, KeyError, TypeError, UnicodeError, binascii.Error):
-        raise malformed from None
-    if belongs_to != search_fingerprint:
-        raise InvalidInput(
-            "this cursor belongs to another search: repeat the same parameters", field="cursor"
-        )
-    return decoded
+    """The sort key a cursor of this search carries, or InvalidCursor (400): the cursor is
+    unsigned, so every part is type-checked (a string distance or a float id, not ours)."""
+    payload = cursors.decode_json(cursor)
+    if not isinstance(payload, dict) or payload.get("v") != _VERSION:
+        raise InvalidCursor()
+    key = payload.get("k")
+    if not isinstance(key, list) or len(key) != 4:
+        raise InvalidCursor()
+    score, distance, name, place_id = key
+    # bounded_json has refused NaN, infinities and integers beyond 2**53 already.
+    if (
+        not isinstance(score, int | float)
+        or isinstance(score, bool)
+        or not isinstance(distance, int)
+        or isinstance(distance, bool)
+        or distance < 0
+        or not isinstance(name, str)
+        or not isinstance(place_id, str)
+    ):
+        raise InvalidCursor()
+    if payload.get("f") != search_fingerprint:
+        raise InvalidCursor("this cursor belongs to another search: repeat the same parameters")
+    return (float(score), distance, name, place_id)

@@ -30,6 +30,7 @@ from chalicelib.domain.selfupdate.models import (
     SelfUpdateView,
 )
 from chalicelib.domain.selfupdate.ports import InvalidLinkToken, LinkStateStore, LinkTokenCodec
+from chalicelib.domain.tokens import issued_in_the_future
 
 _PARIS = ZoneInfo("Europe/Paris")  # dates in mails are French dates
 
@@ -143,7 +144,10 @@ class SelfUpdateService:
             raise invalid_link() from None
         if claims.scope != SCOPE:
             raise invalid_link()
-        if self._clock.now() >= claims.expires_at:
+        now = self._clock.now()
+        if issued_in_the_future(claims.issued_at, now):
+            raise invalid_link()  # we never issue ahead of our clock
+        if now >= claims.expires_at:
             raise gone_link()
         if claims.generation != self._links.generation(claims.place_id):
             raise gone_link()

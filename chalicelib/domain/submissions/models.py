@@ -18,7 +18,7 @@ from chalicelib.domain.hours.models import DomainModel, WeeklyHours
 from chalicelib.domain.places.models import Contacts, GeoPoint
 from chalicelib.domain.submissions.status import SubmissionStatus
 
-_POSTAL_CODE = re.compile(r"^\d{5}$")
+_POSTAL_CODE = re.compile(r"^[0-9]{5}$")
 
 
 def department_of_postal_code(postal_code: str) -> str:
@@ -46,7 +46,7 @@ class SubmittedAddress(DomainModel):
     @field_validator("postal_code")
     @classmethod
     def _postal_code(cls, value: str) -> str:
-        if not _POSTAL_CODE.match(value):
+        if not _POSTAL_CODE.fullmatch(value):
             raise ValueError("postal code must be five digits")
         return value
 

@@ -6,8 +6,6 @@ channel ``submission``) and its role and territory rules: there is no second edi
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
 import json
@@ -19,10 +17,12 @@ from typing import Any, cast
 
 from pydantic import Field
 
+from chalicelib.domain import bounded_json, cursors
 from chalicelib.domain.auth import Principal, Role, require_department, require_role
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.errors import (
     Conflict,
+    InvalidCursor,
     InvalidInput,
     NotFound,
     TooManyRequests,
@@ -112,9 +112,6 @@ class ClientHasher:
         return hmac.new(self._secret, data, hashlib.sha256).hexdigest()[:32]
 
 
-MALFORMED_CURSOR = "malformed cursor: use next_cursor exactly as returned"
-
-
 class QueueCursors:
     """Opaque, signed queue cursors: the position of the last submission of a page and the
     listing it belongs to (status, department). A position, not an offset: decided
@@ -131,31 +128,33 @@ class QueueCursors:
             separators=(",", ":"),
         ).encode()
         tag = self._hasher.sign(payload)
-        return base64.urlsafe_b64encode(payload).decode().rstrip("=") + "." + tag
+        return cursors.encode_bytes(payload) + "." + tag
 
     def decode(
         self, cursor: str, status: SubmissionStatus, department: str | None
     ) -> QueuePosition:
-        malformed = InvalidInput(MALFORMED_CURSOR, field="cursor")
         encoded, _, tag = cursor.partition(".")
+        payload = cursors.decode_bytes(encoded)  # strict: ASCII base64url, canonical
+        if not tag or not cursors.same_tag(tag, self._hasher.sign(payload)):
+            raise InvalidCursor()
+        # Signed by us from here on; still read defensively (a key shared with an older
+        # format, or a bug in encode, must not become a 500).
         try:
-            payload = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
-        except (ValueError, binascii.Error):
-            raise malformed from None
-        if not tag or not hmac.compare_digest(tag, self._hasher.sign(payload)):
-            raise malformed
-        try:
-            cursor_status, cursor_department, created_at, submission_id = json.loads(payload)
+            fields = bounded_json.loads(payload, max_depth=1)
+            cursor_status, cursor_department, created_at, submission_id = fields
+            if not (
+                isinstance(created_at, str)
+                and isinstance(submission_id, str)
+                and (cursor_department is None or isinstance(cursor_department, str))
+            ):
+                raise InvalidCursor()
             position = QueuePosition(
                 created_at=datetime.fromisoformat(created_at), id=submission_id
             )
         except (ValueError, TypeError):
-            raise malformed from None
+            raise InvalidCursor() from None
         if (cursor_status, cursor_department) != (status.value, department):
-            raise InvalidInput(
-                "this cursor belongs to another queue: repeat the same parameters",
-                field="cursor",
-            )
+            raise InvalidCursor("this cursor belongs to another queue: repeat the same parameters")
         return position
 
 

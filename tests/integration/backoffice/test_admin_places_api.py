@@ -250,7 +250,7 @@ def test_bad_bodies_are_4xx_json(admin_api: AdminApi, case: str, body: Any, code
         ("GET", "/admin/places?status=sleeping&department=75", None, "invalid_parameter"),
         ("GET", "/admin/places?department=75&limit=0", None, "invalid_parameter"),
         ("GET", "/admin/places?department=75&limit=5000", None, "invalid_input"),
-        ("GET", "/admin/places?department=75&cursor=zzz", None, "invalid_input"),
+        ("GET", "/admin/places?department=75&cursor=zzz", None, "invalid_cursor"),
         ("GET", "/admin/places?department=75&not_verified_since=yesterday", None, None),
         ("GET", "/admin/places?department=75&colour=red", None, "unknown_parameter"),
         ("GET", "/admin/places?department=75&category=nope", None, None),

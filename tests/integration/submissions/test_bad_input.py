@@ -27,7 +27,7 @@ CASES: list[tuple[str, str, object, int | None, int]] = [
     ("POST", "/submissions", form(location={"lat": 123, "lon": 2}), None, 400),
     ("POST", "/submissions", form(submitter={"email": "nope", "consent": True}), None, 400),
     ("POST", "/submissions", form(submitter={"email": "a@b.org"}), None, 400),
-    ("POST", "/submissions", form(description="x" * 40_000), None, 400),
+    ("POST", "/submissions", form(description="x" * 40_000), None, 413),
     ("POST", "/submissions?debug=1", form(), None, 400),
     ("POST", "/places/pne-01/suggestions", {}, None, 400),
     ("POST", "/places/pne-01/suggestions", {"content": {"hours": "always"}}, None, 400),

@@ -283,7 +283,7 @@ def test_the_queue_pages_on_the_indexes_with_signed_cursors(aws: Aws) -> None:
     tampered = encoded[:-1] + ("A" if encoded[-1] != "A" else "B") + "." + tag
     for bad in (tampered, encoded, "x" * 40, good + "x"):
         status, error = aws.call("GET", f"/admin/submissions?department=75&cursor={bad}", ADMIN)
-        assert (status, error["code"], error["field"]) == (400, "invalid_input", "cursor")
+        assert (status, error["code"], error["field"]) == (400, "invalid_cursor", "cursor")
     status, error = aws.call("GET", f"/admin/submissions?cursor={good}", ADMIN)
     assert (status, error["field"]) == (400, "cursor")  # another queue's cursor
     for limit in ("0", "101", "-1", "x", "1.5"):

@@ -129,9 +129,9 @@ def test_malformed_submissions_are_400(
     assert sub_api.submissions.items == {}
 
 
-def test_an_oversized_submission_is_400(sub_api: SubmissionApi) -> None:
+def test_an_oversized_submission_is_413(sub_api: SubmissionApi) -> None:
     status, body = sub_api.call("POST", "/submissions", body=form(message="x" * 40_000))
-    assert status == 400
+    assert status == 413
     assert body["code"] == "too_large"
 
 
