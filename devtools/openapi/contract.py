@@ -33,6 +33,7 @@ from chalicelib.api import (
     submissions,
 )
 from chalicelib.domain.exports.models import EXPORT_ID_PATTERN
+from chalicelib.domain.hours.models import _HHMM
 from chalicelib.domain.places.editing import NOT_NULLABLE
 from chalicelib.domain.places.models import _POSTAL_CODE
 from chalicelib.domain.taxonomy.taxonomy import default_taxonomy
@@ -54,6 +55,29 @@ QUERY_MODELS: dict[tuple[str, str], type[BaseModel]] = {
     ("get", "/admin/submission-figures"): submissions.FiguresParams,
 }
 """Each route's query-string model (``parse_query(request, Model)`` in its view)."""
+OPTIONAL_QUERY = {("post", "/subscriptions/unsubscribe", "token")}
+"""Required by the model, but the model applies to one form of the route only (RFC 8058
+one-click: token in the query; otherwise the token is in the JSON body or a bearer header)."""
+
+QUERY_GROUPS: dict[tuple[str, str], tuple[str, str, tuple[tuple[str, ...], ...]]] = {
+    # Parameters that depend on each other, as one form-exploded object parameter (each
+    # property is still its own ``name=value`` in the query string): the alternatives are
+    # the required sets. SearchParams._one_location: lat and lon (radius_km with them), or
+    # department, or postal_code, or city_code, exactly one.
+    ("get", "/search"): (
+        "where",
+        "oneOf",
+        (("lat", "lon"), ("department",), ("postal_code",), ("city_code",)),
+    ),
+    # ListRequest (places listing service): a department, an organisation or a status.
+    ("get", "/admin/places"): (
+        "scope",
+        "anyOf",
+        (("department",), ("organisation",), ("status",)),
+    ),
+}
+_GROUP_ONLY_WITH = {"radius_km": ("lat", "lon")}
+"""A parameter allowed only in the alternative that has these."""
 
 PATH_PATTERNS: dict[str, str] = {
     # The routes' own checks (``_checked``/``_checked_id`` in each blueprint).
@@ -71,6 +95,8 @@ IDEMPOTENCY_KEYS: dict[tuple[str, str], tuple[str, bool]] = {
     ("post", "/admin/exports"): (exports._IDEMPOTENCY_KEY.pattern, False),
 }
 MAX_BODY_BYTES = bodies.MAX_BODY_BYTES
+
+CURSOR = {"type": "string", "minLength": 1, "pattern": r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)?$"}
 
 BEARER = "backofficeToken"
 LINK_SCHEME = "selfUpdateLink"
@@ -155,6 +181,11 @@ def apply(document: dict[str, Any]) -> dict[str, Any]:
             if key in QUERY_MODELS:
                 unused.discard(key)
                 _query_from_model(operation, QUERY_MODELS[key], f"{method.upper()} {path}")
+                for parameter in operation["parameters"]:
+                    if (*key, parameter["name"]) in OPTIONAL_QUERY:
+                        parameter["required"] = False
+            if key in QUERY_GROUPS:
+                _group(operation, *QUERY_GROUPS[key])
             _path_parameters(operation)
             if key in IDEMPOTENCY_KEYS:
                 _idempotency_key(operation, *IDEMPOTENCY_KEYS[key])
@@ -166,6 +197,10 @@ def apply(document: dict[str, Any]) -> dict[str, Any]:
 
 def _path_parameters(operation: dict[str, Any]) -> None:
     for parameter in operation.get("parameters", []):
+        if parameter["in"] == "query" and parameter["name"] == "cursor":
+            # Every cursor is base64url (a signed one: ".<tag>" after it); opaque to clients.
+            parameter["schema"].update(CURSOR)
+            parameter["description"] = "next_cursor of the previous page, exactly as returned."
         if parameter["in"] == "query" and parameter["name"] == "category":
             _category_ids(parameter["schema"])
             _category_id(parameter["schema"])
@@ -178,6 +213,48 @@ def _path_parameters(operation: dict[str, Any]) -> None:
                 "pattern": IF_MATCH_PATTERN,
                 "examples": ['"3"'],
             }
+
+
+def _group(
+    operation: dict[str, Any], name: str, combinator: str, alternatives: tuple[tuple[str, ...], ...]
+) -> None:
+    """Replace the query parameters named in ``alternatives`` by one required object
+    parameter, style form + explode (serialised as the same ``name=value`` pairs)."""
+    members = {member for alternative in alternatives for member in alternative}
+    members |= {extra for extra, needs in _GROUP_ONLY_WITH.items() if set(needs) <= members}
+    parameters = operation["parameters"]
+    grouped = {p["name"]: p for p in parameters if p["in"] == "query" and p["name"] in members}
+    properties = {
+        member: {**grouped[member]["schema"], "description": grouped[member]["description"]}
+        for member in sorted(members)
+    }
+    options = []
+    for alternative in alternatives:
+        allowed = set(alternative) if combinator == "oneOf" else set(members)
+        allowed |= {e for e, needs in _GROUP_ONLY_WITH.items() if set(needs) <= set(alternative)}
+        options.append(
+            {
+                "type": "object",
+                "required": list(alternative),
+                "properties": {m: properties[m] for m in sorted(allowed)},
+                "additionalProperties": False,
+            }
+        )
+    wording = "exactly one" if combinator == "oneOf" else "at least one"
+    grouped_parameter = {
+        "name": name,
+        "in": "query",
+        "required": True,
+        "style": "form",
+        "explode": True,
+        "description": f"{wording.capitalize()} of: "
+        + "; ".join(" + ".join(alternative) for alternative in alternatives)
+        + ". Each is its own query parameter (an exploded object).",
+        "schema": {combinator: options},
+    }
+    operation["parameters"] = [grouped_parameter] + [
+        p for p in parameters if p["name"] not in grouped or p["in"] != "query"
+    ]
 
 
 def _idempotency_key(operation: dict[str, Any], pattern: str, required: bool) -> None:
@@ -225,11 +302,20 @@ def _query_from_model(operation: dict[str, Any], model: type[BaseModel], name: s
         parameter = documented[field_name]
         derived = _query_schema(field_schema, definitions)
         # Bounds the model leaves to the settings (page sizes, radii) stay as documented.
-        for keyword, value in parameter["schema"].items():
-            derived.setdefault(keyword, value)
-        parameter["schema"] = derived
+        parameter["schema"] = _fill(derived, parameter["schema"])
         if field_name in required:
             parameter["required"] = True
+
+
+def _fill(derived: dict[str, Any], documented: dict[str, Any]) -> dict[str, Any]:
+    """``derived`` with the keywords only ``documented`` has (list items included): what a
+    validator checks beyond the field's type (audiences, language codes)."""
+    for keyword, value in documented.items():
+        if keyword == "items" and isinstance(derived.get("items"), dict):
+            _fill(derived["items"], value)
+        else:
+            derived.setdefault(keyword, value)
+    return derived
 
 
 def _query_schema(field_schema: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any]:
@@ -302,6 +388,17 @@ def _refine(schemas: dict[str, Any], request_schemas: set[str]) -> None:
     # Only what the API reads: a response may name "all" departments (stats).
     for name in request_schemas:
         _department_codes(schemas[name])
+    for name in request_schemas:
+        if name.endswith("TimeSlot"):  # hours.models.TimeSlot: HH:MM local times
+            for bound in ("start", "end"):
+                for candidate in _candidates(schemas[name]["properties"][bound]):
+                    _with_pattern(candidate, _HHMM.pattern)
+    # batch Selection: place ids
+    ids = schemas["BackofficeSelection"]["properties"]["ids"]
+    for candidate in _candidates(ids):
+        _with_pattern(candidate.get("items"), PATH_PATTERNS["place_id"])
+    # SelfUpdateChange: "the patch changes nothing"
+    schemas["SelfUpdateSelfUpdateChange"]["minProperties"] = 1
     # NewPlace._check_required
     _require(schemas["BackofficeNewPlace"], "name", "address", "location", "services")
     # PlacePatch: "the patch changes nothing"; BatchPatch._check (status, hours not null)
@@ -355,6 +452,10 @@ def _department_codes(schema: Any) -> None:
                 refine(candidate)
     for key, value in schema.items():
         _department_codes(list(value.values()) if key == "properties" else value)
+
+
+def _candidates(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    return [schema, *schema.get("anyOf", [])]
 
 
 def _items(refine: Callable[[Any], None]) -> Callable[[Any], None]:

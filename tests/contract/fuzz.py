@@ -137,6 +137,9 @@ def _name_known_things(api: ChaliceWsgi, operation: Operation, case: Any) -> dic
     seeded data (picked from the generated value, so runs stay deterministic), and a write
     carries the version read just before (as a client does); self-update routes carry a link's
     token. Returns the headers to add."""
+    if case.query:
+        # Cursors are opaque: a client passes back the API's next_cursor, never its own.
+        case.query.pop("cursor", None)
     for name, value in list((case.path_parameters or {}).items()):
         choices = api.known.ids.get(name)
         if choices:
