@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import unquote
 
 from chalice.test import Client
 
@@ -68,9 +69,7 @@ class ChaliceWsgi:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         self.calls += 1
-        path = environ.get("PATH_INFO") or "/"
-        # WSGI gives PATH_INFO decoded as latin-1; API Gateway hands Lambda the raw path.
-        path = path.encode("latin-1").decode("utf-8", errors="replace")
+        path = _gateway_path(environ)
         query = environ.get("QUERY_STRING") or ""
         if query:
             path = f"{path}?{query}"
@@ -87,12 +86,32 @@ class ChaliceWsgi:
             str(environ["REQUEST_METHOD"]), path, headers=headers, body=body
         )
         status = response.status_code
+        if response.body and not any(name.lower() == "content-type" for name in response.headers):
+            # API Gateway's Lambda proxy answers application/json when the function sets no
+            # Content-Type (chalice.test leaves it out).
+            response.headers["Content-Type"] = "application/json"
         out: list[tuple[str, str]] = []
         for name, value in response.headers.items():
             for item in value if isinstance(value, list) else [value]:
                 out.append((name, str(item)))
         start_response(f"{status} {_REASONS.get(status, 'Status')}", out)
         return [response.body or b""]
+
+
+def _gateway_path(environ: dict[str, Any]) -> str:
+    """The path as API Gateway routes it: one segment per ``/`` of the raw URL, each handed
+    to Lambda decoded. Chalice's local matcher splits the decoded path again (on ``?``,
+    ``#`` and ``/``), so those three stay encoded inside a segment."""
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw:
+        segments = [unquote(segment) for segment in str(raw).split("?", 1)[0].split("/")]
+    else:  # WSGI decodes PATH_INFO as latin-1
+        decoded = str(environ.get("PATH_INFO") or "/").encode("latin-1")
+        segments = decoded.decode("utf-8", errors="replace").split("/")
+    return "/".join(
+        segment.replace("%", "%25").replace("#", "%23").replace("?", "%3F").replace("/", "%2F")
+        for segment in segments
+    )
 
 
 def bearer(role: Role, departments: tuple[str, ...] = ()) -> str:
