@@ -8,8 +8,9 @@ constants and models so that the document cannot drift from what the API enforce
 - ``If-Match``: required, with the pattern ``chalicelib.api.bodies`` parses;
 - statuses: 400 everywhere (unknown parameters are refused on every route), 401/403 on
   authenticated routes, 404 where a path names something, 409/428 on If-Match writes, 413
-  where a body is read, 429 (API Gateway throttling) and 503 ``unavailable`` (any store can
-  fail) everywhere, all in the ``Error`` envelope.
+  where a body is read, 429 (API Gateway throttling), 503 ``unavailable`` (any store can
+  fail) and 504 (API Gateway's integration timeout) everywhere, all in the ``Error``
+  envelope (API Gateway's own answers too: infra/gateway_responses.py).
 """
 
 from __future__ import annotations
@@ -143,10 +144,13 @@ def _with_retry_after(response: dict[str, Any]) -> dict[str, Any]:
 
 COMMON_RESPONSES: dict[str, dict[str, Any]] = {
     "400": error("Invalid or unknown parameter, header or body."),
-    "429": _with_retry_after(error("Too many requests (code too_many_requests or throttled).")),
+    "429": _with_retry_after(
+        error("Too many requests (codes too_many_requests, throttled, quota_exceeded).")
+    ),
     "503": _with_retry_after(
         error("A store or worker the request needs failed (code unavailable); try again.")
     ),
+    "504": _with_retry_after(error("The API took too long to answer (API Gateway, code timeout).")),
 }
 AUTH_RESPONSES: dict[str, dict[str, Any]] = {
     "401": error("Missing, malformed, wrongly signed or expired token."),
