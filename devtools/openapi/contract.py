@@ -36,7 +36,7 @@ from chalicelib.api import (
 from chalicelib.domain.exports.models import EXPORT_ID_PATTERN
 from chalicelib.domain.hours.models import _HHMM
 from chalicelib.domain.places.editing import NOT_NULLABLE
-from chalicelib.domain.places.models import _POSTAL_CODE
+from chalicelib.domain.places.models import _INSEE, _LANGUAGE, _POSTAL_CODE
 from chalicelib.domain.taxonomy.taxonomy import default_taxonomy
 from devtools.openapi.common import error
 
@@ -98,6 +98,9 @@ IDEMPOTENCY_KEYS: dict[tuple[str, str], tuple[str, bool]] = {
 MAX_BODY_BYTES = bodies.MAX_BODY_BYTES
 
 CURSOR = {"type": "string", "minLength": 1, "pattern": r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)?$"}
+
+WEEK = r"^2[0-9]{3}-W(0[1-9]|[1-4][0-9]|5[0-3])$"
+"""newsletters.models.IssueWeek: an ISO week of the years 2000-2999."""
 
 BEARER = "backofficeToken"
 LINK_SCHEME = "selfUpdateLink"
@@ -205,6 +208,8 @@ def _path_parameters(operation: dict[str, Any]) -> None:
             # Every cursor is base64url (a signed one: ".<tag>" after it); opaque to clients.
             parameter["schema"].update(CURSOR)
             parameter["description"] = "next_cursor of the previous page, exactly as returned."
+        if parameter["in"] == "query" and parameter["name"] == "week":
+            parameter["schema"]["pattern"] = WEEK
         if parameter["in"] == "query" and parameter["name"] == "category":
             _category_ids(parameter["schema"])
             _category_id(parameter["schema"])
@@ -401,8 +406,12 @@ def _refine(schemas: dict[str, Any], request_schemas: set[str]) -> None:
     ids = schemas["BackofficeSelection"]["properties"]["ids"]
     for candidate in _candidates(ids):
         _with_pattern(candidate.get("items"), PATH_PATTERNS["place_id"])
-    # SelfUpdateChange: "the patch changes nothing"
-    schemas["SelfUpdateSelfUpdateChange"]["minProperties"] = 1
+    # SelfUpdateChange: "the patch changes nothing"; the place's groups are not cleared
+    change = schemas["SelfUpdateSelfUpdateChange"]
+    change["minProperties"] = 1
+    _not_null(change, *sorted(NOT_NULLABLE & set(change["properties"])))
+    # CampaignRequest: "a section is listed twice"
+    schemas["CampaignsCampaignRequest"]["properties"]["sections"]["uniqueItems"] = True
     # NewPlace._check_required
     _require(schemas["BackofficeNewPlace"], "name", "address", "location", "services")
     # PlacePatch: "the patch changes nothing"; BatchPatch._check (status, hours not null)
@@ -489,6 +498,8 @@ _BY_PROPERTY: dict[str, Callable[[Any], None]] = {
     "categories": _items(lambda schema: _category_id(schema) if schema else None),
     "postal_code": _postal_code,
     "postal_codes": _items(_postal_code),
+    "city_code": lambda schema: _with_pattern(schema, _INSEE.pattern),
+    "languages": _items(lambda schema: _with_pattern(schema, _LANGUAGE.pattern)),
 }
 
 

@@ -100,18 +100,21 @@ class ChaliceWsgi:
 
 def _gateway_path(environ: dict[str, Any]) -> str:
     """The path as API Gateway routes it: one segment per ``/`` of the raw URL, each handed
-    to Lambda decoded. Chalice's local matcher splits the decoded path again (on ``?``,
-    ``#`` and ``/``), so those three stay encoded inside a segment."""
+    to Lambda decoded. Chalice's local matcher parses the decoded path again (``urlparse``:
+    ``?``, ``#``, ``;`` and ``/`` would cut it), so those stay encoded inside a segment."""
     raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
     if raw:
         segments = [unquote(segment) for segment in str(raw).split("?", 1)[0].split("/")]
     else:  # WSGI decodes PATH_INFO as latin-1
         decoded = str(environ.get("PATH_INFO") or "/").encode("latin-1")
         segments = decoded.decode("utf-8", errors="replace").split("/")
-    return "/".join(
-        segment.replace("%", "%25").replace("#", "%23").replace("?", "%3F").replace("/", "%2F")
-        for segment in segments
-    )
+    return "/".join(_escape(segment) for segment in segments)
+
+
+def _escape(segment: str) -> str:
+    for character in "%#?;/":
+        segment = segment.replace(character, f"%{ord(character):02X}")
+    return segment
 
 
 def bearer(role: Role, departments: tuple[str, ...] = ()) -> str:
