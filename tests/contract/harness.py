@@ -101,7 +101,8 @@ class ChaliceWsgi:
 def _gateway_path(environ: dict[str, Any]) -> str:
     """The path as API Gateway routes it: one segment per ``/`` of the raw URL, each handed
     to Lambda decoded. Chalice's local matcher parses the decoded path again (``urlparse``:
-    ``?``, ``#``, ``;`` and ``/`` would cut it), so those stay encoded inside a segment."""
+    ``?``, ``#``, ``;`` and ``/`` would cut it, tabs and newlines vanish), so those stay
+    encoded inside a segment."""
     raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
     if raw:
         segments = [unquote(segment) for segment in str(raw).split("?", 1)[0].split("/")]
@@ -112,9 +113,10 @@ def _gateway_path(environ: dict[str, Any]) -> str:
 
 
 def _escape(segment: str) -> str:
-    for character in "%#?;/":
-        segment = segment.replace(character, f"%{ord(character):02X}")
-    return segment
+    # urlparse also drops tabs and newlines from a URL: control characters stay encoded too.
+    return "".join(
+        f"%{ord(c):02X}" if c in "%#?;/" or ord(c) < 0x20 or ord(c) == 0x7F else c for c in segment
+    )
 
 
 def bearer(role: Role, departments: tuple[str, ...] = ()) -> str:
