@@ -104,6 +104,9 @@ def fuzz_operation(api: ChaliceWsgi, operation: Operation, *, mode: str, example
         call_headers = dict(headers)
         if mode == "positive":
             call_headers.update(_name_known_things(api, operation, case))
+        elif case.headers and "Authorization" in case.headers:
+            # A malformed token generated from the security scheme: send it, not ours.
+            call_headers.pop("Authorization", None)
         response = case.call(app=api, headers=call_headers)
         figures.requests += 1
         figures.statuses[response.status_code] += 1
