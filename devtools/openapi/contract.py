@@ -38,7 +38,7 @@ from chalicelib.domain.hours.models import _HHMM
 from chalicelib.domain.places.editing import NOT_NULLABLE
 from chalicelib.domain.places.models import _INSEE, _LANGUAGE, _POSTAL_CODE
 from chalicelib.domain.taxonomy.taxonomy import default_taxonomy
-from devtools.openapi.common import error
+from devtools.openapi.common import REF, error
 
 QUERY_MODELS: dict[tuple[str, str], type[BaseModel]] = {
     ("get", "/search"): params.SearchParams,
@@ -179,6 +179,7 @@ def apply(document: dict[str, Any]) -> dict[str, Any]:
     """The document with the shared constraints, statuses and security applied (in place)."""
     components = document.setdefault("components", {})
     components["schemas"]["Error"] = ERROR_SCHEMA
+    components["schemas"][CATEGORY_ID] = category_id_schema()
     components["securitySchemes"] = SECURITY_SCHEMES
     _refine(components["schemas"], _request_schemas(document))
     unused = set(QUERY_MODELS)
@@ -199,6 +200,7 @@ def apply(document: dict[str, Any]) -> dict[str, Any]:
             _responses(path, operation)
     if unused:
         raise ValueError(f"QUERY_MODELS names operations the document lacks: {sorted(unused)}")
+    components["schemas"] = dict(sorted(components["schemas"].items()))
     return document
 
 
@@ -487,7 +489,7 @@ def _with_pattern(schema: Any, pattern: str = params.DEPARTMENT_PATTERN) -> None
 def _category_id(schema: dict[str, Any]) -> None:
     for candidate in [schema, *schema.get("anyOf", [])]:
         if candidate.get("type") == "string" and "enum" not in candidate:
-            candidate["enum"] = _taxonomy_ids()
+            _to_category_ref(candidate)
 
 
 _BY_PROPERTY: dict[str, Callable[[Any], None]] = {
@@ -512,7 +514,24 @@ def _category_ids(schema: dict[str, Any]) -> None:
     for candidate in [schema, *schema.get("anyOf", [])]:
         items = candidate.get("items")
         if isinstance(items, dict) and items.get("type") == "string" and "enum" not in items:
-            items["enum"] = _taxonomy_ids()
+            _to_category_ref(items)
+
+
+CATEGORY_ID = "CategoryId"
+
+
+def _to_category_ref(schema: dict[str, Any]) -> None:
+    """One schema for the taxonomy's ids, referenced (its enum is long)."""
+    schema.pop("type", None)
+    schema["$ref"] = REF.format(model=CATEGORY_ID)
+
+
+def category_id_schema() -> dict[str, Any]:
+    return {
+        "type": "string",
+        "enum": _taxonomy_ids(),
+        "description": "A category of the taxonomy (GET /categories); its descendants match.",
+    }
 
 
 def _not_null(schema: dict[str, Any], *names: str) -> None:
