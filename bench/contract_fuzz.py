@@ -59,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
                 # Invalid requests answered 2xx/3xx: the document forbids more than the API.
                 "invalid_accepted": figures["negative"].accepted if "negative" in figures else None,
                 "statuses": {mode: dict(sorted(f.statuses.items())) for mode, f in figures.items()},
+                "valid_refused_because": dict(positive.reasons.most_common(4)),
                 "server_errors": sum(f.server_errors for f in figures.values()),
                 "failures": dict(sum((f.failures for f in figures.values()), Counter())),
             }

@@ -9,6 +9,7 @@ Four checks, each counted on its own: ``not_a_server_error`` (no 5xx),
 
 from __future__ import annotations
 
+import json
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from hypothesis import HealthCheck, Phase
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import Failure
+from schemathesis.core.parameters import ParameterLocation
 from schemathesis.core.result import Ok
 from schemathesis.openapi import from_dict
 from schemathesis.schemas import APIOperation, BaseSchema
@@ -75,6 +77,8 @@ class Figures:
     samples: list[str] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
     unsatisfiable: bool = False
+    reasons: Counter[str] = field(default_factory=Counter)
+    """Why valid requests were refused: status and error code."""
 
 
 def auth_headers(operation: Operation) -> dict[str, str]:
@@ -104,8 +108,8 @@ def fuzz_operation(api: ChaliceWsgi, operation: Operation, *, mode: str, example
         call_headers = dict(headers)
         if mode == "positive":
             call_headers.update(_name_known_things(api, operation, case))
-        elif case.headers and "Authorization" in case.headers:
-            # A malformed token generated from the security scheme: send it, not ours.
+        elif _auth_negated(case):
+            # The invalid part is the token (malformed or missing): send that, not ours.
             call_headers.pop("Authorization", None)
         response = case.call(app=api, headers=call_headers)
         figures.requests += 1
@@ -114,7 +118,9 @@ def fuzz_operation(api: ChaliceWsgi, operation: Operation, *, mode: str, example
             figures.accepted += 1
         if response.status_code >= 500:
             figures.server_errors += 1
-        elif response.status_code >= 400 and mode == "positive" and len(figures.rejected) < 20:
+        elif response.status_code >= 400 and mode == "positive":
+            figures.reasons[_reason(response.status_code, response.text)] += 1
+        if response.status_code >= 400 and mode == "positive" and len(figures.rejected) < 20:
             figures.rejected.append(
                 f"{response.status_code} {case.method} {case.formatted_path} query={case.query} "
                 f"body={_short(case.body)} -> {response.text[:200]}"
@@ -181,6 +187,26 @@ def _current_version(
     status, _, response_headers = api.request("GET", reader.format(**path_parameters), None, auth)
     etag = response_headers.get("ETag") or response_headers.get("etag")
     return str(etag) if status == 200 and etag else None
+
+
+def _auth_negated(case: Any) -> bool:
+    """Whether an invalid case's invalid part is its Authorization header. schemathesis
+    generates one from the security scheme in every case ("Bearer <anything>" when valid),
+    and marks the header location negative when it made a header invalid."""
+    components = case.meta.components if case.meta is not None else {}
+    headers = components.get(ParameterLocation.HEADER)
+    if headers is None or not headers.mode.is_negative:
+        return False
+    value = (case.headers or {}).get("Authorization")
+    return value is None or not str(value).startswith("Bearer ")
+
+
+def _reason(status: int, text: str) -> str:
+    try:
+        code = json.loads(text).get("code")
+    except (ValueError, AttributeError):
+        code = None
+    return f"{status} {code or '?'}"
 
 
 def _short(value: Any) -> str:
