@@ -35,7 +35,7 @@ from constructs import Construct
 from chalicelib.api.auth import admin_authorizer
 from chalicelib.config import Settings
 from chalicelib.domain.auth import ROLES_BY_PRECEDENCE
-from infra import nag
+from infra import gateway_responses, nag
 from infra.stages import StageConfig
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -298,6 +298,10 @@ def build_api(
                 "DataTraceEnabled": False,
             }
         ],
+    )
+    # API Gateway's own errors in the API's {code, message, field} envelope.
+    rest_api.add_property_override(
+        f"DefinitionBody.{gateway_responses.EXTENSION}", gateway_responses.gateway_responses()
     )
     rest_api.add_property_override(
         "DefinitionBody.securityDefinitions."

@@ -10,7 +10,7 @@ import importlib
 import pkgutil
 from typing import Any
 
-_NOT_PARTS = {"common"}
+_NOT_PARTS = {"common", "contract"}
 
 
 def build() -> dict[str, Any]:
@@ -24,7 +24,7 @@ def build() -> dict[str, Any]:
         for path, operations in part_paths.items():
             paths.setdefault(path, {}).update(operations)
         schemas.update(part_schemas)
-    return {
+    document = {
         "openapi": "3.1.0",
         "info": {
             "title": "Repère API",
@@ -35,3 +35,7 @@ def build() -> dict[str, Any]:
         "paths": dict(sorted(paths.items())),
         "components": {"schemas": dict(sorted(schemas.items()))},
     }
+    # Imported here: the parts must not see the shared pass (it imports the blueprints).
+    from devtools.openapi.contract import apply
+
+    return apply(document)

@@ -118,6 +118,14 @@ def _schemas() -> tuple[dict[str, Any], dict[str, str]]:
         (Principal, "serialization"),
     ]
     schemas, names = prefixed_schemas(models, PREFIX)
+    # The admin views add whether an announcement is national (chalicelib/api/announcements.py
+    # ``_json``); a property of the model, so not in its schema.
+    announcement = schemas[PREFIX + names["Announcement"]]
+    announcement["properties"]["national"] = {
+        "type": "boolean",
+        "description": "True when departments is empty: shown everywhere.",
+    }
+    announcement["required"] = [*announcement.get("required", []), "national"]
     return schemas, names
 
 

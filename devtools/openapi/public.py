@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
+from chalicelib.api.params import _LANGUAGE
 from chalicelib.domain.places.views import PlaceDetail, PlaceSummary
 from chalicelib.domain.search.models import AUDIENCE_VALUES, ModalityFilter, OpenFilter
 from devtools.openapi.common import (
@@ -18,6 +19,8 @@ from devtools.openapi.common import (
     param,
     ref,
 )
+
+LANGUAGE = _LANGUAGE.pattern  # SearchParams._language
 
 
 def part() -> tuple[dict[str, Any], dict[str, Any]]:
@@ -222,7 +225,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                     ),
                     param(
                         "language",
-                        {"type": "array", "items": {"type": "string"}},
+                        {"type": "array", "items": {"type": "string", "pattern": LANGUAGE}},
                         "ISO 639-1 codes or 'lsf'.",
                         **REPEATABLE,
                     ),

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
+from typing import Any
 
+import pytest
 from openapi_spec_validator import validate
 
 from devtools.write_openapi import OUTPUT, build, render
@@ -39,3 +42,90 @@ def test_the_document_is_served(api: Api) -> None:
     response = api.client.http.get("/openapi.json")
     assert response.status_code == 200
     assert json.loads(response.body)["openapi"] == "3.1.0"
+
+
+def _operations() -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (method, path, operation)
+        for path, operations in build()["paths"].items()
+        for method, operation in operations.items()
+    ]
+
+
+def test_every_operation_documents_the_errors_any_route_can_answer() -> None:
+    for method, path, operation in _operations():
+        responses = operation["responses"]
+        where = f"{method.upper()} {path}"
+        assert {"400", "429", "503", "504"} <= set(responses), where
+        if path.startswith("/admin/"):
+            assert {"401", "403"} <= set(responses), where
+            assert operation["security"], where
+        if "{" in path:
+            assert "404" in responses, where
+        if "requestBody" in operation:
+            assert "413" in responses, where
+        for status, response in responses.items():
+            if status >= "400":
+                schema = response["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/Error"}, f"{where} {status}"
+
+
+def test_versioned_writes_require_if_match_in_the_format_the_api_parses() -> None:
+    writes = [
+        (f"{method.upper()} {path}", operation, parameter)
+        for method, path, operation in _operations()
+        for parameter in operation.get("parameters", [])
+        if parameter["name"] == "If-Match"
+    ]
+    assert len(writes) >= 8
+    for where, operation, parameter in writes:
+        assert parameter["required"] is True, where
+        assert re.match(parameter["schema"]["pattern"], '"3"'), where
+        assert {"409", "428"} <= set(operation["responses"]), where
+
+
+def test_ids_and_department_codes_in_paths_have_the_routes_patterns() -> None:
+    for method, path, operation in _operations():
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] == "path":
+                pattern = parameter["schema"].get("pattern")
+                assert pattern, f"{method.upper()} {path}: {parameter['name']} has no pattern"
+    department = build()["paths"]["/territories/{department}/places"]["get"]["parameters"][0]
+    assert re.match(department["schema"]["pattern"], "2A")
+    assert not re.match(department["schema"]["pattern"], "00")
+
+
+def test_query_parameters_are_the_models_and_a_drift_fails_the_build(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from chalicelib.api.params import Params
+    from devtools.openapi import contract
+
+    class Drifted(Params):
+        department: str | None = None
+        new_filter: str | None = None
+
+    monkeypatch.setitem(contract.QUERY_MODELS, ("get", "/announcements"), Drifted)
+    with pytest.raises(ValueError, match="new_filter"):
+        build()
+
+
+def test_search_says_where_as_exactly_one_location() -> None:
+    where = build()["paths"]["/search"]["get"]["parameters"][0]
+    assert (where["name"], where["style"], where["explode"], where["required"]) == (
+        "where",
+        "form",
+        True,
+        True,
+    )
+    alternatives = [set(option["required"]) for option in where["schema"]["oneOf"]]
+    assert alternatives == [{"lat", "lon"}, {"department"}, {"postal_code"}, {"city_code"}]
+
+
+def test_admin_announcements_document_national() -> None:
+    schema = build()["components"]["schemas"]["BackofficeAnnouncement"]
+    assert "national" in schema["required"]
+    assert schema["properties"]["national"] == {
+        "type": "boolean",
+        "description": "True when departments is empty: shown everywhere.",
+    }
