@@ -12,6 +12,7 @@ from chalicelib.api.admin_places import admin_places
 from chalicelib.api.announcements import announcements
 from chalicelib.api.batch_updates import batch_updates
 from chalicelib.api.campaigns import campaigns
+from chalicelib.api.errors import in_our_envelope
 from chalicelib.api.exports import exports
 from chalicelib.api.newsletters import newsletters
 from chalicelib.api.public import public
@@ -38,7 +39,7 @@ def log_requests(event: Request, get_response: Callable[[Request], Response]) ->
     started = time.perf_counter()
     context = event.context or {}
     logger.append_keys(request_id=context.get("requestId"))
-    response = get_response(event)
+    response = in_our_envelope(get_response(event))
     logger.info(
         "request",
         extra={

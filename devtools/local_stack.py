@@ -40,6 +40,12 @@ def _environment(moto_port: int) -> dict[str, str]:
         "REPERE_GEOCODER": os.environ.get("REPERE_GEOCODER", "fake"),
         "REPERE_TABLE_PREFIX": os.environ.get("REPERE_TABLE_PREFIX", "repere-local"),
         "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+        # moto in one Python process answers slower than DynamoDB, and slower still while a
+        # batch or a drill loads it: 3 s to read rather than the deployed 1 s, so the local
+        # stack does not answer 503 for moto's pauses (2 x (1 + 3) + 1 = 9 s at worst).
+        "REPERE_STORE_READ_TIMEOUT_SECONDS": os.environ.get(
+            "REPERE_STORE_READ_TIMEOUT_SECONDS", "3"
+        ),
     }
 
 

@@ -19,7 +19,7 @@ from chalicelib import wiring
 from chalicelib.api.auth import admin_authorizer, authenticate
 from chalicelib.api.bodies import json_object, private_json, required_version
 from chalicelib.api.http import parse_query, reject_query, route
-from chalicelib.api.params import DEPARTMENT_PATTERN, Params
+from chalicelib.api.params import DEPARTMENT_PATTERN, Cursor, Params
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.places.models import PlaceStatus
@@ -45,7 +45,7 @@ class ListParams(Params):
     not_verified_since: date | None = None
     q: str | None = Field(default=None, min_length=1, max_length=200)
     limit: int | None = Field(default=None, ge=1)
-    cursor: str | None = Field(default=None, max_length=2000)
+    cursor: Cursor | None = None
 
 
 class HistoryParams(Params):

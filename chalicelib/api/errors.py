@@ -160,3 +160,24 @@ def _is_unavailable_answer(error: Any) -> bool:
         return True
     reasons = getattr(error, "cancellation_reasons", None) or ()
     return any(reason is not None and reason.code in _UNAVAILABLE_CODES for reason in reasons)
+
+
+_CHALICE_CODES = {
+    "UnsupportedMediaType": ("unsupported_media_type", "Content-Type"),
+    "MethodNotAllowedError": ("method_not_allowed", None),
+    "BadRequestError": ("invalid_request", None),
+}
+
+
+def in_our_envelope(response: Response) -> Response:
+    """Chalice answers a few requests itself before any view runs (415 for a body type a route
+    does not take, 405 for a method it lacks), as ``{"Code", "Message"}``: the same answer in
+    the API's ``{code, message, field}``, so clients read one shape of error."""
+    body = response.body
+    if response.status_code < 400 or not isinstance(body, dict) or "Code" not in body:
+        return response
+    code, field = _CHALICE_CODES.get(str(body["Code"]), ("invalid_request", None))
+    answer = json_error(response.status_code, code, str(body.get("Message", "")), field)
+    for name, value in response.headers.items():
+        answer.headers.setdefault(name, value)
+    return answer

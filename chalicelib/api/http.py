@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import typing
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -103,17 +104,15 @@ def _add_cors_headers(request: Request, response: Response, methods: list[str]) 
         response.headers["Access-Control-Max-Age"] = "600"
 
 
-REPEATABLE_PARAMS = frozenset({"category", "audience", "modality", "language"})
-
-
 def parse_query(request: Request, model: type[ModelT]) -> ModelT:
     """Validate the query string with ``model`` (extra parameters are rejected)."""
     params = request.query_params
     raw: dict[str, Any] = {}
     if params is not None:
+        repeatable = _list_fields(model)
         for key in params:
             values = params.getlist(key)
-            if key in REPEATABLE_PARAMS:
+            if key in repeatable:
                 # Accept both ?category=a&category=b and ?category=a,b
                 raw[key] = [v.strip() for value in values for v in value.split(",") if v.strip()]
             elif len(values) > 1:
@@ -121,6 +120,22 @@ def parse_query(request: Request, model: type[ModelT]) -> ModelT:
             else:
                 raw[key] = values[0]
     return model.model_validate(raw)
+
+
+@functools.cache
+def _list_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The query parameters ``model`` takes as lists (repeatable, or comma-separated): a
+    parameter of the same name is a single value on another route (``/announcements``'
+    ``audience``, ``/admin/places``' ``category``)."""
+    return frozenset(
+        name for name, field in model.model_fields.items() if _is_list(field.annotation)
+    )
+
+
+def _is_list(annotation: Any) -> bool:
+    if typing.get_origin(annotation) in (list, tuple, set, frozenset):
+        return True
+    return any(_is_list(argument) for argument in typing.get_args(annotation))
 
 
 def reject_query(request: Request) -> None:

@@ -15,13 +15,17 @@ from chalicelib.domain.search.models import SearchPage, SearchQuery
 
 public = Blueprint(__name__)
 
+_PROBE_HEADERS: dict[str, str | list[str]] = {
+    "Content-Type": "application/json",
+    "Cache-Control": "no-store",
+}
 _PLACE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 @route(public, "/health", methods=["GET"])
 def health() -> Response:
     reject_query(public.current_request)
-    return Response(body={"status": "ok"}, status_code=200, headers={"Cache-Control": "no-store"})
+    return Response(body={"status": "ok"}, status_code=200, headers=dict(_PROBE_HEADERS))
 
 
 @route(public, "/health/ready", methods=["GET"])
@@ -30,9 +34,7 @@ def health_ready() -> Response:
     with Retry-After (the route's error map), never a 200 over a frozen store."""
     reject_query(public.current_request)
     wiring.store_probe().check()
-    return Response(
-        body={"status": "ready"}, status_code=200, headers={"Cache-Control": "no-store"}
-    )
+    return Response(body={"status": "ready"}, status_code=200, headers=dict(_PROBE_HEADERS))
 
 
 @route(public, "/categories", methods=["GET"], cors=True)

@@ -7,7 +7,7 @@ constants and models so that the document cannot drift from what the API enforce
 - path parameters: the patterns the routes check ids and department codes with;
 - ``If-Match``: required, with the pattern ``chalicelib.api.bodies`` parses;
 - statuses: 400 everywhere (unknown parameters are refused on every route), 401/403 on
-  authenticated routes, 404 where a path names something, 409/428 on If-Match writes, 413
+  authenticated routes, 404 where a path names something, 409/412/428 on If-Match writes, 413
   where a body is read, 429 (API Gateway throttling), 503 ``unavailable`` (any store can
   fail) and 504 (API Gateway's integration timeout) everywhere, all in the ``Error``
   envelope (API Gateway's own answers too: infra/gateway_responses.py).
@@ -33,6 +33,7 @@ from chalicelib.api import (
     stats,
     submissions,
 )
+from chalicelib.domain.batch.models import IDEMPOTENCY_KEY_PATTERN
 from chalicelib.domain.exports.models import EXPORT_ID_PATTERN
 from chalicelib.domain.hours.models import _HHMM
 from chalicelib.domain.places.editing import NOT_NULLABLE
@@ -88,6 +89,7 @@ PATH_PATTERNS: dict[str, str] = {
     "export_id": EXPORT_ID_PATTERN,
     "submission_id": submissions._ID.pattern,
     "department": params.DEPARTMENT_PATTERN,
+    "idempotency_key": IDEMPOTENCY_KEY_PATTERN,
 }
 IF_MATCH_PATTERN = bodies._VERSION_TAG.pattern
 IDEMPOTENCY_KEYS: dict[tuple[str, str], tuple[str, bool]] = {
@@ -160,16 +162,20 @@ AUTH_RESPONSES: dict[str, dict[str, Any]] = {
     "403": error("The token does not allow this (role, territory, or another place's link)."),
 }
 BODY_RESPONSES = {
+    "415": error("The body is not of a type the route takes (code unsupported_media_type)."),
     "413": error(
-        f"The request is too large (API Gateway's limit; bodies over {MAX_BODY_BYTES:,} "
-        "bytes are refused by the API)."
-    )
+        f"The request is too large (code too_large: API Gateway's limit, or over the route's "
+        f"own body limit, {MAX_BODY_BYTES:,} bytes at most)."
+    ),
 }
 NOT_FOUND = {"404": error("Nothing has this id.")}
 VERSIONED_WRITE = {
     "409": error(
         "The version in If-Match is not the current one: the body carries current_version "
         "and the ETag header the current version."
+    ),
+    "412": error(
+        'If-Match holds a weak tag (W/"3"): writes compare strongly (code precondition_failed).'
     ),
     "428": error("If-Match is missing (code version_required)."),
 }

@@ -63,9 +63,8 @@ def test_operation_answers_as_documented(api: ChaliceWsgi, label: str) -> None:
 
 
 # Schema-valid requests the fuzzer (bench/contract_fuzz.py) and its follow-up probes found
-# answered 500 (dates at the ends of the calendar overflow). Fixed elsewhere: strict xfail,
-# so each line must go once its fix is merged.
-KNOWN_SERVER_ERRORS: list[tuple[str, str, Any, str]] = [
+# answered 500 (dates at the ends of the calendar overflowed), kept as regressions.
+EDGE_DATE_REQUESTS: list[tuple[str, str, Any, str]] = [
     (
         "GET",
         "/admin/stats?to=0001-01-01",
@@ -96,14 +95,8 @@ KNOWN_SERVER_ERRORS: list[tuple[str, str, Any, str]] = [
 @pytest.mark.parametrize(
     ("method", "path", "body"),
     [
-        pytest.param(
-            method,
-            path,
-            body,
-            id=f"{method} {path}",
-            marks=pytest.mark.xfail(strict=True, reason=reason),
-        )
-        for method, path, body, reason in KNOWN_SERVER_ERRORS
+        pytest.param(method, path, body, id=f"{method} {path} ({reason})")
+        for method, path, body, reason in EDGE_DATE_REQUESTS
     ],
 )
 def test_valid_edge_dates_are_not_server_errors(

@@ -363,3 +363,33 @@ def test_batched_writes_flag_a_place_behind_its_history(
         (WriteStatus.CONFLICT, 2, True),
         (WriteStatus.CONFLICT, 3, False),
     ]
+
+
+def test_a_batch_over_a_lost_write_rolls_the_place_forward_and_names_a_version_that_succeeds(
+    store: PlaceEditStore, editor: PlaceEditor, clock: FixedClock
+) -> None:
+    from chalicelib.domain.batch.models import BatchRequest, ResultStatus
+    from chalicelib.domain.batch.service import BatchUpdateService
+    from tests.backoffice_fakes import InMemoryBatchLedger
+
+    place = created(editor)
+    lost_edit(store, place, name="Perdu")
+    batch = BatchUpdateService(store, InMemoryBatchLedger(), clock, default_taxonomy())
+
+    def closing(key: str) -> BatchRequest:
+        return BatchRequest.model_validate(
+            {
+                "idempotency_key": key,
+                "selection": {"ids": [place.id]},
+                "patch": {"temporary_closure": {"start_date": "2026-03-17", "reason": "Fermé"}},
+            }
+        )
+
+    first = batch.run(ADMIN, closing("batch-over-lost-write-1"))
+
+    (result,) = first.results
+    assert (result.status, result.version) == (ResultStatus.CONFLICT, 3)
+    assert store.get(place.id).name == "Perdu"  # the acknowledged write is back
+    (retried,) = batch.run(ADMIN, closing("batch-over-lost-write-2")).results
+    assert (retried.status, retried.version) == (ResultStatus.APPLIED, 4)
+    assert versions(store, place.id) == [1, 2, 3, 4]

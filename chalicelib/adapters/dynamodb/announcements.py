@@ -20,7 +20,9 @@ def to_announcement_record(announcement: Announcement) -> AnnouncementRecord:
     expires_at = None
     if announcement.end_date is not None:
         end = datetime.combine(announcement.end_date, time(0), tzinfo=UTC)
-        expires_at = end + RETENTION_AFTER_END
+        # An end in the last year of the calendar has no expiry date: kept, as it never ends.
+        if end <= datetime.max.replace(tzinfo=UTC) - RETENTION_AFTER_END:
+            expires_at = end + RETENTION_AFTER_END
     return AnnouncementRecord(
         announcement.id,
         body=announcement.model_dump_json(),

@@ -24,12 +24,18 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.adapters.dynamodb.models import PlaceRecord
-from chalicelib.adapters.dynamodb.place_repository import PlacePut, check_write, write_places
+from chalicelib.adapters.dynamodb.place_repository import (
+    PlacePut,
+    check_write,
+    history_label,
+    place_label,
+    write_places,
+)
 from chalicelib.adapters.dynamodb.transaction import Transaction
 from chalicelib.domain.errors import Conflict, NotFound, VersionConflict
 from chalicelib.domain.places.history import HistoryEntry
 from chalicelib.domain.places.models import Place
-from chalicelib.domain.places.ports import PlaceWrite
+from chalicelib.domain.places.ports import HistoryAhead, PlaceWrite
 from chalicelib.domain.submissions.models import QueuePosition, Submission
 from chalicelib.domain.submissions.status import SubmissionStatus
 
@@ -218,10 +224,12 @@ class DynamoDecisionStore:
             except PlaceRecord.DoesNotExist:
                 raise NotFound(f"no place with id {place_id!r}", field="id") from None
             version = int(current.version) if current.version is not None else None
-            raise VersionConflict(
-                f"place {place_id!r} is at version {version}, not {write.expected_version}",
-                current_version=version,
-            )
+            message = f"place {place_id!r} is at version {version}, not {write.expected_version}"
+            if place_label(place_id) not in failed and history_label(place_id) in failed:
+                # The place is behind its history: the editor rolls it forward (as for
+                # an admin's edit) rather than answer a version that cannot succeed.
+                raise HistoryAhead(message, current_version=version)
+            raise VersionConflict(message, current_version=version)
 
     def _transact(
         self, put: PlacePut, decided: Submission, expected_version: int

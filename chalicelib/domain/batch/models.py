@@ -93,10 +93,14 @@ class Selection(DomainModel):
         return self
 
 
+IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_.:-]{8,128}$"
+"""A batch's idempotency key, chosen by the client (body field and status URL alike)."""
+
+
 class BatchRequest(DomainModel):
     idempotency_key: str | None = Field(
         default=None,
-        pattern=r"^[A-Za-z0-9_.:-]{8,128}$",
+        pattern=IDEMPOTENCY_KEY_PATTERN,
         description="Chosen by the client; the same key never applies twice (required unless "
         "dry_run).",
     )

@@ -21,6 +21,7 @@ without writing anything, the ledger included.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 
 from chalicelib.domain.auth import (
@@ -31,6 +32,7 @@ from chalicelib.domain.auth import (
     require,
 )
 from chalicelib.domain.batch.models import (
+    IDEMPOTENCY_KEY_PATTERN,
     BatchReport,
     BatchRequest,
     BatchState,
@@ -48,6 +50,7 @@ from chalicelib.domain.places.history import Action, Channel, HistoryEntry, diff
 from chalicelib.domain.places.listing import PlaceFilter, organisation_key
 from chalicelib.domain.places.models import Place
 from chalicelib.domain.places.ports import PlaceEditStore, PlaceWrite, WriteStatus
+from chalicelib.domain.places.reconcile import PlaceReconciler
 from chalicelib.domain.taxonomy.taxonomy import Taxonomy
 
 CHUNK_SIZE = 50
@@ -145,6 +148,10 @@ class BatchUpdateService:
             "batch updates are for admins and territory moderators",
             code="role_required",
         )
+        if not re.fullmatch(IDEMPOTENCY_KEY_PATTERN, idempotency_key):
+            raise InvalidInput(
+                "an idempotency key is 8 to 128 of A-Z a-z 0-9 _ . : -", field="idempotency_key"
+            )
         state = self._ledger.load(batch_id_for(principal.subject, idempotency_key))
         if state is None:
             raise NotFound("no batch of yours has this idempotency key", field="idempotency_key")
@@ -317,7 +324,12 @@ class BatchUpdateService:
                 results[place_id] = _not_found(place_id)
             elif outcome.status is WriteStatus.CONFLICT:
                 planned = PlannedPlace(place_id=place_id, version=planned_versions[place_id])
-                results[place_id] = self._moved_on(batch_id, planned, outcome.current_version)
+                current = outcome.current_version
+                if outcome.history_ahead:
+                    # The place is behind its history (a lost or restored write): rolled
+                    # forward first, so the report names a version a new batch can use.
+                    current = PlaceReconciler(self._store, self._clock).roll_forward(place_id)
+                results[place_id] = self._moved_on(batch_id, planned, current)
         return [results[planned.place_id] for planned in chunk]
 
     def _moved_on(

@@ -106,6 +106,8 @@ class IssueWeek(DomainModel):
         if match is None:
             raise InvalidInput("week must look like 2026-W48", field="week")
         year, week = int(match.group(1)), int(match.group(2))
+        if not 2000 <= year <= 2999:  # the model's own bounds, said about the parameter given
+            raise InvalidInput(f"{text}: the year must be between 2000 and 2999", field="week")
         try:
             date.fromisocalendar(year, week, 1)
         except ValueError:

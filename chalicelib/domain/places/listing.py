@@ -42,11 +42,20 @@ def organisation_key(name: str | None) -> str | None:
     return key or None
 
 
+_LAST_INSTANT = "9999-12-31T23:59:59.999999Z"
+
+
 def verified_key(verified_at: datetime | None) -> str:
     """Sortable text of a verification instant (UTC, microseconds): text order is time order."""
     if verified_at is None:
         return NEVER_VERIFIED
-    return verified_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    try:
+        instant = verified_at.astimezone(UTC)
+    except OverflowError:
+        # Local midnight of 0001-01-01 or 9999-12-31 has no UTC time: it sorts before or
+        # after every instant that has one, which is what a filter on it means.
+        return "0001-01-01T00:00:00.000000Z" if verified_at.year == 1 else _LAST_INSTANT
+    return instant.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def search_text(place: Place) -> str:

@@ -160,7 +160,10 @@ class StatsService:
     def date_range(self, first: date | None, last: date | None) -> tuple[date, date]:
         """Validated range; defaults: up to today (local), the last 30 days."""
         last = last or self._clock.now().astimezone(self._zone).date()
-        first = first or last - timedelta(days=DEFAULT_DAYS - 1)
+        try:
+            first = first or last - timedelta(days=DEFAULT_DAYS - 1)
+        except OverflowError:  # 'to' in the first days of year 1: no 30 days before it
+            raise InvalidInput("'to' is too early", field="to") from None
         if first > last:
             raise InvalidInput("'from' must not be after 'to'", field="from")
         if (last - first).days + 1 > self._max_days:

@@ -290,3 +290,40 @@ def test_the_queue_pages_on_the_indexes_with_signed_cursors(aws: Aws) -> None:
         status, error = aws.call("GET", f"/admin/submissions?limit={limit}", ADMIN)
         assert status == 400 and error["field"] == "limit", (limit, error)
     assert aws.call("GET", "/admin/submissions?limit=100", ADMIN)[0] == 200
+
+
+def test_a_merge_over_a_lost_write_rolls_the_place_forward_and_then_succeeds(aws: Aws) -> None:
+    from chalicelib.adapters.dynamodb.place_repository import to_history_record
+    from chalicelib.domain.places.history import diff_places
+
+    merged = aws.submit(name="Restos du coeur Villette", location={"lat": 48.8979, "lon": 2.3859})
+    target = wiring.places().get("pne-25")
+    # An edit acknowledged to its writer whose place write was lost: its entry is stored,
+    # the place is still at the version before it (what a restore of the places table leaves).
+    acknowledged = target.model_copy(update={"version": target.version + 1, "name": "Perdu"})
+    to_history_record(
+        HistoryEntry(
+            place_id=target.id,
+            version=acknowledged.version,
+            at=LOCKDOWN,
+            actor=Actor(subject="admin-1", role="admin"),
+            channel=Channel.ADMIN,
+            action=Action.EDITED,
+            changes=diff_places(target, acknowledged),
+        )
+    ).save()
+
+    def merge(place_version: int) -> tuple[int, Any]:
+        body = {"place_id": target.id, "place_version": place_version}
+        return aws.call(
+            "POST", f"/admin/submissions/{merged}/merge", MODERATOR_75, body, if_match=1
+        )
+
+    status, body = merge(target.version)
+
+    assert (status, body["current_version"]) == (409, acknowledged.version), body
+    assert wiring.places().get(target.id).name == "Perdu"
+    status, body = merge(acknowledged.version)
+    assert status == 200, body
+    assert wiring.places().get(target.id).version == acknowledged.version + 1
+    assert_search_cells_match_places()
