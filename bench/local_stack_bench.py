@@ -66,11 +66,11 @@ def _environment(moto_port: int) -> None:
 def _seed() -> dict[str, list[str]]:
     """Online place ids by department."""
     from chalicelib import wiring
-    from chalicelib.domain.places.models import PlaceStatus
+    from chalicelib.domain.places.models import Place, PlaceStatus
     from devtools.demo_data import synthetic_places
 
     now = datetime.now(UTC)
-    places = []
+    places: list[Place] = []
     for offset, (department, count) in enumerate((SMALL, LARGE, *OTHERS)):
         places.extend(
             synthetic_places(count, seed=SEED + offset, now=now, departments=[department])

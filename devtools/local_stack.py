@@ -150,7 +150,7 @@ def _seed(synthetic_count: int) -> int:
     return wiring.places().load_fresh(places)
 
 
-def main() -> int:
+def main() -> int:  # noqa: PLR0915 - one startup sequence, read top to bottom
     port = int(os.environ.get("PORT", "8000"))
     moto_port = int(os.environ.get("MOTO_PORT", "5055"))
     synthetic_count = int(os.environ.get("SEED_SYNTHETIC", "2000"))
@@ -177,6 +177,11 @@ def main() -> int:
 
     os.environ.update(prepare_mail())  # mail queues, SES identity, self-update signing keys
     export_pump = start_local_exports(REGION)  # bucket, queue, worker pump (docs/exports.md)
+    # Large batch updates and campaign starts continue in their workers, as in AWS, rather
+    # than in the request (issue 15); pumps stop with the process (daemon threads).
+    from devtools.local_queues import start_local_queues
+
+    start_local_queues(REGION)
 
     from chalicelib.adapters.dynamodb.tables import bind_tables, create_tables
     from chalicelib.config import get_settings
