@@ -19,6 +19,12 @@ transactions against every write of their items and never shows a half-applied o
   that none runs while a transaction is half applied, and a scan never walks a dict another
   thread is changing.
 
+It also gives moto's ``Table.query`` on a table's own key (not an index) the items of that
+one partition, where moto sorts the whole table for every such query and then keeps one
+partition: a 100-place batch update reads 100 search cells, and those sorts were 93% of its
+time on the local stack (bench/results/local_stack.json, issue 15). The query then filters and
+sorts that partition exactly as before.
+
 All hold one re-entrant lock (a transaction calls ``put_item`` inside it). Reads and writes
 of moto are pure Python under the GIL anyway: the lock costs no parallelism worth having.
 ``uninstall()`` puts moto's methods back (tests show the lost write without the lock).
@@ -52,6 +58,9 @@ SERIALISED = ("put_item", "update_item", "delete_item", "get_item", "query", "sc
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 _originals: dict[str, Any] = {}
+_table_originals: dict[str, Any] = {}
+_partition = threading.local()
+"""The hash key a main-table query is reading (``_table_query``), seen by ``_all_items``."""
 
 
 def install() -> None:
@@ -65,6 +74,9 @@ def install() -> None:
             setattr(DynamoDBBackend, name, _locked(original))
         _originals["transact_write_items"] = DynamoDBBackend.transact_write_items
         DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
+        _table_originals.update(query=Table.query, all_items=Table.all_items)
+        Table.query = _table_query  # type: ignore[method-assign]
+        Table.all_items = _all_items  # type: ignore[method-assign]
 
 
 def uninstall() -> None:
@@ -73,6 +85,9 @@ def uninstall() -> None:
         for name, original in _originals.items():
             setattr(DynamoDBBackend, name, original)
         _originals.clear()
+        for name, original in _table_originals.items():
+            setattr(Table, name, original)
+        _table_originals.clear()
 
 
 def installed() -> bool:
@@ -86,6 +101,31 @@ def _locked(method: _F) -> _F:
             return method(*args, **kwargs)
 
     return locked  # type: ignore[return-value]
+
+
+def _table_query(self: Table, hash_key: DynamoType | None, *args: Any, **kwargs: Any) -> Any:
+    """moto's query; on the table's own key, over that key's partition only."""
+    # index_name: Table.query's 8th parameter (moto's backend passes it positionally).
+    index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
+    _partition.key = hash_key if index_name is None else None
+    try:
+        return _table_originals["query"](self, hash_key, *args, **kwargs)
+    finally:
+        _partition.key = None
+
+
+def _all_items(self: Table) -> list[Item]:
+    key = getattr(_partition, "key", None)
+    if key is None:
+        result: list[Item] = _table_originals["all_items"](self)
+        return result
+    # Unsorted: the query keeps the items of this hash key and sorts them by range key itself.
+    found = self.items.get(key)
+    if found is None:
+        return []
+    if self.range_key_attr:
+        return list(found.values())
+    return [found]  # type: ignore[list-item]
 
 
 _Undo = tuple[Table, DynamoType, DynamoType | None, Item | None]

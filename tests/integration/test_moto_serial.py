@@ -264,3 +264,46 @@ def test_a_write_moto_refuses_half_way_undoes_the_items_written_before_it(
             )
         assert raised.value.response["Error"]["Code"] == "ValidationException"
         assert _state(client) == (1, [1])
+
+
+def test_queries_on_a_tables_own_key_read_only_that_partition_with_moto_s_results() -> None:
+    """The fast path (one partition instead of the whole table sorted) answers as moto does:
+    range conditions, both orders, pages."""
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="eu-west-3")
+        _tables(client)
+        for place in ("a", "p", "z"):
+            for version in range(2, 12):
+                client.put_item(
+                    TableName=HISTORY,
+                    Item={"place_id": {"S": place}, "version": {"N": str(version)}},
+                )
+
+        def pages(**extra: Any) -> list[list[str]]:
+            request: dict[str, Any] = {
+                "TableName": HISTORY,
+                "KeyConditionExpression": "place_id = :p AND version BETWEEN :a AND :b",
+                "ExpressionAttributeValues": {
+                    ":p": {"S": "p"},
+                    ":a": {"N": "3"},
+                    ":b": {"N": "9"},
+                },
+                "Limit": 3,
+                **extra,
+            }
+            found: list[list[str]] = []
+            while True:
+                page = client.query(**request)
+                found.append([item["version"]["N"] for item in page["Items"]])
+                if "LastEvaluatedKey" not in page:
+                    return found
+                request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+        fast = (pages(), pages(ScanIndexForward=False))
+        moto_serial.uninstall()
+        try:
+            slow = (pages(), pages(ScanIndexForward=False))
+        finally:
+            moto_serial.install()
+        assert fast == slow
+        assert fast[0] == [["3", "4", "5"], ["6", "7", "8"], ["9"]]
