@@ -3,8 +3,9 @@
 Runs once a day (functions/stats_snapshot.py, 00:30 in Paris) for the local day that just
 ended: status counts as they stand when it runs, "open today" from the hours engine for that
 day, and the day's activity (updates by channel, temporary information set, self-updates,
-submissions received / added / rejected, export downloads, newsletters, bounces). One item per (department, day) plus the ``all`` row for France; a rerun overwrites
-the same items (idempotent). It also rolls the day's search counters of every department up
+submissions received / added / rejected, export downloads, newsletters, bounces). One item
+per (department, day) plus the ``all`` row for France; a rerun overwrites the same items
+(idempotent). It also rolls the day's search counters of every department up
 into ``all``, so national figures are one Query.
 
 Why the history figures (team edits, temporary messages, hours and closures, places added)

@@ -11,6 +11,7 @@ from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.ids import SequentialIds
 from chalicelib.domain.places.editing import PlaceEditor, PlacePatch
 from chalicelib.domain.places.history import Action, Actor, Channel, HistoryEntry, diff_places
+from chalicelib.domain.places.ports import PlaceEditStore
 from chalicelib.domain.stats.models import DepartmentSnapshot
 from chalicelib.domain.stats.report import DepartmentStats, StatsReport
 from chalicelib.domain.stats.snapshot import SnapshotService, SnapshotSources
@@ -50,8 +51,11 @@ HOURS = {
 
 
 class World:
-    def __init__(self) -> None:
-        self.places = InMemoryPlaceRepository()
+    """``places``: the in-memory fake by default, or DynamoDB on moto (the integration test,
+    which runs the worker instead of ``run``)."""
+
+    def __init__(self, places: PlaceEditStore | None = None) -> None:
+        self.places: PlaceEditStore = places or InMemoryPlaceRepository()
         for place_id, department, postal in (
             ("a", "75", "75019"),
             ("b", "75", "75019"),
@@ -108,6 +112,7 @@ class World:
         self.clock.set(at(22, DAY))
 
     def run(self) -> dict[str, DepartmentSnapshot]:
+        assert isinstance(self.places, InMemoryPlaceRepository)
         service = SnapshotService(
             SnapshotSources(
                 places=PlacesOf(self.places.places),
