@@ -11,7 +11,7 @@ from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.ids import SequentialIds
 from chalicelib.domain.places.editing import PlaceEditor, PlacePatch
 from chalicelib.domain.places.history import Action, Actor, Channel, HistoryEntry, diff_places
-from chalicelib.domain.places.ports import PlaceEditStore
+from chalicelib.domain.places.ports import PlaceEditStore, PlaceRepair
 from chalicelib.domain.stats.models import DepartmentSnapshot
 from chalicelib.domain.stats.report import DepartmentStats, StatsReport
 from chalicelib.domain.stats.snapshot import SnapshotService, SnapshotSources
@@ -178,3 +178,54 @@ def test_the_report_sums_the_new_figures_and_lists_the_departments_of_places_add
     csv = StatsReport(first=DAY, last=DAY, departments=[stats]).as_csv()
     header = csv.splitlines()[0].split(",")
     assert "team_edits" in header and "temporary_closures_signalled" in header
+
+
+def test_coverage_as_of_day_seven_reproduces_eighty_three_percent_in_week_one() -> None:
+    """12 online places, a campaign from 16 March: by 22 March people updated 10 of them
+    through every channel (one changed before the start does not count, one only
+    reconciled does not either): 10 / 12 = 83%."""
+    start = date(2020, 3, 16)
+    places = InMemoryPlaceRepository()
+    for n in range(12):
+        places.add(make_place(f"p{n}", department="75", postal_code="75019"))
+    clock = FixedClock(at(9, start - timedelta(days=1)))
+    editor = PlaceEditor(places, clock, SequentialIds(), default_taxonomy())
+    editor.edit(ADMIN, "p11", expected_version=1, patch=_patch(temporary_message=MESSAGE))
+    for n in range(10):
+        clock.set(at(9, start + timedelta(days=n % 7)))
+        if n % 3 == 0:
+            editor.verify(ADMIN, f"p{n}", expected_version=1)
+        elif n % 3 == 1:
+            editor.apply_self_update(f"p{n}", expected_version=1, patch=None, actor=STRUCTURE)
+        else:
+            patch = _patch(temporary_closure=CLOSURE)
+            editor.edit(ADMIN, f"p{n}", expected_version=1, patch=patch, channel=Channel.BATCH)
+    place = places.get_many(["p10"])["p10"]
+    kept = place.model_copy(update={"version": 2, "updated_at": clock.now()})
+    reconciled = HistoryEntry(
+        place_id="p10",
+        version=2,
+        at=clock.now(),
+        actor=Actor(subject="admin-1", role="admin"),
+        channel=Channel.ADMIN,
+        action=Action.RECONCILED,
+        changes=[],
+    )
+    places.repair(PlaceRepair(before=place, place=kept, entry=reconciled))
+    week_one = start + timedelta(days=6)
+    clock.set(at(23, week_one))
+    service = SnapshotService(
+        SnapshotSources(
+            places=PlacesOf(places.places),
+            history=places,
+            submissions=SubmissionsOf([]),
+            exports=FixedExportDownloads({}),
+            mail=FakeMailActivity(),
+        ),
+        InMemoryStatsStore(),
+        clock,
+        coverage_since=start,
+    )
+    france = service.run(week_one)[-1]
+    assert (france.updated_since, france.places_online) == (10, 12)
+    assert france.coverage == 0.8333
