@@ -8,9 +8,11 @@ restart still open after it).
 ``MailPump`` plays the mailer Lambda's event source mapping: every second it receives the
 queued messages, hands them to ``functions.mailer.handler`` (the real worker: templates, SES v2
 on moto, the sent-mail table), deletes what succeeded, and writes every mail moto's SES
-recorded to .local/outbox/<n>-<subject>.html with a line on the console (the number of
-recipients, never their addresses). moto's SES keeps the HTML part only; the text part is
-rendered from the same template.
+recorded to .local/outbox/<n>-<subject>.html, for reading, and beside it the whole message,
+<n>-<subject>.eml: a raw MIME mail (newsletters: List-Unsubscribe) as SES received it, every
+header included; a simple one rebuilt from what moto's SES keeps (no text part, which is
+rendered from the same template). One line on the console per mail: the number of
+recipients, never their addresses.
 
 It also plays the bounce/complaint queue's mapping: an SES notification sent to the
 repere-local-mail-feedback queue (``aws sqs send-message`` against moto) goes to
@@ -147,6 +149,7 @@ class MailPump:
             slug = re.sub(r"[^a-z0-9]+", "-", subject.lower()).strip("-")[:60]
             path = OUTBOX / f"{self._written:04d}-{slug}.html"
             path.write_text(body, encoding="utf-8")
+            path.with_suffix(".eml").write_text(_eml(message), encoding="utf-8")
             # The console (and whatever captures it) never shows whom: the outbox file does.
             print(f"mail to {_recipients(to)}: {subject!r} -> {path.relative_to(ROOT)}")
         return len(new)
@@ -173,3 +176,26 @@ def _parts(message: object) -> tuple[str, str, str]:
     destinations = getattr(message, "destinations", {})
     to = ", ".join(destinations.get("ToAddresses", [])) if isinstance(destinations, dict) else ""
     return str(getattr(message, "subject", "mail")), str(getattr(message, "body", "")), to
+
+
+def _eml(message: object) -> str:
+    """The whole message: a raw one (list mail) exactly as SES received it, every header
+    included (List-Unsubscribe...); a simple one rebuilt from what moto kept of it (sender,
+    recipients, subject, the HTML part), said so in a header, since SES composes those
+    itself and moto keeps neither its headers nor the text part."""
+    raw = getattr(message, "raw_data", None)
+    if isinstance(raw, str):
+        return raw
+    from email.message import EmailMessage
+
+    rebuilt = EmailMessage()
+    destinations = getattr(message, "destinations", {})
+    rebuilt["From"] = str(getattr(message, "source", ""))
+    for header, key in (("To", "ToAddresses"), ("Cc", "CcAddresses")):
+        addresses = destinations.get(key, []) if isinstance(destinations, dict) else []
+        if addresses:
+            rebuilt[header] = ", ".join(addresses)
+    rebuilt["Subject"] = str(getattr(message, "subject", ""))
+    rebuilt["X-Repere-Outbox"] = "rebuilt from an SES simple send (moto keeps the HTML only)"
+    rebuilt.set_content(str(getattr(message, "body", "")), subtype="html")
+    return rebuilt.as_string()
