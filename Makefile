@@ -7,7 +7,7 @@ PORT ?= 8000
 MOTO_PORT ?= 5055
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit venv bench openapi clean system-deps bench-exports bench-import token bench-batch infra-check bench-infra bench-deps bench-search backfill-search
+.PHONY: run invoke test lint typecheck unit venv bench openapi clean system-deps bench-exports bench-import token bench-batch infra-check bench-infra bench-deps bench-search backfill-search
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-workers.txt requirements-infra.txt | system-deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,10 @@ bench-deps:
 
 run: $(STAMP)
 	PORT=$(PORT) $(BIN)/python -m devtools.local_stack
+
+# One worker of functions/ against the running `make run` (its .local/env); see devtools/invoke.py.
+# make invoke FN=stats-snapshot EVENT='{"day": "2026-12-04"}'
+invoke: ; $(BIN)/python -m devtools.invoke $(FN) $(if $(EVENT),--event '$(EVENT)')
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

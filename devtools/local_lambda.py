@@ -1,4 +1,5 @@
-"""Lambda's Invoke API under `make run`, for the workers the API calls synchronously.
+"""Lambda's Invoke API under `make run`: for the worker the API calls synchronously (the
+newsletter preview), and for operators' ``aws lambda invoke`` of any worker (batch-update).
 
 moto cannot run a function without Docker, so this small HTTP server answers
 ``POST /2015-03-31/functions/<name>/invocations`` by running the worker's handler in the
@@ -97,13 +98,29 @@ class LocalLambda:
         return Invocations
 
 
-def start_local_lambda(prefix: str) -> dict[str, str]:
-    """Serves the preview worker for the life of this process (a daemon thread); returns the
-    environment variables pointing the API at it."""
-    from functions.newsletters import preview_handler
+def registry_functions(prefix: str) -> dict[str, Handler]:
+    """Every worker of infra/registry.py under its stage's function name (``<prefix>-<name>``),
+    each run by ``devtools.invoke.run_worker`` (a Lambda-like context: batch-update reads the
+    time left). So the runbooks' ``aws lambda invoke`` work against `make run` too, given
+    ``--endpoint-url $AWS_ENDPOINT_URL_LAMBDA`` (.local/env); invocations run synchronously,
+    ``--invocation-type Event`` included."""
+    from functools import partial
 
+    from devtools.invoke import run_worker
+    from infra.registry import WORKERS
+
+    def call(name: str, event: Any, context: Any) -> Any:
+        del context
+        return run_worker(name, event if isinstance(event, dict) else {})
+
+    return {f"{prefix}-{worker.name}": partial(call, worker.name) for worker in WORKERS}
+
+
+def start_local_lambda(prefix: str) -> dict[str, str]:
+    """Serves every worker (``registry_functions``) for the life of this process (a daemon
+    thread); returns the environment variables pointing the API at it."""
     function = f"{prefix}-newsletter-preview"
-    server = LocalLambda({function: preview_handler})
+    server = LocalLambda(registry_functions(prefix))
     server.start()
     return {
         "AWS_ENDPOINT_URL_LAMBDA": server.endpoint,

@@ -8,17 +8,25 @@ restart still open after it).
 ``MailPump`` plays the mailer Lambda's event source mapping: every second it receives the
 queued messages, hands them to ``functions.mailer.handler`` (the real worker: templates, SES v2
 on moto, the sent-mail table), deletes what succeeded, and writes every mail moto's SES
-recorded to .local/outbox/<n>-<subject>.html with a line on the console (the number of
-recipients, never their addresses). moto's SES keeps the HTML part only; the text part is
-rendered from the same template.
+recorded to .local/outbox/<n>-<subject>.html, for reading, and beside it the whole message,
+<n>-<subject>.eml: a raw MIME mail (newsletters: List-Unsubscribe) as SES received it, every
+header included; a simple one rebuilt from what moto's SES keeps (no text part, which is
+rendered from the same template). One line on the console per mail: the number of
+recipients, never their addresses.
+
+It also plays the bounce/complaint queue's mapping: an SES notification sent to the
+repere-local-mail-feedback queue (``aws sqs send-message`` against moto) goes to
+``functions.mailer.feedback_handler``, which adds the address to the suppression list.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +35,8 @@ KEYS_FILE = ROOT / ".local" / "self-update-keys.json"
 OUTBOX = ROOT / ".local" / "outbox"
 MAIL_QUEUE = "repere-local-mail"
 FEEDBACK_QUEUE = "repere-local-mail-feedback"
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 def prepare_mail() -> dict[str, str]:
@@ -55,9 +65,30 @@ def prepare_mail() -> dict[str, str]:
     return {"REPERE_MAIL_QUEUE_URL": queue_url}
 
 
+def start_mail_pump(region: str) -> MailPump:
+    """The pump of the queues ``prepare_mail`` created, started."""
+    import boto3
+
+    feedback = boto3.client("sqs", region_name=region).get_queue_url(QueueName=FEEDBACK_QUEUE)
+    pump = MailPump(os.environ["REPERE_MAIL_QUEUE_URL"], region, feedback["QueueUrl"])
+    pump.start()
+    print(
+        "mailer: queued mails are sent to moto SES and written to .local/outbox/; "
+        f"bounces and complaints sent to the {FEEDBACK_QUEUE} queue are suppressed"
+    )
+    return pump
+
+
 class MailPump:
-    def __init__(self, queue_url: str, region: str, interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        queue_url: str,
+        region: str,
+        feedback_queue_url: str | None = None,
+        interval: float = 1.0,
+    ) -> None:
         self._queue_url = queue_url
+        self._feedback_queue_url = feedback_queue_url
         self._region = region
         self._interval = interval
         self._stop = threading.Event()
@@ -80,41 +111,31 @@ class MailPump:
                 print(f"mail pump: {type(error).__name__}: {error}")
 
     def drain_once(self) -> int:
+        """Hand one batch of each queue to its worker (the mailer, then the feedback
+        handler, as their event source mappings do); returns the mails written out."""
+        from functions import mailer
+
+        self._drain(self._queue_url, MAIL_QUEUE, mailer.handler)
+        if self._feedback_queue_url is not None:
+            self._drain(self._feedback_queue_url, FEEDBACK_QUEUE, mailer.feedback_handler)
+        return self._write_outbox()
+
+    def _drain(self, queue_url: str, queue_name: str, handler: Handler) -> None:
         import boto3
 
-        from functions import mailer
+        from devtools.local_exports import sqs_event
 
         sqs = boto3.client("sqs", region_name=self._region)
         messages: list[dict[str, Any]] = sqs.receive_message(
-            QueueUrl=self._queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+            QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
         ).get("Messages", [])
-        if messages:
-            event = {
-                "Records": [
-                    {
-                        "messageId": message["MessageId"],
-                        "receiptHandle": message["ReceiptHandle"],
-                        "body": message["Body"],
-                        "attributes": {},
-                        "messageAttributes": {},
-                        "md5OfBody": message["MD5OfBody"],
-                        "eventSource": "aws:sqs",
-                        "eventSourceARN": f"arn:aws:sqs:{self._region}:123456789012:mail",
-                        "awsRegion": self._region,
-                    }
-                    for message in messages
-                ]
-            }
-            failed = {
-                item["itemIdentifier"]
-                for item in mailer.handler(event, None).get("batchItemFailures", [])
-            }
-            for message in messages:
-                if message["MessageId"] not in failed:
-                    sqs.delete_message(
-                        QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"]
-                    )
-        return self._write_outbox()
+        if not messages:
+            return
+        answer = handler(sqs_event(messages, self._region, queue_name), None)
+        failed = {item["itemIdentifier"] for item in answer.get("batchItemFailures", [])}
+        for message in messages:
+            if message["MessageId"] not in failed:
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
 
     def _write_outbox(self) -> int:
         from moto.core.models import DEFAULT_ACCOUNT_ID
@@ -128,6 +149,7 @@ class MailPump:
             slug = re.sub(r"[^a-z0-9]+", "-", subject.lower()).strip("-")[:60]
             path = OUTBOX / f"{self._written:04d}-{slug}.html"
             path.write_text(body, encoding="utf-8")
+            path.with_suffix(".eml").write_text(_eml(message), encoding="utf-8")
             # The console (and whatever captures it) never shows whom: the outbox file does.
             print(f"mail to {_recipients(to)}: {subject!r} -> {path.relative_to(ROOT)}")
         return len(new)
@@ -154,3 +176,26 @@ def _parts(message: object) -> tuple[str, str, str]:
     destinations = getattr(message, "destinations", {})
     to = ", ".join(destinations.get("ToAddresses", [])) if isinstance(destinations, dict) else ""
     return str(getattr(message, "subject", "mail")), str(getattr(message, "body", "")), to
+
+
+def _eml(message: object) -> str:
+    """The whole message: a raw one (list mail) exactly as SES received it, every header
+    included (List-Unsubscribe...); a simple one rebuilt from what moto kept of it (sender,
+    recipients, subject, the HTML part), said so in a header, since SES composes those
+    itself and moto keeps neither its headers nor the text part."""
+    raw = getattr(message, "raw_data", None)
+    if isinstance(raw, str):
+        return raw
+    from email.message import EmailMessage
+
+    rebuilt = EmailMessage()
+    destinations = getattr(message, "destinations", {})
+    rebuilt["From"] = str(getattr(message, "source", ""))
+    for header, key in (("To", "ToAddresses"), ("Cc", "CcAddresses")):
+        addresses = destinations.get(key, []) if isinstance(destinations, dict) else []
+        if addresses:
+            rebuilt[header] = ", ".join(addresses)
+    rebuilt["Subject"] = str(getattr(message, "subject", ""))
+    rebuilt["X-Repere-Outbox"] = "rebuilt from an SES simple send (moto keeps the HTML only)"
+    rebuilt.set_content(str(getattr(message, "body", "")), subtype="html")
+    return rebuilt.as_string()

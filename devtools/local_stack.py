@@ -19,8 +19,10 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from devtools.invoke import stack_environment, write_env
 from devtools.local_exports import start_local_exports
 from devtools.local_lambda import start_local_lambda
+from devtools.local_schedule import LocalScheduler, start_local_schedule
 
 ROOT = Path(__file__).resolve().parents[1]
 STATE_FILE = ROOT / ".local" / "dynamodb.json"
@@ -150,6 +152,16 @@ def _seed(synthetic_count: int) -> int:
     return wiring.places().load_fresh(places)
 
 
+def _start_workers(table_prefix: str) -> LocalScheduler:
+    """What the API and the workers invoke: the newsletter-preview worker (served by this
+    process as Lambda would, devtools/local_lambda.py, docs/newsletters.md "Preview"), the
+    environment `make invoke` reads (.local/env), and the registry's schedules."""
+    os.environ.update(start_local_lambda(table_prefix))
+    env_file = write_env(stack_environment(os.environ))
+    print(f"workers' environment in {env_file.relative_to(ROOT)} (make invoke FN=<worker>)")
+    return start_local_schedule()
+
+
 def main() -> int:  # noqa: PLR0915 - one startup sequence, read top to bottom
     port = int(os.environ.get("PORT", "8000"))
     moto_port = int(os.environ.get("MOTO_PORT", "5055"))
@@ -173,7 +185,7 @@ def main() -> int:  # noqa: PLR0915 - one startup sequence, read top to bottom
     server.start()
     print(f"embedded AWS (moto) on http://127.0.0.1:{moto_port}")
 
-    from devtools.local_mail import MailPump, prepare_mail
+    from devtools.local_mail import prepare_mail, start_mail_pump
 
     os.environ.update(prepare_mail())  # mail queues, SES identity, self-update signing keys
     export_pump = start_local_exports(REGION)  # bucket, queue, worker pump (docs/exports.md)
@@ -192,9 +204,9 @@ def main() -> int:  # noqa: PLR0915 - one startup sequence, read top to bottom
     _load_data(synthetic_count, reset)
     _reconcile_in_background()
 
-    pump = MailPump(os.environ["REPERE_MAIL_QUEUE_URL"], REGION)
-    pump.start()
-    print("mailer: queued mails are sent to moto SES and written to .local/outbox/")
+    pump = start_mail_pump(REGION)  # the mailer, bounces and complaints, .local/outbox/
+
+    scheduler = _start_workers(settings.table_prefix)
 
     # Not `chalice local`: its listen backlog of 5 refuses a sixth concurrent client and its
     # access log prints tokens; devtools/local_api.py serves the same gateway without either.
@@ -211,9 +223,7 @@ def main() -> int:  # noqa: PLR0915 - one startup sequence, read top to bottom
             "local",
         ],
         cwd=ROOT,
-        # The API invokes the newsletter-preview worker as in AWS, served by this process
-        # (devtools/local_lambda.py, docs/newsletters.md "Preview").
-        env={**os.environ, **start_local_lambda(settings.table_prefix)},
+        env=dict(os.environ),
     )
     print(f"API on http://127.0.0.1:{port}  (Ctrl-C to stop)")
 
@@ -235,6 +245,7 @@ def main() -> int:  # noqa: PLR0915 - one startup sequence, read top to bottom
                 api.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 api.kill()
+        scheduler.stop()
         pump.stop()
         export_pump.stop()
         print(f"saved {_dump_tables()} items to {STATE_FILE.relative_to(ROOT)}")

@@ -62,7 +62,11 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
             "totals": {
                 "type": "object",
                 "description": "Sums over the range: searches, listings, with_text, zero, "
-                "categories, open_filters, zero_results, and the snapshots' activity.",
+                "categories, open_filters, zero_results, and the snapshots' daily activity "
+                "(places_updated, team_edits, self_updates, temporary_messages_set, "
+                "places_given_temporary_hours, temporary_closures_signalled, submissions, "
+                "places_added_from_submissions, submissions_rejected, exports_downloaded, "
+                "newsletters_sent, bounces), and places_added_by_department (France's rows).",
             },
         },
     }

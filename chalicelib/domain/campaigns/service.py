@@ -10,7 +10,10 @@ docs/campaigns.md explains the choices; in short:
 - **Progress** is computed from the place history, not by the edit paths: a target whose
   place moved past the version it was seen at is reclassified from the history entries
   written since the campaign reached it (``verified`` only → confirmed unchanged, any other
-  action → updated, with that entry's channel). Only changed places cost a history read.
+  action → updated, with that entry's channel). Which entries count is the statistics'
+  one definition of "updated" (``is_person_update``: a reconciliation is nobody's answer),
+  so a campaign's done share and the stats' coverage agree. Only changed places cost a
+  history read.
 - **End** freezes the figures: they are stored on the campaign and served from there.
 """
 
@@ -51,6 +54,7 @@ from chalicelib.domain.places.listing import PlaceFilter, PlaceListQuery
 from chalicelib.domain.places.models import Place, PlaceStatus
 from chalicelib.domain.places.ports import PlaceEditStore
 from chalicelib.domain.selfupdate.models import IssuedLink
+from chalicelib.domain.stats.updates import is_person_update
 
 _T = TypeVar("_T")
 
@@ -347,7 +351,9 @@ class CampaignService:
         answers = [
             entry
             for entry in page.entries
-            if entry.version > target.start_version and entry.at >= campaign.created_at
+            if entry.version > target.start_version
+            and entry.at >= campaign.created_at
+            and is_person_update(entry)
         ]
         updated = _classify(target, answers).model_copy(update={"seen_version": place.version})
         self._campaigns.save_target(updated)

@@ -14,8 +14,16 @@ SNAPSHOT_COUNTS: tuple[str, ...] = (
     "temporarily_closed",
     "permanently_closed",
     "verified_since",
+    "updated_since",
+    "places_updated",
+    "team_edits",
     "self_updates",
+    "temporary_messages_set",
+    "places_given_temporary_hours",
+    "temporary_closures_signalled",
     "submissions",
+    "places_added_from_submissions",
+    "submissions_rejected",
     "exports_downloaded",
     "exports_downloads_total",
     "newsletters_sent",
@@ -27,9 +35,11 @@ SNAPSHOT_COUNTS: tuple[str, ...] = (
 class DepartmentSnapshot(DomainModel):
     """One department on one local day (``department`` ``all``: the whole of France).
 
-    Status counts are taken when the snapshot runs; activity counts (self-updates,
-    submissions, downloads, newsletters, bounces) cover the local day ``day``. ``bounces`` is
-    known for France only (a suppressed address has no department): None on department rows.
+    Status counts are taken when the snapshot runs; activity counts (updates, temporary
+    information, self-updates, submissions, downloads, newsletters, bounces) cover the local
+    day ``day``. ``bounces`` is known for France only (a suppressed address has no
+    department): None on department rows. "Updated" is the one definition of
+    chalicelib/domain/stats/updates.py (a person confirmed or changed the place).
     """
 
     department: str
@@ -40,12 +50,44 @@ class DepartmentSnapshot(DomainModel):
     temporarily_closed: int = Field(ge=0)
     permanently_closed: int = Field(ge=0)
     coverage_since: date
-    verified_since: int = Field(ge=0, description="Online places verified since coverage_since.")
-    coverage: float | None = Field(
-        default=None, description="verified_since / places_online (None without online places)."
+    verified_since: int = Field(
+        ge=0, description="Online places whose verified_at moved since coverage_since."
     )
-    self_updates: int = Field(default=0, ge=0)
-    submissions: int = Field(default=0, ge=0)
+    updated_since: int = Field(
+        default=0,
+        ge=0,
+        description="Online places a person confirmed or changed since coverage_since.",
+    )
+    coverage: float | None = Field(
+        default=None, description="updated_since / places_online (None without online places)."
+    )
+    places_updated: int = Field(
+        default=0, ge=0, description="Places a person confirmed or changed that day."
+    )
+    team_edits: int = Field(
+        default=0, ge=0, description="Places updated that day through the back office or a batch."
+    )
+    self_updates: int = Field(default=0, ge=0, description="Self-updates (entries) that day.")
+    temporary_messages_set: int = Field(
+        default=0, ge=0, description="Temporary messages set (new or changed) that day."
+    )
+    places_given_temporary_hours: int = Field(
+        default=0, ge=0, description="Places given temporary hours (new or changed) that day."
+    )
+    temporary_closures_signalled: int = Field(
+        default=0, ge=0, description="Temporary closures set where none was, or changed."
+    )
+    submissions: int = Field(default=0, ge=0, description="Public submissions received.")
+    places_added_from_submissions: int = Field(
+        default=0, ge=0, description="Places created that day by merging a submission."
+    )
+    submissions_rejected: int = Field(
+        default=0, ge=0, description="Submissions rejected by a moderator that day."
+    )
+    places_added_by_department: dict[str, int] | None = Field(
+        default=None,
+        description="France's row only: places added from submissions that day, by department.",
+    )
     exports_downloaded: int = Field(default=0, ge=0)
     exports_downloads_total: int = Field(default=0, ge=0)
     newsletters_sent: int = Field(default=0, ge=0)

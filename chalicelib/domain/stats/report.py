@@ -35,6 +35,24 @@ from chalicelib.domain.taxonomy.taxonomy import Taxonomy
 
 DEFAULT_DAYS = 30
 
+ACTIVITY_TOTALS: tuple[str, ...] = (
+    "places_updated",
+    "team_edits",
+    "self_updates",
+    "temporary_messages_set",
+    "places_given_temporary_hours",
+    "temporary_closures_signalled",
+    "submissions",
+    "places_added_from_submissions",
+    "submissions_rejected",
+    "exports_downloaded",
+    "newsletters_sent",
+    "bounces",
+)
+"""Daily activity figures summed over the report's range. Distinct-place figures
+(``places_updated``, ``team_edits``, ``places_given_temporary_hours``) are distinct per day:
+a place counted on two days counts twice in the sum."""
+
 
 @dataclass(frozen=True)
 class DepartmentStats:
@@ -48,14 +66,11 @@ class DepartmentStats:
             summed.update(counts.counters)
         activity = {
             name: sum(getattr(snapshot, name) or 0 for snapshot in self.snapshots)
-            for name in (
-                "self_updates",
-                "submissions",
-                "exports_downloaded",
-                "newsletters_sent",
-                "bounces",
-            )
+            for name in ACTIVITY_TOTALS
         }
+        added: Counter[str] = Counter()
+        for snapshot in self.snapshots:
+            added.update(snapshot.places_added_by_department or {})
         return {
             SEARCHES: summed.get(SEARCHES, 0),
             LISTINGS: summed.get(LISTINGS, 0),
@@ -65,6 +80,8 @@ class DepartmentStats:
             "open_filters": _prefixed(summed, OPEN_PREFIX),
             "zero_results": _zero_results(summed),
             **activity,
+            # France's rows only (department rows are their own department).
+            "places_added_by_department": dict(sorted(added.items())),
         }
 
 

@@ -2,10 +2,19 @@
 
 Runs once a day (functions/stats_snapshot.py, 00:30 in Paris) for the local day that just
 ended: status counts as they stand when it runs, "open today" from the hours engine for that
-day, and the day's activity (self-updates, submissions, export downloads, newsletters,
-bounces). One item per (department, day) plus the ``all`` row for France; a rerun overwrites
-the same items (idempotent). It also rolls the day's search counters of every department up
+day, and the day's activity (updates by channel, temporary information set, self-updates,
+submissions received / added / rejected, export downloads, newsletters, bounces). One item
+per (department, day) plus the ``all`` row for France; a rerun overwrites the same items
+(idempotent). It also rolls the day's search counters of every department up
 into ``all``, so national figures are one Query.
+
+Why the history figures (team edits, temporary messages, hours and closures, places added)
+are computed here and not at read time over the report's period: this job already reads the
+history of the places written since the day (or the coverage window) began, and no other
+history; a report over up to 366 days at read time would read the history of every place
+changed in the period inside the API's 29 seconds. Computed once a day, each figure is a
+fixed number on an item a rerun overwrites (history entries exist once per version, so the
+same day always gives the same figures), and ``/admin/stats`` stays one Query per department.
 
 ``count_places`` is the pure part (the benchmark times it over 100,000 places in memory).
 """
@@ -20,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.hours.engine import day_hours, schedule_for_place, schedule_for_service
-from chalicelib.domain.places.history import Channel, HistoryEntry
+from chalicelib.domain.places.history import HistoryEntry
 from chalicelib.domain.places.models import Place, PlaceStatus
 from chalicelib.domain.stats.models import DepartmentSnapshot, SearchCounts
 from chalicelib.domain.stats.ports import (
@@ -32,6 +41,8 @@ from chalicelib.domain.stats.ports import (
     SubmissionSource,
 )
 from chalicelib.domain.stats.search_counts import ALL_DEPARTMENTS
+from chalicelib.domain.stats.updates import Activity, updated_between
+from chalicelib.domain.submissions.status import SubmissionStatus
 
 _HISTORY_PAGE = 50
 
@@ -45,14 +56,17 @@ class PlaceCounts:
     temporarily_closed: int = 0
     permanently_closed: int = 0
     verified_since: int = 0
+    updated_since: int = 0
 
 
 @dataclass
 class CountedPlaces:
     by_department: dict[str, PlaceCounts] = field(default_factory=dict)
-    # Places written at or after the day began (id -> department): only they can have history
-    # entries of the day.
+    # Places written at or after ``day_start`` (id -> department): only they can have history
+    # entries since then.
     changed_since: dict[str, str] = field(default_factory=dict)
+    # Those of them online now: the ones coverage may count.
+    changed_online: set[str] = field(default_factory=set)
 
 
 def is_open_on(place: Place, day: date) -> bool:
@@ -80,6 +94,8 @@ def count_places(
         if place.status is not PlaceStatus.ONLINE:
             continue
         counts.places_online += 1
+        if place.id in counted.changed_since:
+            counted.changed_online.add(place.id)
         if place.verified_at is not None and place.verified_at >= verified_since:
             counts.verified_since += 1
         if schedule_for_place(place).is_temporarily_closed(day):
@@ -125,23 +141,32 @@ class SnapshotService:
         now = self._clock.now()
         start, end = self._bounds(day)
         since = self._coverage_since or day - timedelta(days=self._coverage_days - 1)
-        counted = count_places(
-            self._sources.places.all_places(), day, self._local_midnight(since), start
-        )
-        self_updates = self._self_updates(counted.changed_since, start, end)
-        submissions = Counter(
-            submission.department
-            for submission in self._sources.submissions.scan()
-            if start <= submission.created_at < end
-        )
+        since_start = self._local_midnight(since)
+        # The history read goes back to the earlier of the day and the coverage window.
+        read_from = min(since_start, start)
+        counted = count_places(self._sources.places.all_places(), day, since_start, read_from)
+        activity = self._activity(counted, read_from, since_start, start, end)
+        submissions: Counter[str] = Counter()
+        rejected: Counter[str] = Counter()
+        for submission in self._sources.submissions.scan():
+            if start <= submission.created_at < end:
+                submissions[submission.department] += 1
+            decision = submission.decision
+            if (
+                decision is not None
+                and decision.status is SubmissionStatus.REJECTED
+                and start <= decision.at < end
+            ):
+                rejected[submission.department] += 1
         totals = self._sources.exports.totals_by_department()
         newsletters = self._sources.mail.newsletters_sent(start, end)
         bounces = self._sources.mail.bounces(start, end)
 
         departments = (
             set(counted.by_department)
-            | set(self_updates)
+            | set(activity)
             | set(submissions)
+            | set(rejected)
             | set(totals)
             | {dep for dep in newsletters if dep is not None}
         )
@@ -157,8 +182,9 @@ class SnapshotService:
                     now,
                     counts,
                     since,
-                    self_updates=self_updates.get(department, 0),
+                    activity=activity.get(department, Activity()),
                     submissions=submissions.get(department, 0),
+                    rejected=rejected.get(department, 0),
                     downloads_total=total,
                     # Downloads are counted per export, not per day: the day's figure is the
                     # growth of the total since the previous snapshot (0 for the first one).
@@ -176,23 +202,33 @@ class SnapshotService:
         self._roll_up_searches(day)
         return rows
 
-    def _self_updates(
-        self, changed: dict[str, str], start: datetime, end: datetime
-    ) -> Counter[str]:
-        """Self-update entries of the day, by the place's department (a structure's link does
-        not edit the address, so its current department is the entry's).
+    def _activity(
+        self,
+        counted: CountedPlaces,
+        read_from: datetime,
+        since_start: datetime,
+        start: datetime,
+        end: datetime,
+    ) -> dict[str, Activity]:
+        """The day's activity by the place's current department (an update rarely moves a
+        place to another department; when it does, its day counts where it is now), and the
+        online places updated since the coverage window began (``updated_since``, added to
+        ``counted``).
 
-        Only places written at or after the day began can have such entries; their history is
-        read newest first and left as soon as it goes back before the day.
+        Only places written at or after ``read_from`` can have such entries; their history is
+        read newest first and left as soon as it goes back before ``read_from``.
         """
-        found: Counter[str] = Counter()
-        for place_id, department in changed.items():
-            found[department] += sum(
-                1
-                for entry in self._entries_since(place_id, start)
-                if entry.at < end and entry.channel is Channel.SELF_UPDATE
-            )
-        return +found  # drops the departments with none
+        found: dict[str, Activity] = {}
+        for place_id, department in counted.changed_since.items():
+            entries = [e for e in self._entries_since(place_id, read_from) if e.at < end]
+            if place_id in counted.changed_online and updated_between(entries, since_start, end):
+                counted.by_department[department].updated_since += 1
+            of_day = [entry for entry in entries if entry.at >= start]
+            if of_day:
+                activity = found.setdefault(department, Activity())
+                for entry in of_day:
+                    activity.add(entry)
+        return found
 
     def _entries_since(self, place_id: str, start: datetime) -> Iterator[HistoryEntry]:
         """The place's history entries at or after ``start``, newest first, page by page."""
@@ -223,8 +259,8 @@ class SnapshotService:
         return datetime.combine(day, time(0), tzinfo=self._zone)
 
 
-def _coverage(verified: int, online: int) -> float | None:
-    return round(verified / online, 4) if online else None
+def _coverage(updated: int, online: int) -> float | None:
+    return round(updated / online, 4) if online else None
 
 
 def _snapshot(
@@ -234,8 +270,9 @@ def _snapshot(
     counts: PlaceCounts,
     since: date,
     *,
-    self_updates: int,
+    activity: Activity,
     submissions: int,
+    rejected: int,
     downloads_total: int,
     downloaded: int,
     newsletters: int,
@@ -251,9 +288,17 @@ def _snapshot(
         permanently_closed=counts.permanently_closed,
         coverage_since=since,
         verified_since=counts.verified_since,
-        coverage=_coverage(counts.verified_since, counts.places_online),
-        self_updates=self_updates,
+        updated_since=counts.updated_since,
+        coverage=_coverage(counts.updated_since, counts.places_online),
+        places_updated=len(activity.places_updated),
+        team_edits=len(activity.team_edits),
+        self_updates=activity.self_updates,
+        temporary_messages_set=activity.temporary_messages_set,
+        places_given_temporary_hours=len(activity.temporary_hours_places),
+        temporary_closures_signalled=activity.temporary_closures_signalled,
         submissions=submissions,
+        places_added_from_submissions=len(activity.places_added_from_submissions),
+        submissions_rejected=rejected,
         exports_downloaded=downloaded,
         exports_downloads_total=downloads_total,
         newsletters_sent=newsletters,
@@ -276,17 +321,39 @@ def _national(
         temporarily_closed=sum(row.temporarily_closed for row in rows),
         permanently_closed=sum(row.permanently_closed for row in rows),
         verified_since=sum(row.verified_since for row in rows),
+        updated_since=sum(row.updated_since for row in rows),
     )
-    return _snapshot(
+    national = _snapshot(
         ALL_DEPARTMENTS,
         day,
         now,
         counts,
         since,
-        self_updates=sum(row.self_updates for row in rows),
+        activity=Activity(),
         submissions=sum(row.submissions for row in rows),
+        rejected=sum(row.submissions_rejected for row in rows),
         downloads_total=sum(row.exports_downloads_total for row in rows),
         downloaded=sum(row.exports_downloaded for row in rows),
         newsletters=sum(newsletters.values()),
         bounces=bounces,
     )
+    # Department rows count distinct places of their department; a place is in one
+    # department, so France's distinct counts are their sums.
+    summed = {
+        name: sum(getattr(row, name) for row in rows)
+        for name in (
+            "places_updated",
+            "team_edits",
+            "self_updates",
+            "temporary_messages_set",
+            "places_given_temporary_hours",
+            "temporary_closures_signalled",
+            "places_added_from_submissions",
+        )
+    }
+    added = {
+        row.department: row.places_added_from_submissions
+        for row in rows
+        if row.places_added_from_submissions
+    }
+    return national.model_copy(update={**summed, "places_added_by_department": added})

@@ -161,3 +161,68 @@ def test_public_search_on_dynamodb_writes_one_counter_item(aws: None) -> None:
     assert dep["totals"]["open_filters"] == {"not_closed": 1, "now": 1}
     assert StatsRecord.count() == 1
     assert date(2026, 12, 1).isoformat() == dep["searches"][0]["day"]
+
+
+def test_the_days_history_figures_reach_the_report_through_the_worker_and_the_api(
+    aws: None,
+) -> None:
+    """The activity scenario (tests/unit/stats/test_activity.py) on DynamoDB: the worker
+    derives the figures from the stored history, ``/admin/stats`` serves them (JSON and
+    CSV), and a rerun of the day changes nothing."""
+    from app import app
+    from functions.stats_snapshot import handler
+    from tests.unit.stats.test_activity import World
+
+    world = World(DynamoPlaceRepository())
+    world.play()
+    submissions = DynamoSubmissionRepository()
+    for submission in world.submissions:
+        submissions.add(submission)
+    wiring.override(clock=world.clock)
+    wiring.override_stats(export_downloads=FixedExportDownloads({}))
+    day = world.clock.now().date()
+    for _ in range(2):  # a retried run: the same items, the same figures
+        assert handler({"day": day.isoformat()}, None)["ok"] is True
+    with Client(app) as client:
+        answer = client.http.get(
+            f"/admin/stats?from={day}&to={day}", headers=bearer(token("admin"))
+        )
+        csv_answer = client.http.get(
+            f"/admin/stats?from={day}&to={day}&department=75&format=csv",
+            headers=bearer(token("admin")),
+        )
+    assert answer.status_code == 200, answer.body
+    (france,) = json.loads(answer.body)["departments"]
+    totals = france["totals"]
+    assert {
+        name: totals[name]
+        for name in (
+            "places_updated",
+            "team_edits",
+            "self_updates",
+            "temporary_messages_set",
+            "places_given_temporary_hours",
+            "temporary_closures_signalled",
+            "submissions",
+            "places_added_from_submissions",
+            "submissions_rejected",
+            "places_added_by_department",
+        )
+    } == {
+        "places_updated": 4,
+        "team_edits": 3,
+        "self_updates": 1,
+        "temporary_messages_set": 1,
+        "places_given_temporary_hours": 1,
+        "temporary_closures_signalled": 2,
+        "submissions": 1,
+        "places_added_from_submissions": 1,
+        "submissions_rejected": 1,
+        "places_added_by_department": {"93": 1},
+    }
+    (snapshot,) = france["snapshots"]
+    assert snapshot["updated_since"] == 4  # a, b, c, new-1 (online) since 30 March
+    assert csv_answer.status_code == 200
+    header, row = csv_answer.body.decode().splitlines()
+    values = dict(zip(header.split(","), row.split(","), strict=True))
+    assert (values["team_edits"], values["temporary_closures_signalled"]) == ("3", "2")

@@ -22,14 +22,23 @@ from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput
 from chalicelib.domain.ids import SequentialIds
 from chalicelib.domain.places.editing import PlaceEditor, PlacePatch
-from chalicelib.domain.places.history import Channel
+from chalicelib.domain.places.history import Action, Actor, Channel, HistoryEntry
 from chalicelib.domain.places.models import PlaceStatus
+from chalicelib.domain.places.ports import PlaceRepair
 from chalicelib.domain.selfupdate.models import SelfUpdateChange
 from chalicelib.domain.selfupdate.service import SelfUpdateService
+from chalicelib.domain.stats.snapshot import SnapshotService, SnapshotSources
 from chalicelib.domain.taxonomy.taxonomy import default_taxonomy
 from tests.builders import make_place
 from tests.fakes import InMemoryPlaceRepository
 from tests.selfupdate_fakes import InMemoryLinkStateStore, InMemoryMailQueue
+from tests.stats_fakes import (
+    FakeMailActivity,
+    FixedExportDownloads,
+    InMemoryStatsStore,
+    PlacesOf,
+    SubmissionsOf,
+)
 from tests.unit.campaigns.fakes import InMemoryCampaignRepository, InMemoryStartQueue
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # Monday 2 November 2026, 10:00 in Paris
@@ -446,3 +455,59 @@ def test_the_reminder_worker_ends_campaigns_past_their_end_date() -> None:
     assert report.progress.frozen is True
     assert report.progress.overall.confirmed_unchanged == 1
     assert world.service.run_reminders().campaigns == 0
+
+
+def _reconcile(world: World, place_id: str) -> None:
+    """What the reconciler writes after a restore: the place kept as a new version, with a
+    ``reconciled`` entry nobody answered."""
+    place = world.store.get_many([place_id])[place_id]
+    kept = place.model_copy(update={"version": place.version + 1, "updated_at": world.clock.now()})
+    entry = HistoryEntry(
+        place_id=place_id,
+        version=kept.version,
+        at=world.clock.now(),
+        actor=Actor(subject="admin-1", role="admin"),
+        channel=Channel.ADMIN,
+        action=Action.RECONCILED,
+        changes=[],
+    )
+    world.store.repair(PlaceRepair(before=place, place=kept, entry=entry))
+
+
+def test_a_reconciliation_is_nobodys_answer() -> None:
+    world = World()
+    campaign_id = world.start()
+    world.later(hours=1)
+    _reconcile(world, "a3")
+    assert world.service.report(ADMIN, campaign_id).progress.overall.to_do == 5
+
+
+def test_campaign_progress_and_the_stats_coverage_agree_on_what_was_updated() -> None:
+    """One definition of "updated" (chalicelib/domain/stats/updates.py): the campaign's done
+    places per department are the snapshot's ``updated_since`` over the same window."""
+    world = World()
+    campaign_id = world.start()
+    _answer_through_every_channel(world)
+    _reconcile(world, "a3")
+    progress = world.service.report(ADMIN, campaign_id).progress
+    snapshot = SnapshotService(
+        SnapshotSources(
+            places=PlacesOf(world.store.places),
+            history=world.store,
+            submissions=SubmissionsOf([]),
+            exports=FixedExportDownloads({}),
+            mail=FakeMailActivity(),
+        ),
+        InMemoryStatsStore(),
+        world.clock,
+        coverage_since=NOW.date(),
+    )
+    rows = {row.department: row for row in snapshot.run(NOW.date())}
+    for department in ("75", "93"):
+        tally = progress.departments[department]
+        row = rows[department]
+        assert row.updated_since == tally.confirmed_unchanged + tally.updated
+        assert row.places_online == tally.total
+        assert row.coverage is not None
+        assert round(100 * row.coverage, 1) == tally.done_percent
+    assert rows["75"].updated_since == 2  # a1 confirmed, a2 edited; a3 only reconciled
