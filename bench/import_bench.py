@@ -19,10 +19,8 @@ Writes bench/results/import.json and prints it.
 
 from __future__ import annotations
 
-import compileall
 import json
 import os
-import py_compile
 import shutil
 import statistics
 import subprocess
@@ -31,6 +29,8 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from infra.bytecode import compile_app
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "import.json"
@@ -47,18 +47,14 @@ def _import_seconds_once(statement: str, directory: Path = ROOT) -> float:
 
 
 def _packaged_copy(directory: Path) -> Path:
-    """app.py and chalicelib/ as the API package holds them (infra/api.py ``compile_app``)."""
+    """app.py and chalicelib/ as the API package holds them (infra/bytecode.py)."""
     shutil.copy2(ROOT / "app.py", directory / "app.py")
     shutil.copytree(
         ROOT / "chalicelib",
         directory / "chalicelib",
         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
     )
-    compileall.compile_dir(
-        str(directory / "chalicelib"),
-        quiet=1,
-        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
-    )
+    compile_app(directory)
     return directory
 
 

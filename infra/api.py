@@ -12,10 +12,8 @@ then overridden with the real values (``add_environment_variable``, the authoriz
 
 from __future__ import annotations
 
-import compileall
 import json
 import os
-import py_compile
 import shutil
 import sys
 from collections.abc import Iterator, Mapping
@@ -36,6 +34,7 @@ from chalicelib.api.auth import admin_authorizer
 from chalicelib.config import Settings
 from chalicelib.domain.auth import ROLES_BY_PRECEDENCE
 from infra import gateway_responses, nag
+from infra.bytecode import compile_app
 from infra.stages import StageConfig
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -121,18 +120,6 @@ def api_source(bundle: bool, workdir: Path) -> Path:
             shutil.copy2(source, target / name)
     compile_app(target)
     return target
-
-
-def compile_app(directory: Path) -> None:
-    """Bytecode next to every module of ``chalicelib/`` under ``directory`` (what Lambda's
-    Python would otherwise compile at each cold start)."""
-    compiled = compileall.compile_dir(
-        str(directory / "chalicelib"),
-        quiet=1,
-        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
-    )
-    if not compiled:
-        raise RuntimeError(f"chalicelib under {directory} does not compile")
 
 
 @dataclass

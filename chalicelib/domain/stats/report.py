@@ -35,20 +35,19 @@ from chalicelib.domain.taxonomy.taxonomy import Taxonomy
 
 DEFAULT_DAYS = 30
 
-ACTIVITY_TOTALS: tuple[str, ...] = (
-    "places_updated",
-    "team_edits",
-    "self_updates",
-    "temporary_messages_set",
-    "places_given_temporary_hours",
-    "temporary_closures_signalled",
-    "submissions",
-    "places_added_from_submissions",
-    "submissions_rejected",
-    "exports_downloaded",
-    "newsletters_sent",
-    "bounces",
+# Stocks (places online, closed, covered…) are states on a day, not events: never summed.
+STOCK_COUNTS = frozenset(
+    {
+        "places_online",
+        "open_today",
+        "temporarily_closed",
+        "permanently_closed",
+        "verified_since",
+        "updated_since",
+        "exports_downloads_total",
+    }
 )
+ACTIVITY_TOTALS: tuple[str, ...] = tuple(n for n in SNAPSHOT_COUNTS if n not in STOCK_COUNTS)
 """Daily activity figures summed over the report's range. Distinct-place figures
 (``places_updated``, ``team_edits``, ``places_given_temporary_hours``) are distinct per day:
 a place counted on two days counts twice in the sum."""
