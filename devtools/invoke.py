@@ -34,8 +34,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from devtools.local_paths import local_dir
+
 ROOT = Path(__file__).resolve().parents[1]
-ENV_FILE = ROOT / ".local" / "env"
+ENV_FILE = local_dir() / "env"
 ENV_PREFIXES = ("REPERE_", "AWS_ENDPOINT_URL", "POWERTOOLS_")
 ENV_NAMES = frozenset({"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"})
 SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"

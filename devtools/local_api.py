@@ -28,6 +28,8 @@ from chalice.cli.factory import CLIFactory
 from chalice.local import (
     ChaliceRequestHandler,
     CustomLocalChalice,
+    EventType,
+    LambdaEventConverter,
     LocalChalice,
     LocalDevServer,
     ThreadedHTTPServer,
@@ -64,8 +66,36 @@ def redact(text: str) -> str:
     return _OPAQUE.sub(REDACTED, text)
 
 
+class PeerEventConverter(LambdaEventConverter):
+    """chalice local's event converter with the TCP peer's address as
+    ``requestContext.identity.sourceIp``, as API Gateway gives the caller's address (chalice
+    local says 127.0.0.1 for everyone). Rate limits per client (submissions, newsletter
+    subscriptions: chalicelib/api/http.py ``client_address``) then see distinct clients, so
+    the drill's members of the public, each on its own loopback address, are counted apart."""
+
+    def __init__(self, inner: LambdaEventConverter, source_ip: str) -> None:
+        super().__init__(inner._route_matcher, inner._binary_types)
+        self._source_ip = source_ip
+
+    def create_lambda_event(
+        self, method: str, path: str, headers: dict[str, str], body: bytes | None = None
+    ) -> EventType:
+        event = super().create_lambda_event(method, path, headers, body)
+        event["requestContext"]["identity"]["sourceIp"] = self._source_ip
+        return event
+
+
 class RedactingHandler(ChaliceRequestHandler):
-    """chalice local's handler with an access log that keeps no secret."""
+    """chalice local's handler with an access log that keeps no secret, and the caller's
+    own address in the event (``PeerEventConverter``)."""
+
+    def _generic_handle(self) -> None:
+        converter = self.local_gateway.event_converter
+        if not isinstance(converter, PeerEventConverter):
+            self.local_gateway.event_converter = PeerEventConverter(
+                converter, str(self.client_address[0])
+            )
+        super()._generic_handle()
 
     def log_message(self, format: str, *args: Any) -> None:
         message = format % tuple(redact(arg) if isinstance(arg, str) else arg for arg in args)

@@ -22,10 +22,11 @@ from typing import Any
 from devtools.invoke import stack_environment, write_env
 from devtools.local_exports import start_local_exports
 from devtools.local_lambda import start_local_lambda
+from devtools.local_paths import local_dir, shown
 from devtools.local_schedule import LocalScheduler, start_local_schedule
 
 ROOT = Path(__file__).resolve().parents[1]
-STATE_FILE = ROOT / ".local" / "dynamodb.json"
+STATE_FILE = local_dir() / "dynamodb.json"
 REGION = "eu-west-3"
 
 
@@ -61,7 +62,7 @@ def _dump_tables() -> int:
         for page in client.get_paginator("scan").paginate(TableName=table):
             items.extend(page["Items"])
         state[table] = items
-    STATE_FILE.parent.mkdir(exist_ok=True)
+    STATE_FILE.parent.mkdir(parents=True, exist_ok=True)
     STATE_FILE.write_text(json.dumps(state), encoding="utf-8")
     return sum(len(items) for items in state.values())
 
@@ -89,7 +90,7 @@ def _restore_tables() -> int:
 def _load_data(synthetic_count: int, reset: bool) -> None:
     """The saved tables of the last run, or fresh demo data."""
     if STATE_FILE.exists() and not reset:
-        print(f"restored {_restore_tables()} items from {STATE_FILE.relative_to(ROOT)}")
+        print(f"restored {_restore_tables()} items from {shown(STATE_FILE)}")
         if not _has_search_cells():
             # Saved before search cells existed: build them (the search-backfill function).
             from devtools.search_backfill import backfill
@@ -158,7 +159,7 @@ def _start_workers(table_prefix: str) -> LocalScheduler:
     environment `make invoke` reads (.local/env), and the registry's schedules."""
     os.environ.update(start_local_lambda(table_prefix))
     env_file = write_env(stack_environment(os.environ))
-    print(f"workers' environment in {env_file.relative_to(ROOT)} (make invoke FN=<worker>)")
+    print(f"workers' environment in {shown(env_file)} (make invoke FN=<worker>)")
     return start_local_schedule()
 
 
@@ -248,7 +249,7 @@ def main() -> int:  # noqa: PLR0915 - one startup sequence, read top to bottom
         scheduler.stop()
         pump.stop()
         export_pump.stop()
-        print(f"saved {_dump_tables()} items to {STATE_FILE.relative_to(ROOT)}")
+        print(f"saved {_dump_tables()} items to {shown(STATE_FILE)}")
         server.stop()
         print("stopped")
     return 0 if stopping else (api.returncode or 0)
