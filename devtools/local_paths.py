@@ -1,6 +1,9 @@
-"""Where the local stack keeps its state: ``$REPERE_LOCAL_DIR``, by default ``.local/`` of the
+"""Where the local stack keeps its state: ``$LOCAL_STACK_DIR``, by default ``.local/`` of the
 checkout. A test (or a drill) runs a throwaway stack in a directory of its own without touching
-the developer's tables, outbox, keys or workers' environment."""
+the developer's tables, outbox, keys or workers' environment.
+
+Not ``REPERE_LOCAL_DIR``: settings refuse any ``REPERE_`` variable they do not know
+(chalicelib/config.py), and this one is the tools', not the application's."""
 
 from __future__ import annotations
 
@@ -12,8 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def local_dir() -> Path:
     """The local stack's state directory (read when called, so a process started with
-    another ``REPERE_LOCAL_DIR`` gets its own)."""
-    configured = os.environ.get("REPERE_LOCAL_DIR")
+    another ``LOCAL_STACK_DIR`` gets its own)."""
+    configured = os.environ.get("LOCAL_STACK_DIR")
     return Path(configured).resolve() if configured else ROOT / ".local"
 
 
