@@ -98,7 +98,7 @@ class RedactingHandler(ChaliceRequestHandler):
         super()._generic_handle()
 
     # chalice binds every do_<METHOD> to its own _generic_handle: point them at this one.
-    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle  # noqa: N815
 
     def log_message(self, format: str, *args: Any) -> None:
         message = format % tuple(redact(arg) if isinstance(arg, str) else arg for arg in args)
