@@ -7,7 +7,7 @@ PORT ?= 8000
 MOTO_PORT ?= 5055
 STAMP := $(VENV)/.installed
 
-.PHONY: run invoke test lint typecheck unit venv bench openapi clean system-deps bench-exports bench-import token bench-batch infra-check bench-infra bench-deps bench-search backfill-search
+.PHONY: run invoke test lint typecheck unit venv bench openapi clean system-deps bench-exports bench-import token bench-batch infra-check bench-infra bench-deps bench-search backfill-search drill
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-workers.txt requirements-infra.txt | system-deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -115,6 +115,12 @@ bench-exports: $(STAMP)
 
 bench-infra: $(STAMP)
 	$(BIN)/python -m bench.infra_bench
+
+# The crisis drill (docs/drill.md): the lockdown report's workload x SCALE over HTTP against
+# the stack of `make run` (another terminal, same PORT), every figure checked in /admin/stats.
+SCALE ?= 0.05
+drill:  # no venv step: `make run` (already running) needed it
+	$(BIN)/python -m devtools.drill --scale $(SCALE) --base-url http://127.0.0.1:$(PORT)
 
 # The search-backfill function against the local stack (`make run` in another terminal).
 backfill-search: $(STAMP)
