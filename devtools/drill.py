@@ -602,7 +602,7 @@ class Drill:
         self.campaign_places: set[str] = set()
         team_needed = self.plan.team_places
         # Places without a public e-mail get no campaign mail: ask twice the places needed.
-        campaign_needed = 2 * self.plan.self_updates
+        campaign_needed = 2 * self.plan.self_updates + 10
         for code in codes:
             if (
                 len(self.team_places) >= team_needed

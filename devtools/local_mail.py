@@ -25,6 +25,9 @@ import json
 import os
 import re
 import secrets
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -38,6 +41,11 @@ OUTBOX = local_dir() / "outbox"
 MAIL_QUEUE = "repere-local-mail"
 FEEDBACK_QUEUE = "repere-local-mail-feedback"
 BATCH_SIZE = 10
+MAILER_PROCESSES = 2
+"""Mailer processes beside the stack's own pump, as Lambda runs several mailer containers at
+once (up to 5 deployed). Processes, not threads: the stack's process also serves moto, and a
+newsletter run of 1,600 mails was bound by that one interpreter (about 4 mails a second on
+this machine; the drill, docs/drill.md)."""
 """Messages handed to the mailer at once (its event source mapping's batch size)."""
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -75,7 +83,7 @@ def start_mail_pump(region: str) -> MailPump:
 
     feedback = boto3.client("sqs", region_name=region).get_queue_url(QueueName=FEEDBACK_QUEUE)
     pump = MailPump(os.environ["REPERE_MAIL_QUEUE_URL"], region, feedback["QueueUrl"])
-    pump.start()
+    pump.start(mailer_processes=MAILER_PROCESSES)
     print(
         "mailer: queued mails are sent to moto SES and written to .local/outbox/; "
         f"bounces and complaints sent to the {FEEDBACK_QUEUE} queue are suppressed"
@@ -98,13 +106,31 @@ class MailPump:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="mail-pump", daemon=True)
         self._written = 0
+        self._processes: list[subprocess.Popen[bytes]] = []
 
-    def start(self) -> None:
+    def start(self, mailer_processes: int = 0) -> None:
+        """Pump in a thread of this process (the one that writes the outbox: it reads moto's
+        SES, which lives here), plus ``mailer_processes`` processes that only deliver."""
         OUTBOX.mkdir(parents=True, exist_ok=True)
         self._thread.start()
+        for _ in range(mailer_processes):
+            self._processes.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "devtools.local_mail", self._queue_url, self._region],
+                    cwd=ROOT,
+                    env=dict(os.environ),
+                )
+            )
 
     def stop(self) -> None:
         self._stop.set()
+        for process in self._processes:
+            process.terminate()
+        for process in self._processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
         self._thread.join(timeout=5)
 
     def _run(self) -> None:
@@ -123,14 +149,29 @@ class MailPump:
         handler, as their event source mappings do); returns the mails written out."""
         return self._drain_batch()[1]
 
-    def _drain_batch(self) -> tuple[int, int]:
+    def _drain_batch(self, outbox: bool = True) -> tuple[int, int]:
         """One batch of each queue: (mail messages received, mails written out)."""
         from functions import mailer
 
         received = self._drain(self._queue_url, MAIL_QUEUE, mailer.handler)
         if self._feedback_queue_url is not None:
             self._drain(self._feedback_queue_url, FEEDBACK_QUEUE, mailer.feedback_handler)
-        return received, self._write_outbox()
+        return received, self._write_outbox() if outbox else 0
+
+    def request_stop(self) -> None:
+        """Let ``deliver_forever`` return after its current batch."""
+        self._stop.set()
+
+    def deliver_forever(self) -> None:
+        """A mailer process's loop (``main``): batches while the queue is full, then a
+        pause; no outbox (moto's SES is in the stack's process, which writes it)."""
+        while not self._stop.is_set():
+            try:
+                while self._drain_batch(outbox=False)[0] == BATCH_SIZE:
+                    pass
+            except Exception as error:  # keep delivering; the console says why
+                print(f"mailer process: {type(error).__name__}: {error}")
+            self._stop.wait(self._interval)
 
     def _drain(self, queue_url: str, queue_name: str, handler: Handler) -> int:
         import boto3
@@ -212,3 +253,17 @@ def _eml(message: object) -> str:
     rebuilt["X-Repere-Outbox"] = "rebuilt from an SES simple send (moto keeps the HTML only)"
     rebuilt.set_content(str(getattr(message, "body", "")), subtype="html")
     return rebuilt.as_string()
+
+
+def main(argv: list[str]) -> int:
+    """``python -m devtools.local_mail <queue url> <region>``: one more mailer, started by
+    the stack's pump with the stack's environment; stops on SIGTERM."""
+    queue_url, region = argv
+    pump = MailPump(queue_url, region)
+    signal.signal(signal.SIGTERM, lambda signum, frame: pump.request_stop())
+    pump.deliver_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
