@@ -41,11 +41,12 @@ OUTBOX = local_dir() / "outbox"
 MAIL_QUEUE = "repere-local-mail"
 FEEDBACK_QUEUE = "repere-local-mail-feedback"
 BATCH_SIZE = 10
-MAILER_PROCESSES = 2
-"""Mailer processes beside the stack's own pump, as Lambda runs several mailer containers at
-once (up to 5 deployed). Processes, not threads: the stack's process also serves moto, and a
-newsletter run of 1,600 mails was bound by that one interpreter (about 4 mails a second on
-this machine; the drill, docs/drill.md)."""
+MAILER_PROCESSES = 3
+"""Mailer processes that deliver the stack's mail, as Lambda runs several mailer containers at
+once (up to 5 deployed). Processes, not threads, and none in the stack's own process: that one
+serves moto, and delivering there too bound a newsletter run of 1,600 mails to one interpreter
+(about 4 mails a second on this machine; the drill, docs/drill.md). The stack's pump then only
+writes the outbox and handles bounces."""
 """Messages handed to the mailer at once (its event source mapping's batch size)."""
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -107,11 +108,16 @@ class MailPump:
         self._thread = threading.Thread(target=self._run, name="mail-pump", daemon=True)
         self._written = 0
         self._processes: list[subprocess.Popen[bytes]] = []
+        self._deliver_here = True
 
     def start(self, mailer_processes: int = 0) -> None:
         """Pump in a thread of this process (the one that writes the outbox: it reads moto's
-        SES, which lives here), plus ``mailer_processes`` processes that only deliver."""
+        SES, which lives here); with ``mailer_processes``, those processes deliver the mail
+        and this thread only writes the outbox and handles bounces and complaints."""
         OUTBOX.mkdir(parents=True, exist_ok=True)
+        self._deliver_here = mailer_processes == 0
+        if not self._deliver_here:
+            self._interval = min(self._interval, 0.5)  # the outbox follows the sends closely
         self._thread.start()
         for _ in range(mailer_processes):
             self._processes.append(
@@ -139,6 +145,10 @@ class MailPump:
                 # Batch after batch while the queue has mail, as Lambda's event source mapping
                 # polls again at once when a receive was full: one batch of 10 a second made a
                 # newsletter run of 1,600 mails take minutes (the drill, docs/drill.md).
+                if not self._deliver_here:
+                    self._drain_feedback()
+                    self._write_outbox()
+                    continue
                 while self._drain_batch()[0] == BATCH_SIZE and not self._stop.is_set():
                     pass
             except Exception as error:  # keep pumping; the console says why
@@ -154,9 +164,14 @@ class MailPump:
         from functions import mailer
 
         received = self._drain(self._queue_url, MAIL_QUEUE, mailer.handler)
+        self._drain_feedback()
+        return received, self._write_outbox() if outbox else 0
+
+    def _drain_feedback(self) -> None:
+        from functions import mailer
+
         if self._feedback_queue_url is not None:
             self._drain(self._feedback_queue_url, FEEDBACK_QUEUE, mailer.feedback_handler)
-        return received, self._write_outbox() if outbox else 0
 
     def request_stop(self) -> None:
         """Let ``deliver_forever`` return after its current batch."""
