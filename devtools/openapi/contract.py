@@ -203,7 +203,7 @@ def apply(document: dict[str, Any]) -> dict[str, Any]:
             _path_parameters(operation)
             if key in IDEMPOTENCY_KEYS:
                 _idempotency_key(operation, *IDEMPOTENCY_KEYS[key])
-            _responses(path, operation)
+            _responses(path, method, operation)
     if unused:
         raise ValueError(f"QUERY_MODELS names operations the document lacks: {sorted(unused)}")
     components["schemas"] = dict(sorted(components["schemas"].items()))
@@ -281,7 +281,7 @@ def _idempotency_key(operation: dict[str, Any], pattern: str, required: bool) ->
             parameter["required"] = required
 
 
-def _responses(path: str, operation: dict[str, Any]) -> None:
+def _responses(path: str, method: str, operation: dict[str, Any]) -> None:
     responses: dict[str, Any] = operation["responses"]
     parameters = operation.get("parameters", [])
     extra: dict[str, dict[str, Any]] = dict(COMMON_RESPONSES)
@@ -296,6 +296,10 @@ def _responses(path: str, operation: dict[str, Any]) -> None:
         extra.update(VERSIONED_WRITE)
     if "requestBody" in operation:
         extra.update(BODY_RESPONSES)
+    elif method in {"post", "put", "patch"}:
+        # A write without a documented body still receives whatever a client sends: API
+        # Gateway's size limit and the route's own apply to it too.
+        extra["413"] = BODY_RESPONSES["413"]
     for status, response in extra.items():
         # A route's own wording of a status is kept; the envelope is the same.
         responses.setdefault(status, response)

@@ -11,9 +11,8 @@ from enum import StrEnum
 
 from pydantic import Field, JsonValue, field_validator
 
+from chalicelib.domain.emails import EMAIL_PATTERN
 from chalicelib.domain.hours.models import DomainModel
-
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
 def normalise_address(address: str) -> str:
