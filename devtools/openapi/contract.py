@@ -29,12 +29,11 @@ from chalicelib.api import (
     exports,
     newsletters,
     params,
-    public,
+    path_ids,
     stats,
     submissions,
 )
 from chalicelib.domain.batch.models import IDEMPOTENCY_KEY_PATTERN
-from chalicelib.domain.exports.models import EXPORT_ID_PATTERN
 from chalicelib.domain.hours.models import _HHMM
 from chalicelib.domain.places.editing import NOT_NULLABLE
 from chalicelib.domain.places.models import _INSEE, _LANGUAGE, _POSTAL_CODE
@@ -82,12 +81,12 @@ _GROUP_ONLY_WITH = {"radius_km": ("lat", "lon")}
 """A parameter allowed only in the alternative that has these."""
 
 PATH_PATTERNS: dict[str, str] = {
-    # The routes' own checks (``_checked``/``_checked_id`` in each blueprint).
-    "place_id": public._PLACE_ID.pattern,
-    "announcement_id": announcements._ID.pattern,
-    "campaign_id": campaigns._CAMPAIGN_ID.pattern,
-    "export_id": EXPORT_ID_PATTERN,
-    "submission_id": submissions._ID.pattern,
+    # The routes' own check (chalicelib/api/path_ids.py).
+    "place_id": path_ids.PATTERNS[path_ids.IdKind.PLACE],
+    "announcement_id": path_ids.PATTERNS[path_ids.IdKind.ANNOUNCEMENT],
+    "campaign_id": path_ids.PATTERNS[path_ids.IdKind.CAMPAIGN],
+    "export_id": path_ids.PATTERNS[path_ids.IdKind.EXPORT],
+    "submission_id": path_ids.PATTERNS[path_ids.IdKind.SUBMISSION],
     "department": params.DEPARTMENT_PATTERN,
     "idempotency_key": IDEMPOTENCY_KEY_PATTERN,
 }
