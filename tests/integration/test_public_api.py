@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.config import Settings
 from chalicelib.domain.hours.models import (
     TemporaryClosure,
     TemporaryHours,
@@ -389,3 +390,46 @@ def test_cors_allows_the_configured_website_origin_only(api: Api) -> None:
     )
     assert preflight.status_code == 204
     assert "If-None-Match" in preflight.headers["Access-Control-Allow-Headers"]
+
+
+def test_a_local_stage_allows_any_local_port_and_names_the_setting_once(
+    api: Api, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A kiosk page served by a development server on any port can call `make run`'s API;
+    a refused origin is logged once, with the setting that would allow it."""
+    for origin in ("http://localhost:5173", "http://127.0.0.1:8080", "http://[::1]:3000"):
+        answer = get(api, "/categories", Origin=origin)
+        assert answer.headers["Access-Control-Allow-Origin"] == origin
+    for _ in range(3):
+        refused = get(api, "/categories", Origin="http://kiosk.example:8080")
+        assert "Access-Control-Allow-Origin" not in refused.headers
+    logged = [
+        line for line in capsys.readouterr().out.splitlines() if "cors_origin_refused" in line
+    ]
+    assert len(logged) == 1
+    assert "REPERE_CORS_ORIGINS" in logged[0] and "http://kiosk.example:8080" in logged[0]
+
+
+@pytest.mark.parametrize(
+    ("stage", "configured", "origin", "allowed"),
+    [
+        ("local", None, "http://localhost:1234", True),
+        ("local", None, "http://localhost.evil.example", False),
+        ("local", None, "https://localhost:3000", False),  # a dev server is plain http
+        ("prod", None, "http://localhost:3000", False),  # deployed: only what infra sets
+        ("prod", "https://repere.example.org", "https://repere.example.org", True),
+        ("prod", "", "https://repere.example.org", False),  # infra's empty list: none
+        ("local", "https://site.example", "http://localhost:3000", False),  # set: exactly it
+    ],
+)
+def test_which_origins_a_stage_allows(
+    stage: str, configured: str | None, origin: str, allowed: bool
+) -> None:
+    # Only the two fields the rule reads: a deployed stage's other settings are not the point.
+    parsed = (
+        Settings.model_validate({"cors_origins": configured}) if configured is not None else None
+    )
+    settings = Settings.model_construct(
+        stage=stage, cors_origins=parsed.cors_origins if parsed is not None else None
+    )
+    assert settings.allows_origin(origin) is allowed
