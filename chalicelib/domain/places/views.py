@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain.hours.engine import (
     HoursState,
@@ -30,6 +30,7 @@ from chalicelib.domain.places.models import (
     Contacts,
     GeoPoint,
     Modalities,
+    Phone,
     Place,
     Service,
     Source,
@@ -99,8 +100,14 @@ class PlaceSummary(View):
     categories: list[str]
     status: OpenStatus
     open_now: bool
+    closes_at: datetime | None = Field(
+        description="When an open place closes (null when closed, or open past the horizon)."
+    )
     next_opening: datetime | None
     today: DayHoursView
+    phone: Phone | None = Field(
+        description="The structure's first public phone: what a kiosk shows beside a result."
+    )
     temporary_message: TemporaryMessage | None
     temporary_hours: TemporaryHoursView | None
     temporary_closure: TemporaryClosure | None
@@ -224,8 +231,10 @@ def place_summary(
         categories=place.categories,
         status=shown.status,
         open_now=shown.open_now,
+        closes_at=shown.closes_at,
         next_opening=shown.next_opening,
         today=shown.today,
+        phone=place.contacts.phones[0] if place.contacts.phones else None,
         temporary_message=place.active_temporary_message(day),
         temporary_hours=_temporary_hours(place, day),
         temporary_closure=place.active_temporary_closure(day),
