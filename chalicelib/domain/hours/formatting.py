@@ -60,6 +60,21 @@ def format_day_fr(slots: Sequence[TimeSlot]) -> str:
     return " - ".join(_slot_fr(slot) for slot in _sorted(slots))
 
 
+def format_today_fr(slots: Sequence[TimeSlot], carried_until: str | None) -> str:
+    """A day's hours as a person reads them today: an overnight opening from the day before
+    first (``"jusqu'à 9h - 21h-9h"``; ``"ouvert toute la journée"`` when it lasts beyond the
+    day), then the day's own slots."""
+    if carried_until is None:
+        return format_day_fr(slots)
+    if carried_until == END_OF_DAY:
+        return "ouvert toute la journée"
+    carried = f"jusqu'à {_time_fr(carried_until)}"
+    return f"{carried} - {format_day_fr(slots)}" if slots else carried
+
+
+END_OF_DAY = "24:00"
+
+
 def format_osm(hours: WeeklyHours) -> str:
     """OpenStreetMap ``opening_hours``: ``"Mo-Fr 09:00-12:30,14:00-17:30; PH off"``.
 

@@ -11,13 +11,19 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain.hours.engine import (
+    DayHours,
     HoursState,
     OpenStatus,
     schedule_for_place,
     schedule_for_service,
     state_at,
 )
-from chalicelib.domain.hours.formatting import format_compact_fr, format_day_fr, format_osm
+from chalicelib.domain.hours.formatting import (
+    END_OF_DAY,
+    format_compact_fr,
+    format_osm,
+    format_today_fr,
+)
 from chalicelib.domain.hours.models import (
     TemporaryClosure,
     TemporaryHours,
@@ -54,8 +60,15 @@ class PublicAddress(View):
 
 class DayHoursView(View):
     date: date
-    text: str  # compact French, e.g. "9h-12h30 - 14h-17h30" or "fermé"
+    text: str  # compact French, e.g. "9h-12h30 - 14h-17h30", "jusqu'à 9h" or "fermé"
     slots: list[TimeSlot]
+    carried_over_until: str | None = Field(
+        default=None,
+        description=(
+            "An opening begun the day before and still going at midnight (an overnight "
+            'slot) ends at this local time ("HH:MM"; "24:00": it lasts the whole day).'
+        ),
+    )
     source: str  # regular | temporary | holiday_closed | temporarily_closed
     holiday: str | None
 
@@ -170,6 +183,15 @@ def _address(place: Place) -> PublicAddress:
     )
 
 
+def _carried_until(today: DayHours) -> str | None:
+    carried = today.carried_over
+    if carried is None:
+        return None
+    if carried.end.date() > today.day:
+        return END_OF_DAY
+    return carried.end.strftime("%H:%M")
+
+
 def _hours(hours: WeeklyHours) -> HoursView:
     return HoursView(text_fr=format_compact_fr(hours), osm=format_osm(hours), weekly=hours)
 
@@ -188,6 +210,7 @@ def _temporary_hours(place: Place, day: date) -> TemporaryHoursView | None:
 
 def open_state(state: HoursState) -> OpenState:
     today = state.today
+    carried_until = _carried_until(today)
     return OpenState(
         status=state.status,
         open_now=state.open_now,
@@ -195,8 +218,9 @@ def open_state(state: HoursState) -> OpenState:
         next_opening=state.next_opening,
         today=DayHoursView(
             date=today.day,
-            text=format_day_fr(list(today.slots)),
+            text=format_today_fr(list(today.slots), carried_until),
             slots=list(today.slots),
+            carried_over_until=carried_until,
             source=today.source,
             holiday=today.holiday,
         ),
