@@ -192,8 +192,9 @@ def _carried_until(today: DayHours) -> str | None:
     return carried.end.strftime("%H:%M")
 
 
-def _hours(hours: WeeklyHours) -> HoursView:
-    return HoursView(text_fr=format_compact_fr(hours), osm=format_osm(hours), weekly=hours)
+def _hours(hours: WeeklyHours, place: Place, day: date) -> HoursView:
+    osm = format_osm(hours, department_code=place.address.department_code, since=day)
+    return HoursView(text_fr=format_compact_fr(hours), osm=osm, weekly=hours)
 
 
 def _temporary_hours(place: Place, day: date) -> TemporaryHoursView | None:
@@ -273,7 +274,9 @@ def _service_view(place: Place, service: Service, taxonomy: Taxonomy, at: dateti
         category=CategoryRef(id=category.id, fr=category.fr, en=category.en),
         name=service.name,
         description=service.description,
-        hours=None if service.hours is None else _hours(service.hours),
+        hours=None
+        if service.hours is None
+        else _hours(service.hours, place, local_date(place, at)),
         temporary_closure=service.temporary_closure,
         audience=service.audience,
         modalities=service.modalities,
@@ -301,7 +304,7 @@ def place_detail(place: Place, *, at: datetime, base_url: str, taxonomy: Taxonom
         location=place.location,
         timezone=place.timezone,
         services=[_service_view(place, s, taxonomy, at) for s in place.services],
-        hours=_hours(place.hours),
+        hours=_hours(place.hours, place, day),
         temporary_closure=_current_or_upcoming_closure(place, day),
         temporary_hours=_temporary_hours(place, day),
         temporary_message=place.active_temporary_message(day),
