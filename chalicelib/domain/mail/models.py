@@ -6,7 +6,6 @@ The API never sends mail: it puts a ``MailMessage`` on the mail queue. The maile
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 
 from pydantic import Field, JsonValue, field_validator
@@ -88,9 +87,3 @@ class DeliveryOutcome(DomainModel):
 class SuppressionReason(StrEnum):
     BOUNCE = "bounce"
     COMPLAINT = "complaint"
-
-
-class Suppression(DomainModel):
-    address: str
-    reason: SuppressionReason
-    at: datetime

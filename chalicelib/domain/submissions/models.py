@@ -55,9 +55,6 @@ class SubmittedAddress(DomainModel):
     def department(self) -> str:
         return department_of_postal_code(self.postal_code)
 
-    def one_line(self) -> str:
-        return f"{self.street} {self.postal_code} {self.city}"
-
 
 class SubmittedContent(DomainModel):
     """What the public proposes about a place; every field optional here (a suggestion
