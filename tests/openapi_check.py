@@ -67,7 +67,8 @@ def _absolute_refs(node: Any) -> Any:
 @cache
 def _registry() -> Registry[Any]:
     resource: Resource[Any] = Resource.from_contents(_document(), default_specification=_dialect())
-    return Registry().with_resource(_ROOT_URI, resource)
+    registry: Registry[Any] = Registry().with_resource(_ROOT_URI, resource)
+    return registry
 
 
 def _dialect() -> Any:
