@@ -122,7 +122,9 @@ class WorkerHandler:
     def __call__(self, event: Any, context: Any) -> Answer:
         # Lambda runs one invocation at a time per process: the keys are set for this one and
         # the logger is left as it was found, so an in-process caller (the API invoking the
-        # preview worker locally, a test) keeps its own service and correlation id.
+        # preview worker locally, a test) keeps its own service and correlation id. The keys
+        # are the process's: where workers run in threads beside the API (devtools' local
+        # stack), a local log line may show another thread's service.
         before = dict(logger.get_current_keys())
         logger.append_keys(service=self.runtime.service)
         try:
