@@ -80,6 +80,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Layer contracts of pyproject.toml [tool.importlinter] (docs/architecture.md).
+.PHONY: importlint
+importlint: $(STAMP)
+	$(BIN)/lint-imports
+
 unit: $(STAMP)
 	$(BIN)/pytest -n 2
 
@@ -90,7 +95,7 @@ infra-check: $(STAMP)
 	@command -v node >/dev/null || { echo "infra-check needs Node.js (>= 20) for aws-cdk-lib" >&2; exit 1; }
 	$(BIN)/python -m infra.check --if-stale
 
-test: lint typecheck infra-check unit
+test: lint typecheck importlint infra-check unit
 
 # Search CPU per request beside PostGIS, on dynalite (docs/search.md); needs `make bench-deps`.
 bench bench-search: $(STAMP)

@@ -19,7 +19,7 @@ from chalicelib.api.public import public
 from chalicelib.api.selfupdate import selfupdate
 from chalicelib.api.stats import stats
 from chalicelib.api.submissions import submissions
-from chalicelib.observability import logger
+from chalicelib.observability import bind_request, logger
 
 app = Chalice(app_name="repere")
 app.register_blueprint(public)
@@ -37,8 +37,7 @@ app.register_blueprint(campaigns)
 @app.middleware("http")
 def log_requests(event: Request, get_response: Callable[[Request], Response]) -> Response:
     started = time.perf_counter()
-    context = event.context or {}
-    logger.append_keys(request_id=context.get("requestId"))
+    bind_request(app.lambda_context, (event.context or {}).get("requestId"))
     response = in_our_envelope(get_response(event))
     logger.info(
         "request",

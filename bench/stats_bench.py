@@ -48,15 +48,15 @@ def _places(count: int) -> list[Any]:
 
 
 class _NoMail:
-    def newsletters_sent(self, start: datetime, end: datetime) -> dict[str | None, int]:
-        return {}
+    def sent_message_ids(self, start: datetime, end: datetime) -> Any:
+        return iter(())
 
     def bounces(self, start: datetime, end: datetime) -> int:
         return 0
 
 
 class _NoExports:
-    def totals_by_department(self) -> dict[str, int]:
+    def downloads_by_department(self, day: Any) -> dict[str, Any]:
         return {}
 
 

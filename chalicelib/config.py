@@ -7,6 +7,7 @@ imports asyncio and its source providers, ~150 ms of cold start for a dozen vari
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from datetime import date
 from functools import cache
@@ -22,6 +23,7 @@ stage is a deployed one (see ``Settings._check_auth``): a deployed stage in loca
 must be given its own secret."""
 
 LOCAL_STAGES = frozenset({"local", "test"})
+_LOCAL_ORIGIN = re.compile(r"http://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?")
 
 DEV_SUBMISSIONS_SECRET = "repere-DEVELOPMENT-ONLY-submissions-hmac-key"  # noqa: S105
 """Keys the hashes of client addresses and payloads of submissions on local stages; deployed
@@ -44,7 +46,10 @@ class Settings(BaseModel):
     # Where the website shows a place; the API builds public links from it.
     public_site_url: str = "https://repere.example.org"
     # Origins of the website allowed by CORS on public routes (comma-separated in the env).
-    cors_origins: list[str] = Field(default_factory=lambda: ["http://localhost:3000"])
+    # Unset: on a local stage, any port of localhost / 127.0.0.1 / [::1] (a kiosk or website
+    # development server picks its own port); on a deployed stage, none (infra/ sets the
+    # stage's site). Set, it is exactly the list, on every stage.
+    cors_origins: list[str] | None = None
     search_backend: Literal["dynamodb", "opensearch"] = "dynamodb"
     # OpenSearch backend (docs/opensearch.md). The endpoint is the domain's HTTPS URL; requests
     # are signed with SigV4 (service "es" for a managed domain, "aoss" for serverless) unless
@@ -209,6 +214,11 @@ class Settings(BaseModel):
     stats_coverage_since: date | None = None
     stats_coverage_days: int = Field(default=7, ge=1, le=3660)
     stats_max_range_days: int = Field(default=366, ge=1, le=3660)
+
+    def allows_origin(self, origin: str) -> bool:
+        if self.cors_origins is not None:
+            return origin in self.cors_origins
+        return self.stage in LOCAL_STAGES and _LOCAL_ORIGIN.fullmatch(origin) is not None
 
     @field_validator("cors_origins", "cognito_user_pool_arns", mode="before")
     @classmethod

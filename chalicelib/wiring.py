@@ -937,18 +937,7 @@ def _cached_issue_context() -> Any:
     return CachedIssueContext()
 
 
-# Update campaigns (docs/campaigns.md). Tests swap adapters with ``override_campaigns``.
-
-
-def override_campaigns(
-    *,
-    repository: CampaignRepository | None = None,
-    start_queue: StartQueue | None = None,
-) -> None:
-    for name, value in (("campaign_repository", repository), ("campaign_start_queue", start_queue)):
-        if value is not None:
-            _overrides[name] = value
-    _clear_caches()
+# Update campaigns (docs/campaigns.md).
 
 
 def _clear_campaign_caches() -> None:

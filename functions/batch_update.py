@@ -26,15 +26,9 @@ again would be refused again.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.batch import EventType
 from pydantic import ValidationError
 
 from chalicelib import wiring
@@ -43,6 +37,7 @@ from chalicelib.domain.batch.models import BatchRequest
 from chalicelib.domain.errors import InvalidInput, RepereError
 from chalicelib.domain.hours.models import DomainModel
 from chalicelib.observability import logger
+from functions.runtime import RecordBatch, SqsMessage, worker
 
 # A worker: no caller waits, and a failure redelivers a whole batch, so its store calls
 # wait longer and retry more than the API's (chalicelib/config.py, worker_store_*).
@@ -62,32 +57,33 @@ class BatchNotFinished(Exception):
     """The queued batch stopped before its end: SQS must deliver it again to resume it."""
 
 
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+class QueuedBatch(SqsMessage[Any]):
+    """A queued batch: any JSON body. Its fields are checked as an invoked event's are, so a
+    refused one is dropped (logged) rather than delivered again; only unreadable JSON fails."""
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    if "Records" in event:
+queue: RecordBatch[QueuedBatch] = RecordBatch(EventType.SQS, QueuedBatch)
+
+
+@worker("repere-batch-update")
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    if isinstance(event, dict) and "Records" in event:
         return _run_queued(event, context)
     return _run_invoked(event, context)
 
 
 def _run_queued(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    def run_record(record: SQSRecord) -> None:
-        answer = _run_invoked(json.loads(record.body), context)
+    def run_record(record: QueuedBatch) -> None:
+        answer = _run_invoked(record.body, context)
         if not answer["ok"]:
             return  # refused: logged by _failure; another delivery would be refused again
         if not answer["report"]["complete"]:
             raise BatchNotFinished(answer["report"]["batch_id"])
 
-    response: dict[str, Any] = dict(
-        process_partial_response(
-            event=event, record_handler=run_record, processor=processor, context=context
-        )
-    )
-    return response
+    return queue.process(event, context, run_record)
 
 
-def _run_invoked(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def _run_invoked(event: Any, context: Any) -> dict[str, Any]:
     try:
         payload = WorkerEvent.model_validate(event)
     except ValidationError as error:

@@ -13,23 +13,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from aws_lambda_powertools.utilities.batch import EventType
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib import wiring
 from chalicelib.observability import logger
+from functions.runtime import RecordBatch, SqsMessage, worker
 
 # A worker: no caller waits, and a failure redelivers a whole batch, so its store calls
 # wait longer and retry more than the API's (chalicelib/config.py, worker_store_*).
 wiring.use_worker_budget()
-
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 class StartMessage(BaseModel):
@@ -38,16 +31,19 @@ class StartMessage(BaseModel):
     campaign_id: str = Field(pattern=r"^[a-z0-9]{1,64}$")
 
 
-def _start_record(record: SQSRecord) -> None:
-    message = StartMessage.model_validate_json(record.body)
+class StartRecord(SqsMessage[StartMessage]):
+    pass
+
+
+batch: RecordBatch[StartRecord] = RecordBatch(EventType.SQS, StartRecord)
+
+
+def _start_record(record: StartRecord) -> None:
+    message = record.body
     done = wiring.campaign_service().continue_start(message.campaign_id)
     logger.info("campaign_start", extra={"campaign_id": message.campaign_id, "complete": done})
 
 
-def handler(event: dict[str, Any], context: LambdaContext | None) -> dict[str, Any]:
-    response: dict[str, Any] = dict(
-        process_partial_response(
-            event=event, record_handler=_start_record, processor=processor, context=context
-        )
-    )
-    return response
+@worker("repere-campaigns")
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    return batch.process(event, context, _start_record)

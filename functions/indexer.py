@@ -18,12 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
+from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
     DynamoDBRecord,
     DynamoDBRecordEventName,
@@ -35,13 +30,19 @@ from chalicelib.adapters.opensearch.indexer import OpenSearchIndexWriter
 from chalicelib.config import get_settings
 from chalicelib.domain.places.models import Place
 from chalicelib.domain.search.indexing import PlaceChange, SearchIndexWriter
+from chalicelib.observability import logger
+from functions.runtime import RecordBatch, worker
 
 # A worker: no caller waits, and a failure redelivers a whole batch, so its store calls
 # wait longer and retry more than the API's (chalicelib/config.py, worker_store_*).
 wiring.use_worker_budget()
 
-logger = Logger(service="repere-indexer")
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+# The whole batch is indexed in bulk first (``index_records``); the processor then reports
+# the records that failed. A batch where every record failed is raised, so Lambda retries it
+# whole (bisecting it: infra/registry.py) rather than answering every record failed.
+batch: RecordBatch[DynamoDBRecord] = RecordBatch(
+    EventType.DynamoDBStreams, raise_on_entire_batch_failure=True
+)
 
 
 class RecordNotIndexed(Exception):
@@ -106,8 +107,9 @@ def writer() -> OpenSearchIndexWriter:
     )
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    records = [DynamoDBRecord(raw) for raw in event.get("Records", [])]
+@worker("repere-indexer")
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    records = [DynamoDBRecord(raw) for raw in batch.records_of(event)]
     failures = index_records(records, writer())
     logger.info("batch_indexed", extra={"records": len(records), "failed": len(failures)})
 
@@ -116,7 +118,4 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         if problem is not None:
             raise RecordNotIndexed(problem)
 
-    response = process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
-    return dict(response)
+    return batch.process(event, context, record_handler)

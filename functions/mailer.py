@@ -18,28 +18,31 @@ import json
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from aws_lambda_powertools.utilities.batch import EventType
 
 from chalicelib import wiring
 from chalicelib.config import get_settings
 from chalicelib.domain.mail.models import MailMessage
 from chalicelib.domain.mail.service import Mailer, SendPacer, record_feedback
+from chalicelib.observability import logger
 from functions.mail_render import JinjaMailRenderer
+from functions.runtime import RecordBatch, SqsMessage, worker
 
 # A worker: no caller waits, and a failure redelivers a whole batch, so its store calls
 # wait longer and retry more than the API's (chalicelib/config.py, worker_store_*).
 wiring.use_worker_budget()
 
-logger = Logger(service="repere-mailer")
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-feedback_processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+class MailRecord(SqsMessage[MailMessage]):
+    pass
+
+
+class FeedbackRecord(SqsMessage[Any]):
+    """An SES notification, in its SNS envelope or not (unwrapped by ``_feedback_record``)."""
+
+
+mail_batch: RecordBatch[MailRecord] = RecordBatch(EventType.SQS, MailRecord)
+feedback_batch: RecordBatch[FeedbackRecord] = RecordBatch(EventType.SQS, FeedbackRecord)
 
 
 @cache
@@ -67,8 +70,8 @@ def mailer() -> Mailer:
     )
 
 
-def _deliver_record(record: SQSRecord, current: Mailer | None = None) -> None:
-    message = MailMessage.model_validate_json(record.body)
+def _deliver_record(record: MailRecord, current: Mailer | None = None) -> None:
+    message = record.body
     try:
         outcome = (current or mailer()).deliver(message)
     except Exception as error:
@@ -87,22 +90,18 @@ def _deliver_record(record: SQSRecord, current: Mailer | None = None) -> None:
     )
 
 
-def handler(event: dict[str, Any], context: LambdaContext | None) -> dict[str, Any]:
+@worker("repere-mailer")
+def handler(event: Any, context: Any) -> dict[str, Any]:
     current = mailer()
 
-    def deliver(record: SQSRecord) -> None:
+    def deliver(record: MailRecord) -> None:
         _deliver_record(record, current)
 
-    response: dict[str, Any] = dict(
-        process_partial_response(
-            event=event, record_handler=deliver, processor=processor, context=context
-        )
-    )
-    return response
+    return mail_batch.process(event, context, deliver)
 
 
-def _feedback_record(record: SQSRecord) -> None:
-    body = json.loads(record.body)
+def _feedback_record(record: FeedbackRecord) -> None:
+    body = record.body
     # SNS → SQS without raw delivery wraps the SES notification in an SNS envelope.
     if isinstance(body, dict) and body.get("Type") == "Notification" and "Message" in body:
         body = json.loads(body["Message"])
@@ -112,13 +111,6 @@ def _feedback_record(record: SQSRecord) -> None:
     logger.info("mail_feedback", extra={"suppressed": count})
 
 
-def feedback_handler(event: dict[str, Any], context: LambdaContext | None) -> dict[str, Any]:
-    response: dict[str, Any] = dict(
-        process_partial_response(
-            event=event,
-            record_handler=_feedback_record,
-            processor=feedback_processor,
-            context=context,
-        )
-    )
-    return response
+@worker("repere-mailer")
+def feedback_handler(event: Any, context: Any) -> dict[str, Any]:
+    return feedback_batch.process(event, context, _feedback_record)

@@ -14,8 +14,6 @@ from datetime import datetime
 from functools import cache
 from typing import Any, Literal
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chalicelib import wiring
@@ -23,13 +21,15 @@ from chalicelib.domain.auth import DEPARTMENT_CODE
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.newsletters.models import IssueWeek
 from chalicelib.domain.newsletters.preview import DigestPreviewer
+from chalicelib.observability import logger
 from functions.mail_render import JinjaMailRenderer
+from functions.runtime import worker
 
 # A worker: no caller waits, and a failure redelivers a whole batch, so its store calls
 # wait longer and retry more than the API's (chalicelib/config.py, worker_store_*).
 wiring.use_worker_budget()
 
-logger = Logger(service="repere-newsletters")
+SERVICE = "repere-newsletters"
 
 
 class RunDetail(BaseModel):
@@ -47,9 +47,9 @@ class RunEvent(BaseModel):
     detail: RunDetail = Field(default_factory=RunDetail)
 
 
-def handler(event: dict[str, Any], context: LambdaContext | None) -> dict[str, Any]:
+@worker(SERVICE, event=RunEvent)
+def handler(parsed: RunEvent, context: Any) -> dict[str, Any]:
     del context
-    parsed = RunEvent.model_validate(event)
     at = parsed.time or wiring.clock().now()
     week = IssueWeek.parse(parsed.detail.week) if parsed.detail.week else IssueWeek.before(at)
     departments = parsed.detail.departments
@@ -81,19 +81,23 @@ def _renderer() -> JinjaMailRenderer:
     return JinjaMailRenderer()
 
 
-def preview_handler(event: Any, context: LambdaContext | None) -> dict[str, Any]:
+def _refused_preview(error: Exception) -> dict[str, Any]:
+    if isinstance(error, ValidationError):
+        first = error.errors(include_url=False)[0]
+        field = ".".join(str(part) for part in first["loc"]) or None
+        return _refusal("invalid_parameter", f"{field}: {first['msg']}", field)
+    raise error
+
+
+@worker(SERVICE, event=PreviewEvent, refuse=_refused_preview)
+def preview_handler(parsed: PreviewEvent, context: Any) -> dict[str, Any]:
     """``{"department", "week", "language"}`` → ``{"subject", "text", "html", "digest"}``, the
     mail the weekly run would send for that issue (no unsubscription link: it is per
     recipient). An event it refuses → ``{"error": {"code", "message", "field"}}`` (the API
     validated it first; an operator's ``aws lambda invoke`` may not have)."""
     del context
     try:
-        parsed = PreviewEvent.model_validate(event)
         week = IssueWeek.parse(parsed.week)
-    except ValidationError as error:
-        first = error.errors(include_url=False)[0]
-        field = ".".join(str(part) for part in first["loc"]) or None
-        return _refusal("invalid_parameter", f"{field}: {first['msg']}", field)
     except InvalidInput as error:
         return _refusal(error.code, error.message, error.field)
     previewer = DigestPreviewer(wiring.digest_builder(), _renderer())

@@ -16,21 +16,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
-
 from chalicelib import wiring
 from chalicelib.adapters.opensearch.reindex import ReindexError, ReindexReport, reindex
 from chalicelib.config import get_settings
 from chalicelib.observability import logger
+from functions.runtime import OptionalEvent, ok_false, worker
 
 # A worker: no caller waits, and a failure redelivers a whole batch, so its store calls
 # wait longer and retry more than the API's (chalicelib/config.py, worker_store_*).
 wiring.use_worker_budget()
 
 
-class ReindexEvent(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class ReindexEvent(OptionalEvent):
     keep_old: bool = False
     force: bool = False
 
@@ -50,12 +47,9 @@ def run(options: ReindexEvent) -> ReindexReport:
     )
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    try:
-        options = ReindexEvent.model_validate(event or {})
-    except ValidationError as error:
-        first = error.errors(include_url=False)[0]
-        return {"ok": False, "error": f"{'.'.join(map(str, first['loc']))}: {first['msg']}"}
+@worker("repere-reindex", event=ReindexEvent, refuse=ok_false)
+def handler(options: ReindexEvent, context: Any) -> dict[str, Any]:
+    del context
     try:
         report = run(options)
     except ReindexError as error:

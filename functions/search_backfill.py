@@ -20,10 +20,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
-
 from chalicelib import wiring
 from chalicelib.observability import logger
+from functions.runtime import OptionalEvent, ok_false, worker
 
 # A worker: no caller waits, and a failure redelivers a whole batch, so its store calls
 # wait longer and retry more than the API's (chalicelib/config.py, worker_store_*).
@@ -34,9 +33,7 @@ MARGIN_MS = 60_000
 """Time left at which the function stops after its current page."""
 
 
-class BackfillEvent(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class BackfillEvent(OptionalEvent):
     phase: Literal["cells", "places"] = "cells"
     start_key: dict[str, Any] | None = None
 
@@ -70,10 +67,6 @@ def run(event: BackfillEvent, context: Any = None) -> dict[str, Any]:
     return {"ok": True, "done": True, "next": None, "reports": reports}
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    try:
-        options = BackfillEvent.model_validate(event or {})
-    except ValidationError as error:
-        first = error.errors(include_url=False)[0]
-        return {"ok": False, "error": f"{'.'.join(map(str, first['loc']))}: {first['msg']}"}
+@worker("repere-search-backfill", event=BackfillEvent, refuse=ok_false)
+def handler(options: BackfillEvent, context: Any) -> dict[str, Any]:
     return run(options, context)

@@ -16,28 +16,22 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
-
 from chalicelib import wiring
 from chalicelib.observability import logger
+from functions.runtime import OptionalEvent, ok_false, worker
 
 # A worker: no caller waits, and a failure redelivers a whole batch, so its store calls
 # wait longer and retry more than the API's (chalicelib/config.py, worker_store_*).
 wiring.use_worker_budget()
 
 
-class SnapshotEvent(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class SnapshotEvent(OptionalEvent):
     day: date | None = None
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    try:
-        options = SnapshotEvent.model_validate(event or {})
-    except ValidationError as error:
-        first = error.errors(include_url=False)[0]
-        return {"ok": False, "error": f"{'.'.join(map(str, first['loc']))}: {first['msg']}"}
+@worker("repere-stats-snapshot", event=SnapshotEvent, refuse=ok_false)
+def handler(options: SnapshotEvent, context: Any) -> dict[str, Any]:
+    del context
     rows = wiring.snapshot_service().run(options.day)
     france = rows[-1]
     logger.info(

@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from chalicelib.domain.hours.models import (
     HolidayPolicy,
@@ -171,6 +171,17 @@ def make_full_place(id: str = "full-1", **fields: Any) -> Place:
         lon=2.371234567,
         **defaults,
     )
+
+
+class Position(TypedDict):
+    """``make_place(**position(point))``: the keyword arguments that place it at a point."""
+
+    lat: float
+    lon: float
+
+
+def position(point: GeoPoint) -> Position:
+    return {"lat": point.lat, "lon": point.lon}
 
 
 def offset_point(origin: GeoPoint, north_m: float, east_m: float) -> GeoPoint:

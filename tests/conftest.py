@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from moto import mock_aws
@@ -51,6 +52,32 @@ def _fake_aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     # (chalicelib/config.py): read them now, from the test's own environment.
     get_settings.cache_clear()
     get_settings()
+
+
+@pytest.fixture(autouse=True)
+def responses_match_the_document(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every answer a test receives through ``chalice.test.Client`` is checked against the
+    served OpenAPI document (tests/openapi_check.py)."""
+    from chalice.test import TestHTTPClient
+
+    from tests import openapi_check
+
+    original = TestHTTPClient.request
+
+    def checked(
+        self: TestHTTPClient,
+        method: str,
+        path: str,
+        headers: dict[str, str] | None = None,
+        body: bytes = b"",
+    ) -> Any:
+        response = original(self, method, path, headers=headers, body=body)
+        openapi_check.check(
+            method, path, response.status_code, dict(response.headers), response.body
+        )
+        return response
+
+    monkeypatch.setattr(TestHTTPClient, "request", checked)
 
 
 @pytest.fixture

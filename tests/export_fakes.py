@@ -4,8 +4,10 @@ test_export_repository_contract.py like the DynamoDB adapter)."""
 from __future__ import annotations
 
 import base64
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, VersionConflict
 from chalicelib.domain.exports.content import ExportContent
@@ -22,6 +24,7 @@ class InMemoryExportRepository:
     def __init__(self) -> None:
         self.records: dict[str, ExportRecord] = {}
         self.downloads: dict[str, int] = {}
+        self.downloads_on: Counter[tuple[str, date]] = Counter()
 
     def add(self, record: ExportRecord) -> None:
         if record.id in self.records:
@@ -79,11 +82,12 @@ class InMemoryExportRepository:
         next_cursor = base64.urlsafe_b64encode(str(start + limit).encode()).decode()
         return ExportPage(records=page, next_cursor=next_cursor if more else None)
 
-    def count_download(self, export_id: str) -> ExportRecord:
+    def count_download(self, export_id: str, day: date) -> ExportRecord:
         record = self.get(export_id)
         if record.status is not ExportStatus.READY:
             raise Conflict(f"export {export_id!r} is not ready", code="export_not_ready")
         self.downloads[export_id] += 1
+        self.downloads_on[(export_id, day)] += 1
         return self.get(export_id)
 
 

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from chalicelib.domain.places.models import Place
 from chalicelib.domain.stats.models import DepartmentSnapshot, SearchCounts
+from chalicelib.domain.stats.ports import DownloadCounts
 from chalicelib.domain.stats.search_counts import SearchEvent, counter_names
 from chalicelib.domain.submissions.models import Submission
 
@@ -37,12 +38,6 @@ class InMemoryStatsStore:
             for (dep, day), snapshot in sorted(self.snapshot_items.items())
             if dep == department and first <= day <= last
         ]
-
-    def latest_snapshot_before(self, department: str, day: date) -> DepartmentSnapshot | None:
-        earlier = [
-            s for (dep, d), s in self.snapshot_items.items() if dep == department and d < day
-        ]
-        return max(earlier, key=lambda s: s.day) if earlier else None
 
     def search_counts(self, department: str, first: date, last: date) -> list[SearchCounts]:
         return [
@@ -86,21 +81,30 @@ class SubmissionsOf:
 
 
 class FixedExportDownloads:
-    def __init__(self, totals: dict[str, int] | None = None) -> None:
-        self.totals = dict(totals or {})
+    """Download counts by department: ``totals`` since the start, ``of_day`` for any day."""
 
-    def totals_by_department(self) -> dict[str, int]:
-        return dict(self.totals)
+    def __init__(
+        self, totals: dict[str, int] | None = None, of_day: dict[str, int] | None = None
+    ) -> None:
+        self.totals = dict(totals or {})
+        self.of_day = dict(of_day or {})
+
+    def downloads_by_department(self, day: date) -> dict[str, DownloadCounts]:
+        return {
+            department: DownloadCounts(total=total, on_day=self.of_day.get(department, 0))
+            for department, total in self.totals.items()
+        }
 
 
 class FakeMailActivity:
+    """The sent-mail ledger as (message id, sent at), and bounces."""
+
     def __init__(self) -> None:
-        self.sent: list[tuple[str | None, datetime]] = []
+        self.sent: list[tuple[str, datetime]] = []
         self.bounced: list[datetime] = []
 
-    def newsletters_sent(self, start: datetime, end: datetime) -> dict[str | None, int]:
-        found: Counter[str | None] = Counter(dep for dep, at in self.sent if start <= at < end)
-        return dict(found)
+    def sent_message_ids(self, start: datetime, end: datetime) -> Iterator[str]:
+        return iter([message_id for message_id, at in self.sent if start <= at < end])
 
     def bounces(self, start: datetime, end: datetime) -> int:
         return sum(1 for at in self.bounced if start <= at < end)

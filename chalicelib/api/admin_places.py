@@ -8,7 +8,6 @@ Responses are never cacheable. No CORS: the back office is not called from the p
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +19,7 @@ from chalicelib.api.auth import admin_authorizer, authenticate
 from chalicelib.api.bodies import json_object, private_json, required_version
 from chalicelib.api.http import parse_query, reject_query, route
 from chalicelib.api.params import DEPARTMENT_PATTERN, Cursor, Params
+from chalicelib.api.path_ids import IdKind, checked_id
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.places.models import PlaceStatus
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 
 admin_places = Blueprint(__name__)
 
-_PLACE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 AUTHORIZER = admin_authorizer()
 MAX_COMMENT = 1000
 
@@ -97,7 +96,7 @@ def get_place(place_id: str) -> Response:
     request = admin_places.current_request
     reject_query(request)
     principal = authenticate(request)
-    place = wiring.place_editor().get(principal, _checked_id(place_id))
+    place = wiring.place_editor().get(principal, checked_id(place_id, IdKind.PLACE))
     return private_json(_place_json(place), etag_version=place.version)
 
 
@@ -106,7 +105,7 @@ def edit_place(place_id: str) -> Response:
     request = admin_places.current_request
     reject_query(request)
     principal = authenticate(request)
-    checked = _checked_id(place_id)
+    checked = checked_id(place_id, IdKind.PLACE)
     data = json_object(request)
     comment = _pop_comment(data)
     from chalicelib.domain.places.editing import PlacePatch
@@ -136,7 +135,7 @@ def delete_place(place_id: str) -> Response:
     request = admin_places.current_request
     reject_query(request)
     principal = authenticate(request)
-    checked = _checked_id(place_id)
+    checked = checked_id(place_id, IdKind.PLACE)
     comment = _comment_only_body(request)
     place = wiring.place_editor().delete(
         principal, checked, expected_version=required_version(request), comment=comment
@@ -150,7 +149,7 @@ def verify_place(place_id: str) -> Response:
     request = admin_places.current_request
     reject_query(request)
     principal = authenticate(request)
-    checked = _checked_id(place_id)
+    checked = checked_id(place_id, IdKind.PLACE)
     comment = _comment_only_body(request)
     place = wiring.place_editor().verify(
         principal, checked, expected_version=required_version(request), comment=comment
@@ -162,7 +161,7 @@ def verify_place(place_id: str) -> Response:
 def place_history(place_id: str) -> Response:
     request = admin_places.current_request
     principal = authenticate(request)
-    checked = _checked_id(place_id)
+    checked = checked_id(place_id, IdKind.PLACE)
     params = parse_query(request, HistoryParams)
     page = wiring.place_editor().history(
         principal, checked, limit=params.limit, before=params.before
@@ -178,7 +177,7 @@ def reconcile_place(place_id: str) -> Response:
     request = admin_places.current_request
     reject_query(request)
     principal = authenticate(request)
-    checked = _checked_id(place_id)
+    checked = checked_id(place_id, IdKind.PLACE)
     from chalicelib.domain.places.editing import ReconcileRequest
     from chalicelib.domain.places.reconcile import ReconcileResult
 
@@ -186,12 +185,6 @@ def reconcile_place(place_id: str) -> Response:
     report, place = wiring.place_editor().reconcile(principal, checked, asked)
     result = ReconcileResult(report=report, place=place)
     return private_json(result.model_dump(mode="json"), etag_version=place.version)
-
-
-def _checked_id(place_id: str) -> str:
-    if not _PLACE_ID.match(place_id):
-        raise InvalidInput("malformed place id", field="id")
-    return place_id
 
 
 def _place_json(place: Place) -> dict[str, Any]:

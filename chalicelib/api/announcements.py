@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import re
-
 from chalice.app import Blueprint, Response
 from pydantic import Field
 
@@ -13,17 +11,16 @@ from chalicelib.api.auth import admin_authorizer, authenticate
 from chalicelib.api.bodies import json_object, private_json, required_version
 from chalicelib.api.http import cacheable_json, parse_query, reject_query, route
 from chalicelib.api.params import DEPARTMENT_PATTERN, Params
+from chalicelib.api.path_ids import IdKind, checked_id
 from chalicelib.config import get_settings
 from chalicelib.domain.announcements.models import (
     Announcement,
     AnnouncementAudience,
     AnnouncementContent,
 )
-from chalicelib.domain.errors import InvalidInput
 
 announcements = Blueprint(__name__)
 
-_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 AUTHORIZER = admin_authorizer()
 
 
@@ -72,7 +69,9 @@ def get_announcement(announcement_id: str) -> Response:
     request = announcements.current_request
     reject_query(request)
     principal = authenticate(request)
-    item = wiring.announcement_service().get(principal, _checked(announcement_id))
+    item = wiring.announcement_service().get(
+        principal, checked_id(announcement_id, IdKind.ANNOUNCEMENT)
+    )
     return private_json(_json(item), etag_version=item.version)
 
 
@@ -86,7 +85,7 @@ def replace_announcement(announcement_id: str) -> Response:
     request = announcements.current_request
     reject_query(request)
     principal = authenticate(request)
-    checked = _checked(announcement_id)
+    checked = checked_id(announcement_id, IdKind.ANNOUNCEMENT)
     content = AnnouncementContent.model_validate(json_object(request))
     item = wiring.announcement_service().replace(
         principal, checked, content, expected_version=required_version(request)
@@ -104,17 +103,11 @@ def delete_announcement(announcement_id: str) -> Response:
     request = announcements.current_request
     reject_query(request)
     principal = authenticate(request)
-    checked = _checked(announcement_id)
+    checked = checked_id(announcement_id, IdKind.ANNOUNCEMENT)
     wiring.announcement_service().delete(
         principal, checked, expected_version=required_version(request)
     )
     return Response(body="", status_code=204, headers={"Cache-Control": "no-store"})
-
-
-def _checked(announcement_id: str) -> str:
-    if not _ID.fullmatch(announcement_id):
-        raise InvalidInput("malformed announcement id", field="id")
-    return announcement_id
 
 
 def _json(item: Announcement) -> dict[str, object]:

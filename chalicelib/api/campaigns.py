@@ -15,12 +15,12 @@ from chalicelib import wiring
 from chalicelib.api.auth import admin_authorizer, authenticate
 from chalicelib.api.bodies import json_object, private_json
 from chalicelib.api.http import reject_query, route
+from chalicelib.api.path_ids import IdKind, checked_id
 from chalicelib.domain.errors import InvalidInput, PreconditionRequired
 
 campaigns = Blueprint(__name__)
 
 AUTHORIZER = admin_authorizer()
-_CAMPAIGN_ID = re.compile(r"^[a-z0-9]{1,64}$")
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
 
 
@@ -47,7 +47,7 @@ def get_campaign(campaign_id: str) -> Response:
     request = campaigns.current_request
     reject_query(request)
     principal = authenticate(request)
-    report = wiring.campaign_service().report(principal, _checked_id(campaign_id))
+    report = wiring.campaign_service().report(principal, checked_id(campaign_id, IdKind.CAMPAIGN))
     return private_json(report.model_dump(mode="json"))
 
 
@@ -60,7 +60,7 @@ def end_campaign(campaign_id: str) -> Response:
     if data:
         name = next(iter(data))
         raise InvalidInput(f"unknown parameter {name!r}", field=name, code="unknown_parameter")
-    report = wiring.campaign_service().end(principal, _checked_id(campaign_id))
+    report = wiring.campaign_service().end(principal, checked_id(campaign_id, IdKind.CAMPAIGN))
     return private_json(report.model_dump(mode="json"))
 
 
@@ -81,9 +81,3 @@ def _idempotency_key(request: Request) -> str:
             field="Idempotency-Key",
         )
     return key
-
-
-def _checked_id(campaign_id: str) -> str:
-    if not _CAMPAIGN_ID.fullmatch(campaign_id):
-        raise InvalidInput("malformed campaign id", field="id")
-    return campaign_id

@@ -20,10 +20,10 @@ from chalicelib.api.auth import admin_authorizer, authenticate
 from chalicelib.api.bodies import json_object, private_json
 from chalicelib.api.http import cacheable_json, parse_query, reject_query, route
 from chalicelib.api.params import Cursor, Department, Params
+from chalicelib.api.path_ids import IdKind, checked_id
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.exports.models import (
-    EXPORT_ID_PATTERN,
     ExportFormat,
     ExportRequest,
     export_job,
@@ -31,7 +31,6 @@ from chalicelib.domain.exports.models import (
 
 exports = Blueprint(__name__)
 
-_EXPORT_ID = re.compile(EXPORT_ID_PATTERN)
 # As batch updates: chosen by the client, printable, long enough not to collide by chance.
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -70,9 +69,7 @@ def list_exports() -> Response:
 @route(exports, "/exports/{export_id}/download", methods=["GET"], cors=True)
 def download_export(export_id: str) -> Response:
     reject_query(exports.current_request)
-    if not _EXPORT_ID.fullmatch(export_id):
-        raise InvalidInput("malformed export id", field="id")
-    link = wiring.export_service().download(export_id)
+    link = wiring.export_service().download(checked_id(export_id, IdKind.EXPORT))
     return Response(
         body="",
         status_code=302,
@@ -104,9 +101,7 @@ def get_export_job(export_id: str) -> Response:
     request = exports.current_request
     reject_query(request)
     principal = authenticate(request)
-    if not _EXPORT_ID.fullmatch(export_id):
-        raise InvalidInput("malformed export id", field="id")
-    record = wiring.export_service().job(principal, export_id)
+    record = wiring.export_service().job(principal, checked_id(export_id, IdKind.EXPORT))
     return private_json(export_job(record).model_dump(mode="json"))
 
 

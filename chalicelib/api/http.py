@@ -93,15 +93,42 @@ def route(
     return register
 
 
+_REFUSED_ORIGINS_LOGGED: set[str] = set()
+_MAX_REFUSED_ORIGINS_LOGGED = 50  # a flood of made-up origins must not fill memory or logs
+
+
 def _add_cors_headers(request: Request, response: Response, methods: list[str]) -> None:
     origin = _header(request, "origin")
     response.headers["Vary"] = "Origin"
-    if origin and origin in get_settings().cors_origins:
-        response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers["Access-Control-Allow-Methods"] = ",".join([*methods, "OPTIONS"])
-        response.headers["Access-Control-Allow-Headers"] = _CORS_HEADERS
-        response.headers["Access-Control-Expose-Headers"] = "ETag"
-        response.headers["Access-Control-Max-Age"] = "600"
+    if not origin:
+        return
+    if not get_settings().allows_origin(origin):
+        _log_refused_origin(origin)
+        return
+    response.headers["Access-Control-Allow-Origin"] = origin
+    response.headers["Access-Control-Allow-Methods"] = ",".join([*methods, "OPTIONS"])
+    response.headers["Access-Control-Allow-Headers"] = _CORS_HEADERS
+    response.headers["Access-Control-Expose-Headers"] = "ETag"
+    response.headers["Access-Control-Max-Age"] = "600"
+
+
+def _log_refused_origin(origin: str) -> None:
+    """Once per origin (per container): a developer whose page cannot call the API learns
+    which setting to change, without a line per request."""
+    if (
+        origin in _REFUSED_ORIGINS_LOGGED
+        or len(_REFUSED_ORIGINS_LOGGED) >= _MAX_REFUSED_ORIGINS_LOGGED
+    ):
+        return
+    _REFUSED_ORIGINS_LOGGED.add(origin)
+    logger.warning(
+        "cors_origin_refused",
+        extra={
+            "origin": origin[:200],
+            "setting": "REPERE_CORS_ORIGINS",
+            "hint": "add the origin to REPERE_CORS_ORIGINS (comma-separated)",
+        },
+    )
 
 
 def parse_query(request: Request, model: type[ModelT]) -> ModelT:

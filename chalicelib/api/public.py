@@ -9,6 +9,7 @@ from chalice.app import Blueprint, Response
 from chalicelib import wiring
 from chalicelib.api.http import cacheable_json, parse_query, reject_query, route
 from chalicelib.api.params import DEPARTMENT_PATTERN, DepartmentListingParams, SearchParams
+from chalicelib.api.path_ids import IdKind, checked_id
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.search.models import SearchPage, SearchQuery
@@ -19,7 +20,6 @@ _PROBE_HEADERS: dict[str, str | list[str]] = {
     "Content-Type": "application/json",
     "Cache-Control": "no-store",
 }
-_PLACE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 @route(public, "/health", methods=["GET"])
@@ -88,9 +88,7 @@ def search_payload(page: SearchPage) -> dict[str, object]:
 def place(place_id: str) -> Response:
     request = public.current_request
     reject_query(request)
-    if not _PLACE_ID.fullmatch(place_id):
-        raise InvalidInput("malformed place id", field="id")
-    detail = wiring.public_place_service().get(place_id)
+    detail = wiring.public_place_service().get(checked_id(place_id, IdKind.PLACE))
     return cacheable_json(
         request, detail.model_dump(mode="json"), max_age=get_settings().public_cache_seconds
     )

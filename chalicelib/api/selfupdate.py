@@ -11,7 +11,6 @@ there); responses are never cacheable.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Response
@@ -21,6 +20,7 @@ from chalicelib import wiring
 from chalicelib.api.auth import admin_authorizer, authenticate, bearer_token
 from chalicelib.api.bodies import json_object, private_json, required_version
 from chalicelib.api.http import reject_query, route
+from chalicelib.api.path_ids import IdKind, checked_id
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.hours.models import DomainModel
 
@@ -37,7 +37,6 @@ selfupdate = Blueprint(__name__)
 MAX_CHANGE_BYTES = 256_000
 MAX_CONFIRM_BYTES = 10_000
 
-_PLACE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 AUTHORIZER = admin_authorizer()
 
 
@@ -58,7 +57,9 @@ def issue_link(place_id: str) -> Response:
     from chalicelib.domain.selfupdate.models import IssueLinkBody
 
     body = IssueLinkBody.model_validate(json_object(request, optional=True))
-    link = wiring.self_update_service().issue(principal, _checked_id(place_id), send=body.send)
+    link = wiring.self_update_service().issue(
+        principal, checked_id(place_id, IdKind.PLACE), send=body.send
+    )
     return private_json(link.model_dump(mode="json"), status=201)
 
 
@@ -73,7 +74,7 @@ def revoke_links(place_id: str) -> Response:
     reject_query(request)
     principal = authenticate(request)
     _reject_fields(json_object(request, optional=True))
-    revoked = wiring.self_update_service().revoke(principal, _checked_id(place_id))
+    revoked = wiring.self_update_service().revoke(principal, checked_id(place_id, IdKind.PLACE))
     return private_json(revoked.model_dump(mode="json"))
 
 
@@ -108,12 +109,6 @@ def confirm_self_update() -> Response:
 
 def _view(view: SelfUpdateView) -> Response:
     return private_json(view.model_dump(mode="json"), etag_version=view.version)
-
-
-def _checked_id(place_id: str) -> str:
-    if not _PLACE_ID.fullmatch(place_id):
-        raise InvalidInput("malformed place id", field="id")
-    return place_id
 
 
 def _reject_fields(data: dict[str, Any]) -> None:

@@ -7,7 +7,6 @@ appear. Decisions need ``If-Match`` with the submission's version (its ETag).
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from chalice.app import Blueprint, Request, Response
@@ -18,6 +17,7 @@ from chalicelib.api.auth import admin_authorizer, authenticate
 from chalicelib.api.bodies import json_object, private_json, required_version
 from chalicelib.api.http import client_address, parse_query, reject_query, route
 from chalicelib.api.params import DEPARTMENT_PATTERN, Cursor, Params
+from chalicelib.api.path_ids import IdKind, checked_id
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.submissions.status import SubmissionStatus
@@ -32,7 +32,6 @@ submissions = Blueprint(__name__)
 
 AUTHORIZER = admin_authorizer()
 MAX_SUBMISSION_BYTES = 32_000
-_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 class QueueParams(Params):
@@ -67,7 +66,9 @@ def suggest_change(place_id: str) -> Response:
     from chalicelib.domain.submissions.models import SuggestionForm
 
     form = SuggestionForm.model_validate(_small_body(request))
-    receipt = wiring.submission_service().suggest(_checked(place_id), form, client_address(request))
+    receipt = wiring.submission_service().suggest(
+        checked_id(place_id, IdKind.PLACE), form, client_address(request)
+    )
     return _accepted(receipt)
 
 
@@ -75,7 +76,7 @@ def suggest_change(place_id: str) -> Response:
 def submission_status(submission_id: str) -> Response:
     request = submissions.current_request
     reject_query(request)
-    view = wiring.submission_service().status(_checked(submission_id))
+    view = wiring.submission_service().status(checked_id(submission_id, IdKind.SUBMISSION))
     return private_json(view.model_dump(mode="json"))
 
 
@@ -115,7 +116,9 @@ def moderation_view(submission_id: str) -> Response:
     request = submissions.current_request
     reject_query(request)
     principal = authenticate(request)
-    submission = wiring.submission_service().get(principal, _checked(submission_id))
+    submission = wiring.submission_service().get(
+        principal, checked_id(submission_id, IdKind.SUBMISSION)
+    )
     return private_json(_moderation_json(submission), etag_version=submission.version)
 
 
@@ -134,7 +137,7 @@ def approve(submission_id: str) -> Response:
     approval = Approval.model_validate(json_object(request, optional=True))
     submission, place = wiring.submission_service().approve(
         principal,
-        _checked(submission_id),
+        checked_id(submission_id, IdKind.SUBMISSION),
         expected_version=required_version(request),
         approval=approval,
     )
@@ -156,7 +159,7 @@ def merge(submission_id: str) -> Response:
     merge_request = Merge.model_validate(json_object(request))
     submission, place = wiring.submission_service().merge(
         principal,
-        _checked(submission_id),
+        checked_id(submission_id, IdKind.SUBMISSION),
         expected_version=required_version(request),
         merge=merge_request,
     )
@@ -178,7 +181,7 @@ def reject(submission_id: str) -> Response:
     rejection = Rejection.model_validate(json_object(request))
     submission = wiring.submission_service().reject(
         principal,
-        _checked(submission_id),
+        checked_id(submission_id, IdKind.SUBMISSION),
         expected_version=required_version(request),
         rejection=rejection,
     )
@@ -201,12 +204,6 @@ def _small_body(request: Request) -> dict[str, Any]:
     # Public and anonymous: a form is a few kilobytes, so the limit is far below the back
     # office's (413 ``too_large`` before parsing).
     return json_object(request, limit=MAX_SUBMISSION_BYTES)
-
-
-def _checked(value: str) -> str:
-    if not _ID.fullmatch(value):
-        raise InvalidInput("malformed id", field="id")
-    return value
 
 
 def _accepted(receipt: Receipt) -> Response:

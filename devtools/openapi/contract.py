@@ -29,12 +29,11 @@ from chalicelib.api import (
     exports,
     newsletters,
     params,
-    public,
+    path_ids,
     stats,
     submissions,
 )
 from chalicelib.domain.batch.models import IDEMPOTENCY_KEY_PATTERN
-from chalicelib.domain.exports.models import EXPORT_ID_PATTERN
 from chalicelib.domain.hours.models import _HHMM
 from chalicelib.domain.places.editing import NOT_NULLABLE
 from chalicelib.domain.places.models import _INSEE, _LANGUAGE, _POSTAL_CODE
@@ -82,12 +81,12 @@ _GROUP_ONLY_WITH = {"radius_km": ("lat", "lon")}
 """A parameter allowed only in the alternative that has these."""
 
 PATH_PATTERNS: dict[str, str] = {
-    # The routes' own checks (``_checked``/``_checked_id`` in each blueprint).
-    "place_id": public._PLACE_ID.pattern,
-    "announcement_id": announcements._ID.pattern,
-    "campaign_id": campaigns._CAMPAIGN_ID.pattern,
-    "export_id": EXPORT_ID_PATTERN,
-    "submission_id": submissions._ID.pattern,
+    # The routes' own check (chalicelib/api/path_ids.py).
+    "place_id": path_ids.PATTERNS[path_ids.IdKind.PLACE],
+    "announcement_id": path_ids.PATTERNS[path_ids.IdKind.ANNOUNCEMENT],
+    "campaign_id": path_ids.PATTERNS[path_ids.IdKind.CAMPAIGN],
+    "export_id": path_ids.PATTERNS[path_ids.IdKind.EXPORT],
+    "submission_id": path_ids.PATTERNS[path_ids.IdKind.SUBMISSION],
     "department": params.DEPARTMENT_PATTERN,
     "idempotency_key": IDEMPOTENCY_KEY_PATTERN,
 }
@@ -203,7 +202,7 @@ def apply(document: dict[str, Any]) -> dict[str, Any]:
             _path_parameters(operation)
             if key in IDEMPOTENCY_KEYS:
                 _idempotency_key(operation, *IDEMPOTENCY_KEYS[key])
-            _responses(path, operation)
+            _responses(path, method, operation)
     if unused:
         raise ValueError(f"QUERY_MODELS names operations the document lacks: {sorted(unused)}")
     components["schemas"] = dict(sorted(components["schemas"].items()))
@@ -281,7 +280,7 @@ def _idempotency_key(operation: dict[str, Any], pattern: str, required: bool) ->
             parameter["required"] = required
 
 
-def _responses(path: str, operation: dict[str, Any]) -> None:
+def _responses(path: str, method: str, operation: dict[str, Any]) -> None:
     responses: dict[str, Any] = operation["responses"]
     parameters = operation.get("parameters", [])
     extra: dict[str, dict[str, Any]] = dict(COMMON_RESPONSES)
@@ -296,6 +295,10 @@ def _responses(path: str, operation: dict[str, Any]) -> None:
         extra.update(VERSIONED_WRITE)
     if "requestBody" in operation:
         extra.update(BODY_RESPONSES)
+    elif method in {"post", "put", "patch"}:
+        # A write without a documented body still receives whatever a client sends: API
+        # Gateway's size limit and the route's own apply to it too.
+        extra["413"] = BODY_RESPONSES["413"]
     for status, response in extra.items():
         # A route's own wording of a status is kept; the envelope is the same.
         responses.setdefault(status, response)

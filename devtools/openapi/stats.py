@@ -39,6 +39,10 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
     """(paths, schemas) of the statistics routes."""
     _, definitions = models_json_schema([(DepartmentSnapshot, "serialization")], ref_template=REF)
     schemas: dict[str, Any] = definitions["$defs"]
+    # The place sets are kept in the stored row for reports over several days, never served
+    # (the report's JSON excludes them): not part of the response's schema.
+    schemas["DepartmentSnapshot"]["properties"].pop("place_ids")
+    schemas.pop("PlaceIdSets")
     counters = {"type": "object", "additionalProperties": {"type": "integer"}}
     schemas["DepartmentStats"] = {
         "type": "object",
@@ -66,7 +70,11 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 "(places_updated, team_edits, self_updates, temporary_messages_set, "
                 "places_given_temporary_hours, temporary_closures_signalled, submissions, "
                 "places_added_from_submissions, submissions_rejected, exports_downloaded, "
-                "newsletters_sent, bounces), and places_added_by_department (France's rows).",
+                "mails_sent, newsletters_sent, campaign_mails_sent, self_update_link_mails_sent, "
+                "decision_mails_sent, confirmation_mails_sent, bounces): distinct-place "
+                "figures summed over days are place-days; distinct_places counts each place "
+                "once over the range (null when a day kept no place set); and "
+                "places_added_by_department (France's rows).",
             },
         },
     }

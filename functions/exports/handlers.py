@@ -22,21 +22,16 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from aws_lambda_powertools.utilities.batch import EventType
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib import wiring
 from chalicelib.config import get_settings
 from chalicelib.domain.exports.models import ExportMessage, ExportSchedule
 from chalicelib.domain.exports.service import ExportRunner
+from chalicelib.observability import logger
 from functions.exports.render import FileRenderer
+from functions.runtime import RecordBatch, SqsMessage, worker
 
 # A worker: no caller waits, and a failure redelivers a whole batch, so its store calls
 # wait longer and retry more than the API's (chalicelib/config.py, worker_store_*).
@@ -44,8 +39,7 @@ wiring.use_worker_budget()
 
 DEFAULT_SETS_FILE = Path(__file__).resolve().parent / "export_sets.json"
 
-logger = Logger(service="repere-exports")
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+SERVICE = "repere-exports"
 
 
 class ScheduleDetail(BaseModel):
@@ -86,9 +80,9 @@ def runner() -> ExportRunner:
     )
 
 
-def schedule_handler(event: dict[str, Any], context: LambdaContext | None) -> dict[str, Any]:
+@worker(SERVICE, event=ScheduleEvent)
+def schedule_handler(parsed: ScheduleEvent, context: Any) -> dict[str, Any]:
     del context
-    parsed = ScheduleEvent.model_validate(event)
     at = parsed.time or wiring.clock().now()
     schedule = load_schedule(get_settings().exports_sets_file)
     records = wiring.export_service().schedule(schedule, at, parsed.detail.sets)
@@ -96,8 +90,15 @@ def schedule_handler(event: dict[str, Any], context: LambdaContext | None) -> di
     return {"scheduled": len(records), "export_ids": [record.id for record in records]}
 
 
-def _render_record(record: SQSRecord) -> None:
-    message = ExportMessage.model_validate_json(record.body)
+class ExportRecord(SqsMessage[ExportMessage]):
+    pass
+
+
+batch: RecordBatch[ExportRecord] = RecordBatch(EventType.SQS, ExportRecord)
+
+
+def _render_record(record: ExportRecord) -> None:
+    message = record.body
     try:
         done = runner().run(message.export_id)
     except Exception as error:
@@ -118,10 +119,6 @@ def _render_record(record: SQSRecord) -> None:
     )
 
 
-def queue_handler(event: dict[str, Any], context: LambdaContext | None) -> dict[str, Any]:
-    response: dict[str, Any] = dict(
-        process_partial_response(
-            event=event, record_handler=_render_record, processor=processor, context=context
-        )
-    )
-    return response
+@worker(SERVICE)
+def queue_handler(event: Any, context: Any) -> dict[str, Any]:
+    return batch.process(event, context, _render_record)

@@ -20,6 +20,7 @@ from chalicelib.domain.exports.ports import ExportRepository
 from tests.export_fakes import InMemoryExportRepository
 
 REQUESTED = datetime(2024, 3, 14, 9, 0, tzinfo=UTC)
+DAY = date(2024, 3, 14)
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
@@ -101,18 +102,18 @@ def test_downloads_are_counted_on_ready_exports_only(repository: ExportRepositor
     record = _record()
     repository.add(record)
     with pytest.raises(Conflict):
-        repository.count_download(record.id)
+        repository.count_download(record.id, DAY)
     repository.save(_ready(record), expected_version=1)
-    assert repository.count_download(record.id).download_count == 1
-    assert repository.count_download(record.id).download_count == 2
+    assert repository.count_download(record.id, DAY).download_count == 1
+    assert repository.count_download(record.id, DAY).download_count == 2
     with pytest.raises(NotFound):
-        repository.count_download("exp-missing-0000")
+        repository.count_download("exp-missing-0000", DAY)
 
 
 def test_saving_a_job_keeps_its_download_count(repository: ExportRepository) -> None:
     record = _record()
     _add_ready(repository, record)
-    repository.count_download(record.id)
+    repository.count_download(record.id, DAY)
     current = repository.get(record.id)
     repository.save(current.model_copy(update={"version": 3}), expected_version=2)
     assert repository.get(record.id).download_count == 1

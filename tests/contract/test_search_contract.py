@@ -39,7 +39,7 @@ from chalicelib.domain.search.models import (
 from chalicelib.domain.search.ports import PlaceSearch, TerritoryKind
 from chalicelib.domain.search.service import SearchService
 from chalicelib.domain.taxonomy.taxonomy import default_taxonomy
-from tests.builders import PARIS_19, make_place, offset_point
+from tests.builders import PARIS_19, Position, make_place, offset_point, position
 from tests.fakes import InMemoryCandidateSource, InMemoryPlaceRepository, InMemorySearchRecords
 from tests.opensearch_support import LIVE_URL, SearchIndex, evaluator_index, live_index
 from tests.reference_search import ReferenceSearch
@@ -73,7 +73,7 @@ class Backend:
     name: str
     clock: FixedClock
     search: PlaceSearch
-    _load: Callable[[list[Place]], None]
+    _load: Callable[[list[Place]], object]
 
     def load(self, *places: Place) -> None:
         self._load(list(places))
@@ -108,9 +108,8 @@ def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
         index.close()
 
 
-def near(north_m: float = 0, east_m: float = 0) -> dict[str, float]:
-    point = offset_point(PARIS_19, north_m, east_m)
-    return {"lat": point.lat, "lon": point.lon}
+def near(north_m: float = 0, east_m: float = 0) -> Position:
+    return position(offset_point(PARIS_19, north_m, east_m))
 
 
 def around(**fields: Any) -> SearchQuery:

@@ -12,11 +12,11 @@ from chalicelib.domain.submissions.models import (
     QueuePosition,
     Submission,
     SubmissionKind,
-    SubmissionStatus,
     SubmittedContent,
     Submitter,
 )
 from chalicelib.domain.submissions.ports import RateLimiter, SubmissionRepository
+from chalicelib.domain.submissions.status import SubmissionStatus
 from tests.submission_fakes import InMemoryRateLimiter, InMemorySubmissionRepository
 
 T0 = datetime(2020, 3, 17, 11, 0, tzinfo=UTC)

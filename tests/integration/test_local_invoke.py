@@ -12,6 +12,7 @@ import boto3
 import pytest
 
 from chalicelib import wiring
+from chalicelib.adapters.dynamodb.search_cells import table_name
 from chalicelib.adapters.dynamodb.stats import StatsRecord
 from chalicelib.config import get_settings
 from devtools.invoke import (
@@ -123,8 +124,7 @@ def stack_env(
 
 
 def _stats_items() -> int:
-    meta = StatsRecord.Meta
-    table = str(meta.table_name)
+    table = table_name(StatsRecord)
     return len(boto3.client("dynamodb", region_name=TEST_REGION).scan(TableName=table)["Items"])
 
 

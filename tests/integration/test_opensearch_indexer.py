@@ -15,9 +15,11 @@ import pytest
 from chalicelib import wiring
 from chalicelib.adapters.dynamodb.models import PlaceRecord
 from chalicelib.adapters.dynamodb.place_repository import DynamoPlaceRepository
+from chalicelib.adapters.dynamodb.search_cells import table_name
 from chalicelib.adapters.opensearch.search import OpenSearchPlaceSearch
 from chalicelib.config import get_settings
 from chalicelib.domain.clock import FixedClock
+from chalicelib.domain.places.models import PlaceStatus
 from chalicelib.domain.search.models import OpenFilter, SearchQuery
 from chalicelib.domain.taxonomy.taxonomy import default_taxonomy
 from functions import indexer
@@ -52,7 +54,7 @@ def setup(dynamodb_tables: None) -> Iterator[Setup]:
 
 def stream_records() -> list[dict[str, Any]]:
     """Every record of the places table's stream, as Lambda would deliver them."""
-    table = PlaceRecord.Meta.table_name
+    table = table_name(PlaceRecord)
     arn = boto3.client("dynamodb", region_name=TEST_REGION).describe_table(TableName=table)[
         "Table"
     ]["LatestStreamArn"]
@@ -82,7 +84,7 @@ def write_history(repository: DynamoPlaceRepository) -> None:
     repository.add(make_place("p1", name="Premier"))
     repository.save(make_place("p1", name="Premier renommé", version=2), expected_version=1)
     repository.save(
-        make_place("p1", name="Premier", version=3, status="offline"), expected_version=2
+        make_place("p1", name="Premier", version=3, status=PlaceStatus.OFFLINE), expected_version=2
     )
     repository.add(make_place("p2", name="Deuxième"))
     repository.add(make_place("p3", name="Troisième"))

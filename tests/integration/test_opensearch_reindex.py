@@ -15,7 +15,7 @@ from chalicelib.adapters.opensearch.indexer import OpenSearchIndexWriter
 from chalicelib.adapters.opensearch.reindex import ReindexError, reindex
 from chalicelib.config import get_settings
 from chalicelib.domain.clock import FixedClock
-from chalicelib.domain.places.models import Place
+from chalicelib.domain.places.models import Place, PlaceStatus
 from chalicelib.domain.search.indexing import PlaceChange
 from chalicelib.domain.taxonomy.taxonomy import default_taxonomy
 from functions.reindex import handler
@@ -81,7 +81,7 @@ def test_changes_streamed_during_a_reindex_reach_the_new_index() -> None:
         # writes both to the live index and to the one being built.
         assert writer.apply(
             [PlaceChange.written(make_place("p1", name="Nouveau", version=2)),
-             PlaceChange.written(make_place("p2", version=2, status="offline"))]
+             PlaceChange.written(make_place("p2", version=2, status=PlaceStatus.OFFLINE))]
         ) == [None, None]  # fmt: skip
         yield make_place("p2")  # a stale read: version 1, older than what the stream wrote
 
@@ -140,7 +140,9 @@ def test_the_reindex_function_rebuilds_from_the_places_table(
     wiring.override(clock=FixedClock(NOW), opensearch_client=cluster.client())
     try:
         wiring.place_scan()  # binds the tables like the Lambda does
-        DynamoPlaceRepository().load_fresh([make_place("p1"), make_place("p2", status="draft")])
+        DynamoPlaceRepository().load_fresh(
+            [make_place("p1"), make_place("p2", status=PlaceStatus.DRAFT)]
+        )
         report = handler({"keep_old": False}, None)
         assert report["ok"] is True
         assert report["documents"] == 2

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.config import Settings
 from chalicelib.domain.hours.models import (
     TemporaryClosure,
     TemporaryHours,
@@ -240,6 +241,23 @@ def test_territory_search_by_department_postal_code_and_city_code(api: Api) -> N
     assert search(api, "department=75")["results"][0]["distance_m"] is None
 
 
+def test_a_result_carries_what_a_kiosk_shows_its_phone_and_closing_time(api: Api) -> None:
+    """Issue 18: one search answers a kiosk's screen, no call per place. Tuesday 20:45 in
+    Paris: the evening truck is open until 21:30; the canteen is closed (no closes_at)."""
+    phones = {"phones": [{"label": "accueil", "number": "01 42 00 00 00"}, {"number": "0600"}]}
+    add(api, "evening-truck", north_m=100, hours=EVENINGS, contacts=phones)
+    add(api, "afternoon-canteen", north_m=200, hours=AFTERNOONS)
+    truck, canteen = search(api, f"{BASE}&open=any")["results"]
+    assert truck["open_now"] is True
+    assert truck["closes_at"].startswith("2026-12-01T21:30")
+    assert truck["phone"] == {"label": "accueil", "number": "01 42 00 00 00"}
+    assert canteen["open_now"] is False
+    assert (canteen["closes_at"], canteen["phone"]) == (None, None)
+    listing = body(get(api, "/territories/75/places?open=any"))
+    listed = {p["id"]: p for group in listing["groups"] for p in group["places"]}
+    assert listed["evening-truck"]["phone"] == truck["phone"]
+
+
 def test_search_results_carry_temporary_information(api: Api) -> None:
     message = TemporaryMessage(start_date=date(2026, 11, 1), text="70 places au lieu de 140")
     temporary = TemporaryHours(
@@ -389,3 +407,46 @@ def test_cors_allows_the_configured_website_origin_only(api: Api) -> None:
     )
     assert preflight.status_code == 204
     assert "If-None-Match" in preflight.headers["Access-Control-Allow-Headers"]
+
+
+def test_a_local_stage_allows_any_local_port_and_names_the_setting_once(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A kiosk page served by a development server on any port can call `make run`'s API;
+    a refused origin is logged once, with the setting that would allow it."""
+    for origin in ("http://localhost:5173", "http://127.0.0.1:8080", "http://[::1]:3000"):
+        answer = get(api, "/categories", Origin=origin)
+        assert answer.headers["Access-Control-Allow-Origin"] == origin
+    caplog.set_level("WARNING")
+    for _ in range(3):
+        refused = get(api, "/categories", Origin="http://kiosk.example:8080")
+        assert "Access-Control-Allow-Origin" not in refused.headers
+    logged = [r for r in caplog.records if r.getMessage() == "cors_origin_refused"]
+    assert len(logged) == 1
+    assert logged[0].__dict__["setting"] == "REPERE_CORS_ORIGINS"
+    assert logged[0].__dict__["origin"] == "http://kiosk.example:8080"
+
+
+@pytest.mark.parametrize(
+    ("stage", "configured", "origin", "allowed"),
+    [
+        ("local", None, "http://localhost:1234", True),
+        ("local", None, "http://localhost.evil.example", False),
+        ("local", None, "https://localhost:3000", False),  # a dev server is plain http
+        ("prod", None, "http://localhost:3000", False),  # deployed: only what infra sets
+        ("prod", "https://repere.example.org", "https://repere.example.org", True),
+        ("prod", "", "https://repere.example.org", False),  # infra's empty list: none
+        ("local", "https://site.example", "http://localhost:3000", False),  # set: exactly it
+    ],
+)
+def test_which_origins_a_stage_allows(
+    stage: str, configured: str | None, origin: str, allowed: bool
+) -> None:
+    # Only the two fields the rule reads: a deployed stage's other settings are not the point.
+    parsed = (
+        Settings.model_validate({"cors_origins": configured}) if configured is not None else None
+    )
+    settings = Settings.model_construct(
+        stage=stage, cors_origins=parsed.cors_origins if parsed is not None else None
+    )
+    assert settings.allows_origin(origin) is allowed

@@ -20,7 +20,7 @@ from chalicelib.adapters.dynamodb.batch_ledger import DynamoBatchLedger
 from chalicelib.adapters.dynamodb.place_repository import DynamoPlaceRepository
 from chalicelib.adapters.dynamodb.search_cells import CellPlanner, CellWrite
 from chalicelib.domain.auth import Principal, Role
-from chalicelib.domain.batch.models import BatchPatch, BatchRequest, Selection
+from chalicelib.domain.batch.models import BatchPatch, BatchRequest, ResultStatus, Selection
 from chalicelib.domain.batch.service import BatchUpdateService
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.errors import Unavailable, VersionConflict
@@ -154,7 +154,7 @@ def test_batch_updates_bulk_loads_and_saves_keep_the_cells_exact() -> None:
             patch=BatchPatch(temporary_closure=closure),
         ),
     )
-    assert report.counts["applied"] == 60
+    assert report.counts[ResultStatus.APPLIED] == 60
     assert_search_cells_match_places()
     offline = batch.run(
         ADMIN,
@@ -164,7 +164,7 @@ def test_batch_updates_bulk_loads_and_saves_keep_the_cells_exact() -> None:
             patch=BatchPatch(status=PlaceStatus.OFFLINE),
         ),
     )
-    assert offline.counts["applied"] == 10
+    assert offline.counts[ResultStatus.APPLIED] == 10
     assert assert_search_cells_match_places() == 60
 
     repository.add(make_place("added"))

@@ -22,6 +22,9 @@ LOADED_ON_FIRST_USE = (
     "weasyprint",
     "openpyxl",
     "opensearchpy",  # only when the stage searches through OpenSearch
+    "aws_xray_sdk",  # the workers' tracer (functions/runtime.py): the API has none
+    "aws_lambda_powertools.utilities.parameters",  # the link key ring, read at its first use
+    "functions",  # workers are packaged apart from the API
     "chalicelib.domain.places.editing",  # back-office models, imported in their handlers
     "chalicelib.domain.submissions.models",
     "chalicelib.domain.selfupdate.models",

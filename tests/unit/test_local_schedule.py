@@ -14,8 +14,9 @@ from devtools.local_schedule import Job, LocalScheduler, next_run, registry_jobs
 PARIS = "Europe/Paris"
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, *hms: int) -> datetime:
+    hour, minute, second = (*hms, 0, 0, 0)[:3]
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def test_the_local_schedules_are_the_registrys_five_jobs() -> None:

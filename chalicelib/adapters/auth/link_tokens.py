@@ -6,8 +6,9 @@ Keys live in one SSM Parameter Store SecureString (``REPERE_SELF_UPDATE_KEYS_PAR
 
 ``current`` signs; every key listed verifies. Rotation: add a key and make it current (old
 links still verify); retire a key by removing it (its links become invalid, 401). The
-parameter is read once per container and again after ``cache_seconds``, so a rotation
-reaches every container within that delay.
+parameter is read through Powertools Parameters (``SSMProvider``), once per container and
+again after ``cache_seconds`` (its ``max_age``), so a rotation reaches every container within
+that delay.
 
 Verification pins the algorithm (``HS256`` only: ``none`` and asymmetric algorithms are
 refused), needs a known ``kid``, checks issuer and audience, and requires every claim, each
@@ -19,13 +20,12 @@ checked by the service with its clock. Any failure is the same InvalidLinkToken.
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import jwt
+from aws_lambda_powertools.utilities.parameters import BaseProvider, SSMProvider
 from pydantic import ValidationError
 
 from chalicelib.adapters.auth.registered_claims import checked_instants, is_integer
@@ -64,7 +64,8 @@ class KeyRing:
 
 
 class SsmKeySource:
-    """The key ring from an SSM SecureString parameter, cached ``cache_seconds``."""
+    """The key ring from an SSM SecureString parameter, through Powertools' ``SSMProvider``:
+    fetched at first use and again once ``cache_seconds`` have passed (``max_age``)."""
 
     def __init__(
         self,
@@ -72,22 +73,24 @@ class SsmKeySource:
         parameter: str,
         *,
         cache_seconds: int = 300,
-        monotonic: Callable[[], float] = time.monotonic,
+        provider: BaseProvider | None = None,
     ) -> None:
-        # ``client``: a boto3 ``ssm`` client.
-        self._client = client
+        # ``client``: a boto3 ``ssm`` client. ``provider``: another Powertools provider to read
+        # through instead (tests give one whose cache follows their clock).
+        self._provider = provider or SSMProvider(boto3_client=client)
         self._parameter = parameter
         self._cache_seconds = cache_seconds
-        self._monotonic = monotonic
+        self._text: str | None = None
         self._ring: KeyRing | None = None
-        self._loaded_at = 0.0
 
     def ring(self) -> KeyRing:
-        now = self._monotonic()
-        if self._ring is None or now - self._loaded_at >= self._cache_seconds:
-            response = self._client.get_parameter(Name=self._parameter, WithDecryption=True)
-            self._ring = KeyRing.from_json(response["Parameter"]["Value"])
-            self._loaded_at = now
+        text = self._provider.get(self._parameter, max_age=self._cache_seconds, decrypt=True)
+        if not isinstance(text, str):
+            raise ValueError(f"the parameter {self._parameter} is not a string")
+        # Parsed again only when the value changed: the provider hands back its cached text.
+        if self._ring is None or text != self._text:
+            self._ring = KeyRing.from_json(text)
+            self._text = text
         return self._ring
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
+from botocore.exceptions import ClientError
 from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib.adapters.dynamodb.export_models import LISTED, ExportItem
@@ -20,6 +22,7 @@ from chalicelib.domain.exports.models import ExportFormat, ExportPage, ExportRec
 _CONDITION_FAILED = "ConditionalCheckFailedException"
 _CURSOR_KEYS = frozenset({"id", "listed", "listed_department", "listed_at"})
 _MAX_CURSOR_LENGTH = 2000
+DOWNLOADS_ON_PREFIX = "downloads_on_"
 
 
 def listed_at(record: ExportRecord) -> str | None:
@@ -27,6 +30,20 @@ def listed_at(record: ExportRecord) -> str | None:
     if record.generated_at is None:
         return None
     return f"{record.generated_at.isoformat()}#{record.id}"
+
+
+def downloads_on(day: date) -> str:
+    """The attribute counting an export's downloads of one local day (Europe/Paris)."""
+    return f"{DOWNLOADS_ON_PREFIX}{day.isoformat()}"
+
+
+def _client() -> Any:
+    return ExportItem._get_connection().connection.client
+
+
+def _table() -> str:
+    meta: Any = ExportItem.Meta  # PynamoDB types Meta as read-only settings
+    return str(meta.table_name)
 
 
 def to_item(record: ExportRecord) -> ExportItem:
@@ -166,20 +183,31 @@ class DynamoExportRepository:
         next_key = results.last_evaluated_key if len(records) == limit else None
         return ExportPage(records=records, next_cursor=encode_cursor(next_key))
 
-    def count_download(self, export_id: str) -> ExportRecord:
-        item = ExportItem(export_id)
+    def count_download(self, export_id: str, day: date) -> ExportRecord:
+        # One UpdateItem adds to the export's total and to its count of the day (an attribute
+        # named after the day, see ``downloads_on``): both move together or not at all, and
+        # the daily statistics read the day's count rather than a difference of totals.
+        # The day's attribute name is dynamic, hence the low-level client.
         try:
-            item.update(
-                actions=[ExportItem.download_count.add(1)],
-                condition=ExportItem.status == ExportStatus.READY.value,
+            response = _client().update_item(
+                TableName=_table(),
+                Key={"id": {"S": export_id}},
+                UpdateExpression="ADD download_count :one, #day :one",
+                ConditionExpression="#status = :ready",
+                ExpressionAttributeNames={"#day": downloads_on(day), "#status": "status"},
+                ExpressionAttributeValues={
+                    ":one": {"N": "1"},
+                    ":ready": {"S": ExportStatus.READY.value},
+                },
+                ReturnValues="ALL_NEW",
             )
-        except UpdateError as error:
-            if error.cause_response_code != _CONDITION_FAILED:
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != _CONDITION_FAILED:
                 raise
             if self._current(export_id) is None:
                 raise NotFound(f"no export with id {export_id!r}", field="id") from None
             raise Conflict(f"export {export_id!r} is not ready", code="export_not_ready") from None
-        return to_record(item)
+        return to_record(ExportItem.from_raw_data(response["Attributes"]))
 
     @staticmethod
     def _current(export_id: str) -> ExportItem | None:

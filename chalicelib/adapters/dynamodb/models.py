@@ -150,13 +150,3 @@ class PlaceRecord(Model):
     admin_by_department = AdminDepartmentIndex()
     admin_by_organisation = AdminOrganisationIndex()
     admin_by_status = AdminStatusIndex()
-
-
-def warm_up() -> None:
-    """Create the DynamoDB client now, in the calling thread.
-
-    PynamoDB creates its botocore client on first use. Parallel Queries issued before that
-    would each build one (about 0.1 s of CPU apiece, under the GIL); search calls this before
-    fanning out, and the Lambda can call it at init to move the cost out of the first request.
-    """
-    PlaceRecord._get_connection().connection.client  # noqa: B018 - the property builds it

@@ -14,15 +14,14 @@ The counter write reuses the botocore client the search has already built (the p
 model's): the first counted search pays no client creation.
 
 Also here, read-only adapters of the other features' tables for the snapshot: export
-download totals, newsletters sent and bounces (the mail store), history through the place
-repository's own ``history``.
+downloads (in total and of the day), messages sent and bounces (the mail store), history
+through the place repository's own ``history``.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -33,6 +32,7 @@ from pynamodb.models import Model
 from chalicelib.adapters.dynamodb.models import PlaceRecord
 from chalicelib.adapters.dynamodb.names import SEARCH_COUNTS_PREFIX as SEARCH_PREFIX
 from chalicelib.domain.stats.models import DepartmentSnapshot, SearchCounts
+from chalicelib.domain.stats.ports import DownloadCounts
 
 SNAPSHOT_PREFIX = "snapshot#"
 _BATCH_GET_MAX = 100
@@ -119,20 +119,6 @@ class DynamoStatsStore:
             for item in _query_days(f"{SNAPSHOT_PREFIX}{department}", first, last)
         ]
 
-    def latest_snapshot_before(self, department: str, day: date) -> DepartmentSnapshot | None:
-        response = _client().query(
-            TableName=_table(),
-            KeyConditionExpression="pk = :pk AND sk < :day",
-            ExpressionAttributeValues={
-                ":pk": {"S": f"{SNAPSHOT_PREFIX}{department}"},
-                ":day": {"S": day.isoformat()},
-            },
-            ScanIndexForward=False,
-            Limit=1,
-        )
-        items = response.get("Items", [])
-        return DepartmentSnapshot.model_validate_json(items[0]["body"]["S"]) if items else None
-
     def search_counts(self, department: str, first: date, last: date) -> list[SearchCounts]:
         return [
             SearchCounts(
@@ -174,43 +160,49 @@ class DynamoStatsStore:
 
 
 class DynamoExportDownloads:
-    """Download totals of every export by department (a Scan: a few thousand jobs a year)."""
+    """Download counts of every export by department (a Scan of the exports downloaded at
+    least once, their total and the day's attribute only: a few thousand jobs a year)."""
 
-    def totals_by_department(self) -> dict[str, int]:
+    def downloads_by_department(self, day: date) -> dict[str, DownloadCounts]:
         from chalicelib.adapters.dynamodb.export_models import ExportItem
-        from chalicelib.adapters.dynamodb.export_repository import to_record
+        from chalicelib.adapters.dynamodb.export_repository import downloads_on
+        from chalicelib.domain.exports.models import ExportRecord
 
+        meta: Any = ExportItem.Meta
+        day_attribute = downloads_on(day)
         totals: Counter[str] = Counter()
-        for item in ExportItem.scan(ExportItem.download_count > 0):
-            record = to_record(item)
-            totals[record.department] += record.download_count
-        return dict(totals)
-
-
-NEWSLETTER_ID = re.compile(r"^newsletter:(?P<department>0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6]):")
-"""How a newsletter is recognised in the sent-mail ledger, which keeps only message ids: the
-newsletters feature names each message ``newsletter:<department>:<week>:<subscriber id>``
-(confirmation mails, ``newsletter-confirm:...``, are not newsletters)."""
+        of_day: Counter[str] = Counter()
+        kwargs: dict[str, Any] = {
+            "TableName": str(meta.table_name),
+            "FilterExpression": "download_count > :zero",
+            "ProjectionExpression": "body, download_count, #day",
+            "ExpressionAttributeNames": {"#day": day_attribute},
+            "ExpressionAttributeValues": {":zero": {"N": "0"}},
+        }
+        for page in _client().get_paginator("scan").paginate(**kwargs):
+            for item in page.get("Items", []):
+                department = ExportRecord.model_validate_json(item["body"]["S"]).department
+                totals[department] += int(item["download_count"]["N"])
+                if day_attribute in item:
+                    of_day[department] += int(item[day_attribute]["N"])
+        return {
+            department: DownloadCounts(total=totals[department], on_day=of_day[department])
+            for department in totals
+        }
 
 
 class DynamoMailActivity:
-    """Newsletters sent (the sent-mail ledger) and bounces (the suppression list), by Scan:
+    """Messages sent (the sent-mail ledger) and bounces (the suppression list), by Scan:
     the ledger keeps 30 days of messages, a daily Scan of it is a few MB."""
 
-    def newsletters_sent(self, start: datetime, end: datetime) -> dict[str | None, int]:
+    def sent_message_ids(self, start: datetime, end: datetime) -> Iterator[str]:
         from chalicelib.adapters.dynamodb.mail_models import SentMailRecord
 
-        found: Counter[str] = Counter()
-        condition = (SentMailRecord.status == "sent") & SentMailRecord.message_id.startswith(
-            "newsletter:"
-        )
-        for record in SentMailRecord.scan(condition):
-            match = NEWSLETTER_ID.match(record.message_id)
-            if match is None or record.sent_at is None:
+        for record in SentMailRecord.scan(SentMailRecord.status == "sent"):
+            if record.sent_at is None:
                 continue
             if start <= datetime.fromisoformat(record.sent_at) < end:
-                found[match.group("department")] += 1
-        return {department: count for department, count in found.items()}
+                yield record.message_id
 
     def bounces(self, start: datetime, end: datetime) -> int:
         from chalicelib.adapters.dynamodb.mail_models import SuppressionRecord

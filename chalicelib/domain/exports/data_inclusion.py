@@ -22,13 +22,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain.exports.selection import SelectedPlace, ServiceInForce, hours_in_force
-from chalicelib.domain.hours.formatting import format_osm
-from chalicelib.domain.hours.models import TemporaryClosure, WeeklyHours
+from chalicelib.domain.hours.formatting import (
+    format_osm,
+    osm_date,
+    own_ranges,
+    ranges_osm,
+    spilled_ranges,
+)
+from chalicelib.domain.hours.holidays import holiday_name
+from chalicelib.domain.hours.models import HolidayPolicy, TemporaryClosure, Weekday, WeeklyHours
 from chalicelib.domain.places.models import (
     AdministrativeSituation,
     Audience,
@@ -44,7 +51,6 @@ from chalicelib.domain.taxonomy.taxonomy import Taxonomy
 
 SOURCE = "repere"
 SCHEMA_VERSION = "v1"
-_MONTHS_OSM = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _NOT_DIGIT = re.compile(r"\D")
 _OVERSEAS = ("971", "972", "973", "974", "975", "976")
 
@@ -83,17 +89,58 @@ def _closed_until_further_notice(in_force: ServiceInForce) -> bool:
     return in_force.closure is not None and in_force.closure.end_date is None
 
 
-def osm_date(day: date) -> str:
-    return f"{day.year} {_MONTHS_OSM[day.month - 1]} {day.day:02d}"
+def osm_hours(
+    hours: WeeklyHours,
+    closures: Sequence[TemporaryClosure],
+    *,
+    department_code: str | None = None,
+    since: date | None = None,
+) -> str | None:
+    """``format_osm`` (holidays dated from ``since``) plus the closures, meaning what the
+    engine means (later rules win):
 
-
-def osm_hours(hours: WeeklyHours, closures: Sequence[TemporaryClosure]) -> str | None:
-    """``format_osm`` plus one ``<from>-<to> off`` rule per dated closure (later rules win)."""
-    rules = [format_osm(hours)] if not hours.is_empty() else []
+    - a dated closure is ``<from>-<to> off``; the day after it, when a night slot would
+      otherwise run on into it, keeps only its own slots (the engine stops a slot at a closed
+      day: the closure's last night never opens);
+    - a closure without end date is published closed from its first day (``<from>+ off``):
+      left out, a place closed "until further notice" would be published with its usual
+      hours, and people sent to a closed door.
+    """
+    rules = (
+        [format_osm(hours, department_code=department_code, since=since)]
+        if not hours.is_empty()
+        else []
+    )
+    mornings_after: list[str] = []
+    closed: list[str] = []
     for closure in closures:
-        if closure.end_date is not None:
-            rules.append(f"{osm_date(closure.start_date)}-{osm_date(closure.end_date)} off")
+        start = osm_date(closure.start_date)
+        if closure.end_date is None:
+            closed.append(f"{start}+ off")
+            continue
+        closed.append(f"{start}-{osm_date(closure.end_date)} off")
+        after = closure.end_date + timedelta(days=1)
+        weekday = Weekday.of(after)
+        if spilled_ranges(hours, weekday):
+            closed_holiday = (
+                hours.public_holidays is HolidayPolicy.CLOSED
+                and holiday_name(after, department_code) is not None
+            )
+            own = [] if closed_holiday else own_ranges(hours, weekday)
+            mornings_after.append(f"{osm_date(after)} {ranges_osm(own)}")
+    # Closures last: a morning after one closure that falls inside another stays closed.
+    rules += mornings_after + closed
     return "; ".join(rule for rule in rules if rule) or None
+
+
+def weekly_in_force(place: Place, day: date) -> WeeklyHours:
+    """The weekly hours in force on ``day``, with the holiday policy the engine applies:
+    temporary hours typed without one keep the place's ("fermé les jours fériés" still
+    holds during them)."""
+    weekly, temporary = hours_in_force(place, day)
+    if temporary is not None and weekly.public_holidays is HolidayPolicy.UNKNOWN:
+        return weekly.model_copy(update={"public_holidays": place.hours.public_holidays})
+    return weekly
 
 
 def e164(number: str, department: str) -> str:
@@ -146,7 +193,7 @@ def _contacts(place: Place) -> Json:
 
 
 def _structure(place: Place, day: date, base_url: str) -> Json:
-    weekly, _ = hours_in_force(place, day)
+    weekly = weekly_in_force(place, day)
     closures = [c for c in (place.temporary_closure,) if c is not None and _current(c, day)]
     return {
         "source": SOURCE,
@@ -158,7 +205,9 @@ def _structure(place: Place, day: date, base_url: str) -> Json:
         **_address(place),
         **_contacts(place),
         "site_web": place.contacts.website,
-        "horaires_accueil": osm_hours(weekly, closures),
+        "horaires_accueil": osm_hours(
+            weekly, closures, department_code=place.address.department_code, since=day
+        ),
     }
 
 
@@ -179,10 +228,7 @@ def _service(
     category = taxonomy.get(service.category)
     modalities = service.modalities or place.modalities
     audience = service.audience or place.audience
-    if service.hours is not None:
-        weekly = service.hours
-    else:
-        weekly, _ = hours_in_force(place, day)
+    weekly = service.hours if service.hours is not None else weekly_in_force(place, day)
     closures = [
         c
         for c in (place.temporary_closure, service.temporary_closure)
@@ -213,7 +259,9 @@ def _service(
         "mobilisable_par": ["professionnels"]
         if modalities.referral_required
         else ["usagers", "professionnels"],
-        "horaires_accueil": osm_hours(weekly, closures),
+        "horaires_accueil": osm_hours(
+            weekly, closures, department_code=place.address.department_code, since=day
+        ),
     }
 
 

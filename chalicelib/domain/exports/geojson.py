@@ -29,7 +29,9 @@ def geojson_document(
         properties: dict[str, Any] = place_record(place, day, taxonomy, base_url)
         del properties["lat"], properties["lon"]
         properties["category_ids"] = place.categories
-        properties["hours_osm"] = format_osm(place.hours)
+        properties["hours_osm"] = format_osm(
+            place.hours, department_code=place.address.department_code, since=day
+        )
         properties["temporarily_closed"] = chosen.is_closed
         features.append(
             {

@@ -5,6 +5,7 @@ in functions/exports/render.py; in-memory fakes in tests/export_fakes.py."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Protocol
 
 from chalicelib.domain.exports.content import ExportContent
@@ -37,8 +38,9 @@ class ExportRepository(Protocol):
         """Ready exports, newest first. Raises InvalidInput for a malformed cursor."""
         ...
 
-    def count_download(self, export_id: str) -> ExportRecord:
-        """Add one to the download count of a READY export, atomically, and return the record.
+    def count_download(self, export_id: str, day: date) -> ExportRecord:
+        """Add one to the download count of a READY export and to its count of the local
+        ``day`` (the statistics read downloads per day), atomically, and return the record.
 
         Raises NotFound for an unknown id, Conflict (code ``export_not_ready``) otherwise."""
         ...

@@ -269,7 +269,7 @@ class ExportService:
 
     def download(self, export_id: str) -> DownloadLink:
         """Count the download and give a short-lived link to the file."""
-        record = self._repository.count_download(export_id)
+        record = self._repository.count_download(export_id, self.today())
         if record.object_key is None:
             raise Conflict(f"export {export_id!r} is not ready", code="export_not_ready")
         filename = record.spec.filename

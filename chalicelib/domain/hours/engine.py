@@ -32,7 +32,7 @@ Rules
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from functools import lru_cache
@@ -182,6 +182,10 @@ class DayHours:
     source: DaySource
     holiday: str | None
     slots: tuple[TimeSlot, ...]
+    carried_over: Interval | None = None
+    """An opening that began the day before and is still going at this day's midnight (an
+    overnight slot): the day's hours show it ("jusqu'à 9h"), so that they never read "fermé"
+    while the place is open. Set by ``state_at``; ``day_hours`` leaves it None."""
 
     @property
     def is_closed(self) -> bool:
@@ -245,12 +249,34 @@ def state_at(schedule: Schedule, at: datetime) -> HoursState:
         status = OpenStatus.TEMPORARILY_CLOSED
         return HoursState(status, False, today, None, next_opening, today.holiday)
 
+    today = _with_carried_over(schedule, today)
     current, truncated = _spans_overlapping(schedule, at_utc, at_utc + timedelta(microseconds=1))
     if current:
         closes_at = None if truncated else current[0][1].astimezone(zone)
         return HoursState(OpenStatus.OPEN, True, today, closes_at, None, today.holiday)
     next_opening = _next_opening(schedule, at_utc, today.day)
     return HoursState(OpenStatus.CLOSED, False, today, None, next_opening, today.holiday)
+
+
+def _with_carried_over(schedule: Schedule, today: DayHours) -> DayHours:
+    """``today`` with the opening that spills into it from the day before, as the engine
+    itself sees it at midnight (same rules as ``open_now``: holidays, temporary hours and
+    closures included). A spill that a slot of the day starting at midnight covers entirely
+    is that slot, already shown."""
+    zone = schedule.zone
+    midnight = datetime.combine(today.day, time(0), tzinfo=zone).astimezone(UTC)
+    spans, _ = _spans_overlapping(schedule, midnight, midnight + timedelta(microseconds=1))
+    for start, end in spans:
+        if not start < midnight < end:
+            continue
+        if any(
+            interval.start.astimezone(UTC) == midnight and interval.end.astimezone(UTC) >= end
+            for interval in today.intervals
+        ):
+            return today  # the day's own slot from midnight already shows all of it
+        carried = Interval(start.astimezone(zone), end.astimezone(zone))
+        return replace(today, carried_over=carried)
+    return today
 
 
 def _require_aware(value: datetime, name: str) -> None:

@@ -6,14 +6,12 @@ The API never sends mail: it puts a ``MailMessage`` on the mail queue. The maile
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 
 from pydantic import Field, JsonValue, field_validator
 
+from chalicelib.domain.emails import EMAIL_PATTERN
 from chalicelib.domain.hours.models import DomainModel
-
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
 def normalise_address(address: str) -> str:
@@ -89,9 +87,3 @@ class DeliveryOutcome(DomainModel):
 class SuppressionReason(StrEnum):
     BOUNCE = "bounce"
     COMPLAINT = "complaint"
-
-
-class Suppression(DomainModel):
-    address: str
-    reason: SuppressionReason
-    at: datetime

@@ -16,9 +16,10 @@ from typing import Literal
 from pydantic import Field, JsonValue, field_validator
 
 from chalicelib.domain.auth import DEPARTMENT_CODE
+from chalicelib.domain.emails import EMAIL_PATTERN
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.hours.models import DomainModel
-from chalicelib.domain.mail.models import EMAIL_PATTERN, normalise_address
+from chalicelib.domain.mail.models import normalise_address
 
 Language = Literal["fr", "en"]
 MAX_DEPARTMENTS = 20

@@ -126,9 +126,6 @@ class PlacePatch(PlaceContent):
             raise InvalidInput("the patch changes nothing: give at least one field")
         return self
 
-    def changed_fields(self) -> set[str]:
-        return set(self.model_fields_set)
-
 
 class NewPlace(PlaceContent):
     """A place to create. Created as a draft unless ``status`` is ``online``."""

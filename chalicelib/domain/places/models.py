@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from pydantic import Field, field_validator, model_validator
 
+from chalicelib.domain.emails import EMAIL_PATTERN
 from chalicelib.domain.hours.models import (
     DomainModel,
     TemporaryClosure,
@@ -141,7 +142,7 @@ class Contacts(DomainModel):
     """Public contacts of the structure (a submitter's own contact is not here)."""
 
     phones: list[Phone] = Field(default_factory=list, max_length=10)
-    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
     website: str | None = Field(default=None, max_length=500, pattern=r"^https?://\S+$")
 
 

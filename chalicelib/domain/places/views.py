@@ -8,16 +8,22 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain.hours.engine import (
+    DayHours,
     HoursState,
     OpenStatus,
     schedule_for_place,
     schedule_for_service,
     state_at,
 )
-from chalicelib.domain.hours.formatting import format_compact_fr, format_day_fr, format_osm
+from chalicelib.domain.hours.formatting import (
+    END_OF_DAY,
+    format_compact_fr,
+    format_osm,
+    format_today_fr,
+)
 from chalicelib.domain.hours.models import (
     TemporaryClosure,
     TemporaryHours,
@@ -30,6 +36,7 @@ from chalicelib.domain.places.models import (
     Contacts,
     GeoPoint,
     Modalities,
+    Phone,
     Place,
     Service,
     Source,
@@ -53,8 +60,15 @@ class PublicAddress(View):
 
 class DayHoursView(View):
     date: date
-    text: str  # compact French, e.g. "9h-12h30 - 14h-17h30" or "fermé"
+    text: str  # compact French, e.g. "9h-12h30 - 14h-17h30", "jusqu'à 9h" or "fermé"
     slots: list[TimeSlot]
+    carried_over_until: str | None = Field(
+        default=None,
+        description=(
+            "An opening begun the day before and still going at midnight (an overnight "
+            'slot) ends at this local time ("HH:MM"; "24:00": it lasts the whole day).'
+        ),
+    )
     source: str  # regular | temporary | holiday_closed | temporarily_closed
     holiday: str | None
 
@@ -99,8 +113,14 @@ class PlaceSummary(View):
     categories: list[str]
     status: OpenStatus
     open_now: bool
+    closes_at: datetime | None = Field(
+        description="When an open place closes (null when closed, or open past the horizon)."
+    )
     next_opening: datetime | None
     today: DayHoursView
+    phone: Phone | None = Field(
+        description="The structure's first public phone: what a kiosk shows beside a result."
+    )
     temporary_message: TemporaryMessage | None
     temporary_hours: TemporaryHoursView | None
     temporary_closure: TemporaryClosure | None
@@ -163,8 +183,18 @@ def _address(place: Place) -> PublicAddress:
     )
 
 
-def _hours(hours: WeeklyHours) -> HoursView:
-    return HoursView(text_fr=format_compact_fr(hours), osm=format_osm(hours), weekly=hours)
+def _carried_until(today: DayHours) -> str | None:
+    carried = today.carried_over
+    if carried is None:
+        return None
+    if carried.end.date() > today.day:
+        return END_OF_DAY
+    return carried.end.strftime("%H:%M")
+
+
+def _hours(hours: WeeklyHours, place: Place, day: date) -> HoursView:
+    osm = format_osm(hours, department_code=place.address.department_code, since=day)
+    return HoursView(text_fr=format_compact_fr(hours), osm=osm, weekly=hours)
 
 
 def _temporary_hours(place: Place, day: date) -> TemporaryHoursView | None:
@@ -181,6 +211,7 @@ def _temporary_hours(place: Place, day: date) -> TemporaryHoursView | None:
 
 def open_state(state: HoursState) -> OpenState:
     today = state.today
+    carried_until = _carried_until(today)
     return OpenState(
         status=state.status,
         open_now=state.open_now,
@@ -188,8 +219,9 @@ def open_state(state: HoursState) -> OpenState:
         next_opening=state.next_opening,
         today=DayHoursView(
             date=today.day,
-            text=format_day_fr(list(today.slots)),
+            text=format_today_fr(list(today.slots), carried_until),
             slots=list(today.slots),
+            carried_over_until=carried_until,
             source=today.source,
             holiday=today.holiday,
         ),
@@ -224,8 +256,10 @@ def place_summary(
         categories=place.categories,
         status=shown.status,
         open_now=shown.open_now,
+        closes_at=shown.closes_at,
         next_opening=shown.next_opening,
         today=shown.today,
+        phone=place.contacts.phones[0] if place.contacts.phones else None,
         temporary_message=place.active_temporary_message(day),
         temporary_hours=_temporary_hours(place, day),
         temporary_closure=place.active_temporary_closure(day),
@@ -240,7 +274,9 @@ def _service_view(place: Place, service: Service, taxonomy: Taxonomy, at: dateti
         category=CategoryRef(id=category.id, fr=category.fr, en=category.en),
         name=service.name,
         description=service.description,
-        hours=None if service.hours is None else _hours(service.hours),
+        hours=None
+        if service.hours is None
+        else _hours(service.hours, place, local_date(place, at)),
         temporary_closure=service.temporary_closure,
         audience=service.audience,
         modalities=service.modalities,
@@ -268,7 +304,7 @@ def place_detail(place: Place, *, at: datetime, base_url: str, taxonomy: Taxonom
         location=place.location,
         timezone=place.timezone,
         services=[_service_view(place, s, taxonomy, at) for s in place.services],
-        hours=_hours(place.hours),
+        hours=_hours(place.hours, place, day),
         temporary_closure=_current_or_upcoming_closure(place, day),
         temporary_hours=_temporary_hours(place, day),
         temporary_message=place.active_temporary_message(day),

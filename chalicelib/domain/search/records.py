@@ -97,10 +97,6 @@ class SearchRecord(NamedTuple):
     and without words of the name or organisation (they score higher there: dropping them
     never changes a score)."""
 
-    @property
-    def category_list(self) -> list[str]:
-        return self.categories.split()
-
 
 class Field(IntEnum):
     """Position of each field, in ``SearchRecord`` and in the stored columns."""

@@ -26,10 +26,51 @@ SNAPSHOT_COUNTS: tuple[str, ...] = (
     "submissions_rejected",
     "exports_downloaded",
     "exports_downloads_total",
+    "mails_sent",
     "newsletters_sent",
+    "campaign_mails_sent",
+    "self_update_link_mails_sent",
+    "decision_mails_sent",
+    "confirmation_mails_sent",
     "bounces",
 )
 """The numeric columns of a snapshot, in report (and CSV) order."""
+
+
+class PlaceIdSets(DomainModel):
+    """The places behind a department row's distinct-place figures, so that a report over
+    several days counts a place once, not once per day it was touched."""
+
+    updated: list[str] = Field(default_factory=list)
+    team_edits: list[str] = Field(default_factory=list)
+    given_temporary_hours: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def of(
+        cls, updated: set[str], team_edits: set[str], given_temporary_hours: set[str]
+    ) -> PlaceIdSets | None:
+        """The sets, or None when they would not fit in the row (``PLACE_ID_LIMIT``)."""
+        if len(updated) + len(team_edits) + len(given_temporary_hours) > PLACE_ID_LIMIT:
+            return None
+        return cls(
+            updated=sorted(updated),
+            team_edits=sorted(team_edits),
+            given_temporary_hours=sorted(given_temporary_hours),
+        )
+
+
+PLACE_ID_LIMIT = 9_000
+"""Most place ids a row keeps (the three sets together): a snapshot is one DynamoDB item
+(400 KB at most) and an id takes ~35 bytes of JSON. Above it (9,000 places touched in one
+day in one territory), the row keeps none and a report over several days says it cannot
+count distinct places rather than giving a wrong figure."""
+
+DISTINCT_PLACE_FIGURES: dict[str, str] = {
+    "places_updated": "updated",
+    "team_edits": "team_edits",
+    "places_given_temporary_hours": "given_temporary_hours",
+}
+"""Distinct-place figures of a day, and the id set of ``PlaceIdSets`` behind each."""
 
 
 class DepartmentSnapshot(DomainModel):
@@ -88,10 +129,34 @@ class DepartmentSnapshot(DomainModel):
         default=None,
         description="France's row only: places added from submissions that day, by department.",
     )
-    exports_downloaded: int = Field(default=0, ge=0)
-    exports_downloads_total: int = Field(default=0, ge=0)
-    newsletters_sent: int = Field(default=0, ge=0)
+    exports_downloaded: int = Field(
+        default=0, ge=0, description="Export downloads that day (counted when they happened)."
+    )
+    exports_downloads_total: int = Field(
+        default=0, ge=0, description="Downloads of the department's exports since the start."
+    )
+    mails_sent: int = Field(default=0, ge=0, description="Mails sent that day, every kind.")
+    newsletters_sent: int = Field(default=0, ge=0, description="Weekly newsletters sent.")
+    campaign_mails_sent: int = Field(
+        default=0, ge=0, description="Update campaign mails (first mail and reminders) sent."
+    )
+    self_update_link_mails_sent: int = Field(
+        default=0, ge=0, description="Self-update links mailed when issued (outside campaigns)."
+    )
+    decision_mails_sent: int = Field(
+        default=0, ge=0, description="Submission decision mails sent to submitters."
+    )
+    confirmation_mails_sent: int = Field(
+        default=0, ge=0, description="Newsletter subscription confirmations sent."
+    )
     bounces: int | None = None
+    place_ids: PlaceIdSets | None = Field(
+        default=None,
+        description=(
+            "Department rows only, kept for reports over several days (distinct places over a "
+            "range); not part of the report's JSON."
+        ),
+    )
 
 
 class SearchCounts(DomainModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
@@ -20,8 +21,6 @@ class StatsStore(Protocol):
     def snapshots(self, department: str, first: date, last: date) -> list[DepartmentSnapshot]:
         """The department's (or ``all``'s) snapshots from ``first`` to ``last``, by day."""
         ...
-
-    def latest_snapshot_before(self, department: str, day: date) -> DepartmentSnapshot | None: ...
 
     def search_counts(self, department: str, first: date, last: date) -> list[SearchCounts]: ...
 
@@ -48,15 +47,25 @@ class SubmissionSource(Protocol):
     def scan(self) -> Iterator[Submission]: ...
 
 
+@dataclass(frozen=True)
+class DownloadCounts:
+    """A department's export downloads: since the beginning, and on one local day."""
+
+    total: int = 0
+    on_day: int = 0
+
+
 class ExportDownloads(Protocol):
-    def totals_by_department(self) -> dict[str, int]:
-        """Downloads counted so far of every export, summed by department."""
+    def downloads_by_department(self, day: date) -> dict[str, DownloadCounts]:
+        """Downloads counted so far of every export, and those of ``day`` (counted when the
+        download happened, by its local day), summed by department."""
         ...
 
 
 class MailActivity(Protocol):
-    def newsletters_sent(self, start: datetime, end: datetime) -> dict[str | None, int]:
-        """Newsletters sent in [start, end), by department (None: not known from the id)."""
+    def sent_message_ids(self, start: datetime, end: datetime) -> Iterator[str]:
+        """Ids of the messages sent in [start, end) (chalicelib/domain/stats/mail_kinds.py
+        says what each was)."""
         ...
 
     def bounces(self, start: datetime, end: datetime) -> int:

@@ -18,7 +18,12 @@ from chalicelib.domain.auth import Principal, Role, require_department, require_
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.exports.tabular import neutralise
-from chalicelib.domain.stats.models import SNAPSHOT_COUNTS, DepartmentSnapshot, SearchCounts
+from chalicelib.domain.stats.models import (
+    DISTINCT_PLACE_FIGURES,
+    SNAPSHOT_COUNTS,
+    DepartmentSnapshot,
+    SearchCounts,
+)
 from chalicelib.domain.stats.ports import StatsStore
 from chalicelib.domain.stats.search_counts import (
     ALL_DEPARTMENTS,
@@ -50,7 +55,8 @@ STOCK_COUNTS = frozenset(
 ACTIVITY_TOTALS: tuple[str, ...] = tuple(n for n in SNAPSHOT_COUNTS if n not in STOCK_COUNTS)
 """Daily activity figures summed over the report's range. Distinct-place figures
 (``places_updated``, ``team_edits``, ``places_given_temporary_hours``) are distinct per day:
-a place counted on two days counts twice in the sum."""
+a place counted on two days counts twice in the sum (place-days); ``distinct_places`` counts
+each place once over the range."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,7 @@ class DepartmentStats:
             "open_filters": _prefixed(summed, OPEN_PREFIX),
             "zero_results": _zero_results(summed),
             **activity,
+            "distinct_places": _distinct_places(self.snapshots),
             # France's rows only (department rows are their own department).
             "places_added_by_department": dict(sorted(added.items())),
         }
@@ -97,7 +104,9 @@ class StatsReport:
             "departments": [
                 {
                     "department": stats.department,
-                    "snapshots": [s.model_dump(mode="json") for s in stats.snapshots],
+                    "snapshots": [
+                        s.model_dump(mode="json", exclude={"place_ids"}) for s in stats.snapshots
+                    ],
                     "searches": [
                         {"day": c.day.isoformat(), "counters": dict(sorted(c.counters.items()))}
                         for c in stats.searches
@@ -131,6 +140,25 @@ class StatsReport:
                 row += [counters.get(name, 0) for name in counter_columns]
                 writer.writerow([neutralise(str(cell)) for cell in row])
         return out.getvalue()
+
+
+def _distinct_places(snapshots: list[DepartmentSnapshot]) -> dict[str, int | None]:
+    """Each distinct-place figure over the whole range: the union of the days' place sets.
+    None when a day with such places kept no set (over ``PLACE_ID_LIMIT``, or a snapshot
+    written before the sets existed): a wrong figure would be worse than none."""
+    found: dict[str, int | None] = {}
+    for figure, attribute in DISTINCT_PLACE_FIGURES.items():
+        seen: set[str] = set()
+        known = True
+        for snapshot in snapshots:
+            if not getattr(snapshot, figure):
+                continue
+            if snapshot.place_ids is None:
+                known = False
+                break
+            seen.update(getattr(snapshot.place_ids, attribute))
+        found[figure] = len(seen) if known else None
+    return found
 
 
 def _cell(value: object) -> object:

@@ -3,7 +3,7 @@
 Runs once a day (functions/stats_snapshot.py, 00:30 in Paris) for the local day that just
 ended: status counts as they stand when it runs, "open today" from the hours engine for that
 day, and the day's activity (updates by channel, temporary information set, self-updates,
-submissions received / added / rejected, export downloads, newsletters, bounces). One item
+submissions received / added / rejected, export downloads, mails sent by kind, bounces). One item
 per (department, day) plus the ``all`` row for France; a rerun overwrites the same items
 (idempotent). It also rolls the day's search counters of every department up
 into ``all``, so national figures are one Query.
@@ -31,8 +31,10 @@ from chalicelib.domain.clock import Clock
 from chalicelib.domain.hours.engine import day_hours, schedule_for_place, schedule_for_service
 from chalicelib.domain.places.history import HistoryEntry
 from chalicelib.domain.places.models import Place, PlaceStatus
-from chalicelib.domain.stats.models import DepartmentSnapshot, SearchCounts
+from chalicelib.domain.stats.mail_kinds import MAIL_FIELDS, MailKind, classify
+from chalicelib.domain.stats.models import DepartmentSnapshot, PlaceIdSets, SearchCounts
 from chalicelib.domain.stats.ports import (
+    DownloadCounts,
     ExportDownloads,
     HistorySource,
     MailActivity,
@@ -67,6 +69,8 @@ class CountedPlaces:
     changed_since: dict[str, str] = field(default_factory=dict)
     # Those of them online now: the ones coverage may count.
     changed_online: set[str] = field(default_factory=set)
+    # Every place's department: a campaign mail or a link names a place, not a department.
+    department_of: dict[str, str] = field(default_factory=dict)
 
 
 def is_open_on(place: Place, day: date) -> bool:
@@ -86,6 +90,7 @@ def count_places(
     counted = CountedPlaces()
     for place in places:
         counts = counted.by_department.setdefault(place.address.department_code, PlaceCounts())
+        counted.department_of[place.id] = place.address.department_code
         if place.updated_at >= day_start:
             counted.changed_since[place.id] = place.address.department_code
         if place.status is PlaceStatus.PERMANENTLY_CLOSED:
@@ -148,7 +153,9 @@ class SnapshotService:
         activity = self._activity(counted, read_from, since_start, start, end)
         submissions: Counter[str] = Counter()
         rejected: Counter[str] = Counter()
+        submission_department: dict[str, str] = {}
         for submission in self._sources.submissions.scan():
+            submission_department[submission.id] = submission.department
             if start <= submission.created_at < end:
                 submissions[submission.department] += 1
             decision = submission.decision
@@ -158,8 +165,8 @@ class SnapshotService:
                 and start <= decision.at < end
             ):
                 rejected[submission.department] += 1
-        totals = self._sources.exports.totals_by_department()
-        newsletters = self._sources.mail.newsletters_sent(start, end)
+        downloads = self._sources.exports.downloads_by_department(day)
+        mails = self._mails(start, end, counted.department_of, submission_department)
         bounces = self._sources.mail.bounces(start, end)
 
         departments = (
@@ -167,14 +174,12 @@ class SnapshotService:
             | set(activity)
             | set(submissions)
             | set(rejected)
-            | set(totals)
-            | {dep for dep in newsletters if dep is not None}
+            | set(downloads)
+            | {dep for dep in mails if dep is not None}
         )
         rows: list[DepartmentSnapshot] = []
         for department in sorted(departments):
             counts = counted.by_department.get(department, PlaceCounts())
-            total = totals.get(department, 0)
-            previous = self._store.latest_snapshot_before(department, day)
             rows.append(
                 _snapshot(
                     department,
@@ -185,22 +190,48 @@ class SnapshotService:
                     activity=activity.get(department, Activity()),
                     submissions=submissions.get(department, 0),
                     rejected=rejected.get(department, 0),
-                    downloads_total=total,
-                    # Downloads are counted per export, not per day: the day's figure is the
-                    # growth of the total since the previous snapshot (0 for the first one).
-                    downloaded=(
-                        0 if previous is None else max(0, total - previous.exports_downloads_total)
-                    ),
-                    newsletters=newsletters.get(department, 0),
+                    downloads=downloads.get(department, DownloadCounts()),
+                    mails=mails.get(department, Counter()),
                     bounces=None,
+                    place_ids=_place_ids(activity.get(department)),
                 )
             )
         rows.append(
-            _national(rows, day=day, now=now, since=since, newsletters=newsletters, bounces=bounces)
+            _national(
+                rows,
+                day=day,
+                now=now,
+                since=since,
+                mails=sum(mails.values(), Counter()),
+                bounces=bounces,
+            )
         )
         self._store.put_snapshots(rows)
         self._roll_up_searches(day)
         return rows
+
+    def _mails(
+        self,
+        start: datetime,
+        end: datetime,
+        department_of: dict[str, str],
+        submission_department: dict[str, str],
+    ) -> dict[str | None, Counter[str]]:
+        """Mails sent in [start, end), counted under each kind's figure and ``mails_sent``,
+        by the department the message concerned (None: none, or not found any more)."""
+        found: dict[str | None, Counter[str]] = {}
+        for message_id in self._sources.mail.sent_message_ids(start, end):
+            mail = classify(message_id)
+            department = mail.department
+            if mail.place_id is not None:
+                department = department_of.get(mail.place_id)
+            elif mail.submission_id is not None:
+                department = submission_department.get(mail.submission_id)
+            counts = found.setdefault(department, Counter())
+            counts["mails_sent"] += 1
+            if mail.kind in MAIL_FIELDS:
+                counts[MAIL_FIELDS[mail.kind]] += 1
+        return found
 
     def _activity(
         self,
@@ -259,6 +290,27 @@ class SnapshotService:
         return datetime.combine(day, time(0), tzinfo=self._zone)
 
 
+def _place_ids(activity: Activity | None) -> PlaceIdSets | None:
+    if activity is None:
+        return None
+    return PlaceIdSets.of(
+        activity.places_updated, activity.team_edits, activity.temporary_hours_places
+    )
+
+
+def _national_place_ids(rows: list[DepartmentSnapshot]) -> PlaceIdSets | None:
+    """France's sets: the departments' together, unless one of them was too large to keep."""
+    active = [row for row in rows if row.places_updated]
+    if any(row.place_ids is None for row in active):
+        return None
+    sets = [row.place_ids for row in active if row.place_ids is not None]
+    return PlaceIdSets.of(
+        {place for ids in sets for place in ids.updated},
+        {place for ids in sets for place in ids.team_edits},
+        {place for ids in sets for place in ids.given_temporary_hours},
+    )
+
+
 def _coverage(updated: int, online: int) -> float | None:
     return round(updated / online, 4) if online else None
 
@@ -273,10 +325,10 @@ def _snapshot(
     activity: Activity,
     submissions: int,
     rejected: int,
-    downloads_total: int,
-    downloaded: int,
-    newsletters: int,
+    downloads: DownloadCounts,
+    mails: Counter[str],
     bounces: int | None,
+    place_ids: PlaceIdSets | None = None,
 ) -> DepartmentSnapshot:
     return DepartmentSnapshot(
         department=department,
@@ -299,10 +351,16 @@ def _snapshot(
         submissions=submissions,
         places_added_from_submissions=len(activity.places_added_from_submissions),
         submissions_rejected=rejected,
-        exports_downloaded=downloaded,
-        exports_downloads_total=downloads_total,
-        newsletters_sent=newsletters,
+        exports_downloaded=downloads.on_day,
+        exports_downloads_total=downloads.total,
+        mails_sent=mails["mails_sent"],
+        newsletters_sent=mails[MAIL_FIELDS[MailKind.NEWSLETTER]],
+        campaign_mails_sent=mails[MAIL_FIELDS[MailKind.CAMPAIGN]],
+        self_update_link_mails_sent=mails[MAIL_FIELDS[MailKind.SELF_UPDATE_LINK]],
+        decision_mails_sent=mails[MAIL_FIELDS[MailKind.DECISION]],
+        confirmation_mails_sent=mails[MAIL_FIELDS[MailKind.CONFIRMATION]],
         bounces=bounces,
+        place_ids=place_ids,
     )
 
 
@@ -312,7 +370,7 @@ def _national(
     day: date,
     now: datetime,
     since: date,
-    newsletters: dict[str | None, int],
+    mails: Counter[str],
     bounces: int,
 ) -> DepartmentSnapshot:
     counts = PlaceCounts(
@@ -332,9 +390,12 @@ def _national(
         activity=Activity(),
         submissions=sum(row.submissions for row in rows),
         rejected=sum(row.submissions_rejected for row in rows),
-        downloads_total=sum(row.exports_downloads_total for row in rows),
-        downloaded=sum(row.exports_downloaded for row in rows),
-        newsletters=sum(newsletters.values()),
+        downloads=DownloadCounts(
+            total=sum(row.exports_downloads_total for row in rows),
+            on_day=sum(row.exports_downloaded for row in rows),
+        ),
+        # Every mail of the day, those whose department is unknown included.
+        mails=mails,
         bounces=bounces,
     )
     # Department rows count distinct places of their department; a place is in one
@@ -356,4 +417,10 @@ def _national(
         for row in rows
         if row.places_added_from_submissions
     }
-    return national.model_copy(update={**summed, "places_added_by_department": added})
+    return national.model_copy(
+        update={
+            **summed,
+            "places_added_by_department": added,
+            "place_ids": _national_place_ids(rows),
+        }
+    )

@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from chalicelib.domain.emails import EMAIL_PATTERN
 from chalicelib.domain.hours.models import DomainModel, WeeklyHours
 from chalicelib.domain.places.models import Contacts, GeoPoint
 from chalicelib.domain.submissions.status import SubmissionStatus
@@ -54,9 +55,6 @@ class SubmittedAddress(DomainModel):
     def department(self) -> str:
         return department_of_postal_code(self.postal_code)
 
-    def one_line(self) -> str:
-        return f"{self.street} {self.postal_code} {self.city}"
-
 
 class SubmittedContent(DomainModel):
     """What the public proposes about a place; every field optional here (a suggestion
@@ -78,7 +76,7 @@ class Submitter(DomainModel):
     """Who proposes. Private: shown to moderators only, and only with consent."""
 
     name: str | None = Field(default=None, max_length=200)
-    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
     phone: str | None = Field(default=None, min_length=4, max_length=30, pattern=r"^[0-9+ .()-]+$")
     consent: bool = False
 

@@ -54,11 +54,3 @@ class MailDecisionNotifier:
             )
             return False
         return True
-
-
-class NoDecisionNotifier:
-    """No mail queue configured (a stage without the pipeline): the decision is recorded."""
-
-    def notify(self, notice: DecisionNotice) -> bool:
-        del notice
-        return False

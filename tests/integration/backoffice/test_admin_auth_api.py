@@ -22,7 +22,7 @@ from tests.integration.backoffice.conftest import ADMIN, AdminApi, bearer, token
 def admin_routes() -> list[tuple[str, str]]:
     from app import app
 
-    routes = []
+    routes: list[tuple[str, str]] = []
     for path, methods in sorted(app.routes.items()):
         if not path.startswith("/admin"):
             continue

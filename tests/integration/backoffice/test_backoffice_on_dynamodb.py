@@ -47,7 +47,7 @@ def call(
         method,
         path,
         headers={"Content-Type": "application/json", **headers, **extra},
-        body=json.dumps(body) if body is not None else b"",
+        body=json.dumps(body).encode() if body is not None else b"",
     )
     return response.status_code, json.loads(response.body) if response.body else None
 

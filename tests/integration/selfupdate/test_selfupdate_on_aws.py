@@ -4,12 +4,14 @@ link generations and write counters in DynamoDB, the whole flow through the wire
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
+from aws_lambda_powertools.utilities.parameters import SSMProvider
+from aws_lambda_powertools.utilities.parameters.base import ExpirableValue
 
 from chalicelib import wiring
 from chalicelib.adapters.auth.link_tokens import JwtLinkCodec, KeyRing, SsmKeySource
@@ -91,20 +93,43 @@ def test_the_write_counter_stops_at_the_limit_per_token_and_hour(ssm: Any) -> No
     assert store.count_write("t1", "p1", "2026110210", 2)
 
 
+class SteppedSSMProvider(SSMProvider):
+    """Powertools' SSMProvider whose cache follows the test's clock, not the wall clock."""
+
+    def __init__(self, client: Any, now: Callable[[], datetime]) -> None:
+        super().__init__(boto3_client=client)
+        self._now = now
+
+    def has_not_expired_in_cache(self, key: tuple[Any, ...]) -> bool:
+        return key in self.store and self.store[key].ttl >= self._now()
+
+    def add_to_cache(self, key: tuple[Any, ...], value: Any, max_age: int) -> None:
+        if max_age > 0:
+            self.store[key] = ExpirableValue(value, self._now() + timedelta(seconds=max_age))
+
+
 def test_a_rotated_key_reaches_a_container_after_its_cache_delay(ssm: Any) -> None:
-    ticks = [0.0]
-    keys = SsmKeySource(ssm, PARAMETER, cache_seconds=300, monotonic=lambda: ticks[0])
+    ticks = [NOW]
+    provider = SteppedSSMProvider(ssm, lambda: ticks[0])
+    keys = SsmKeySource(ssm, PARAMETER, cache_seconds=300, provider=provider)
     codec = JwtLinkCodec(keys)
     old_service_token = _token(codec)
     _put_keys(ssm, "k2", {"k1": "1" * 40, "k2": "2" * 40})
     assert keys.ring().current == "k1"  # cached
-    ticks[0] = 301.0
+    ticks[0] = NOW + timedelta(seconds=301)
     assert keys.ring().current == "k2"
     codec.decode(old_service_token)  # the old key still verifies
     _put_keys(ssm, "k2", {"k2": "2" * 40})
-    ticks[0] = 700.0
+    ticks[0] = NOW + timedelta(seconds=700)
     with pytest.raises(InvalidLinkToken):
         codec.decode(old_service_token)
+
+
+def test_the_ring_is_read_from_ssm_with_powertools_default_provider(ssm: Any) -> None:
+    keys = SsmKeySource(ssm, PARAMETER, cache_seconds=0)  # no cache: every call reads
+    assert keys.ring().current == "k1"
+    _put_keys(ssm, "k2", {"k1": "1" * 40, "k2": "2" * 40})
+    assert keys.ring().current == "k2"
 
 
 def test_a_key_ring_refuses_short_keys_and_a_missing_current_key() -> None:

@@ -11,6 +11,7 @@ import pytest
 from chalice.test import Client
 
 from chalicelib import wiring
+from chalicelib.adapters.dynamodb.export_repository import DynamoExportRepository
 from chalicelib.adapters.dynamodb.mail_models import SentMailRecord, SuppressionRecord
 from chalicelib.adapters.dynamodb.place_repository import DynamoPlaceRepository
 from chalicelib.adapters.dynamodb.search_counter import DynamoSearchCounter
@@ -22,6 +23,14 @@ from chalicelib.adapters.dynamodb.stats import (
 from chalicelib.adapters.dynamodb.submissions import DynamoSubmissionRepository
 from chalicelib.config import get_settings
 from chalicelib.domain.clock import FixedClock
+from chalicelib.domain.exports.models import (
+    ClosedPlaces,
+    ExportFormat,
+    ExportRecord,
+    ExportSpec,
+    ExportStatus,
+    Territory,
+)
 from chalicelib.domain.stats.search_counts import SearchEvent
 from tests.conftest import TEST_TABLE_PREFIX
 from tests.integration.backoffice.conftest import bearer, token
@@ -97,8 +106,28 @@ def test_snapshot_worker_on_dynamodb_counts_what_the_scenario_did(aws: None) -> 
     ).save()
     DynamoSearchCounter().record(SearchEvent(DAY, "93", ("shower",), "now", False, True))
 
+    # An export of 75 downloaded once the day before and three times on the day, counted
+    # by the export repository as they happen.
+    exports = DynamoExportRepository()
+    export = _ready_export()
+    exports.add(
+        export.model_copy(
+            update={
+                "status": ExportStatus.PENDING,
+                "version": 1,
+                "generated_at": None,
+                "object_key": None,
+                "size_bytes": None,
+                "entry_count": None,
+            }
+        )
+    )
+    exports.save(export, expected_version=1)
+    exports.count_download(export.id, DAY - timedelta(days=1))
+    for _ in range(3):
+        exports.count_download(export.id, DAY)
+
     wiring.override(clock=clock)
-    wiring.override_stats(export_downloads=FixedExportDownloads({"75": 3}))
     assert handler({}, None)["ok"] is True
     answer = handler({"day": DAY.isoformat()}, None)  # a rerun overwrites
     assert answer["day"] == DAY.isoformat()
@@ -111,12 +140,14 @@ def test_snapshot_worker_on_dynamodb_counts_what_the_scenario_did(aws: None) -> 
             assert getattr(row, name) == value, (department, name)
     (france,) = store.snapshots("all", DAY, DAY)
     assert (france.newsletters_sent, france.bounces) == (2, 1)
-    assert store.snapshots("75", DAY, DAY)[0].newsletters_sent == 2
-    assert store.snapshots("75", DAY, DAY)[0].exports_downloads_total == 3
+    # 2 newsletters, a confirmation and a campaign mail sent; a claimed one is not.
+    assert (france.mails_sent, france.confirmation_mails_sent) == (4, 1)
+    (paris,) = store.snapshots("75", DAY, DAY)
+    assert (paris.newsletters_sent, paris.campaign_mails_sent, paris.mails_sent) == (2, 1, 3)
+    assert (paris.exports_downloads_total, paris.exports_downloaded) == (4, 3)
+    assert france.exports_downloaded == 3
     (rolled_up,) = store.search_counts("all", DAY, DAY)
     assert rolled_up.counters["zero#shower#noq"] == 1
-    assert store.latest_snapshot_before("75", DAY + timedelta(days=1)) is not None
-    assert store.latest_snapshot_before("75", DAY) is None
 
 
 def test_a_bad_event_is_refused_by_the_worker(aws: None) -> None:
@@ -126,15 +157,50 @@ def test_a_bad_event_is_refused_by_the_worker(aws: None) -> None:
     assert handler({"when": "2020-04-01"}, None)["ok"] is False
 
 
-def test_mail_activity_reads_only_the_days_newsletters(aws: None) -> None:
+def test_mail_activity_reads_only_the_days_sent_messages(aws: None) -> None:
     at = datetime(2020, 4, 1, 21, 30, tzinfo=UTC)  # 23:30 in Paris
-    SentMailRecord(
-        "newsletter:2A:2020-W14:s", status="sent", claimed_at=at.isoformat(), sent_at=at.isoformat()
-    ).save()
+    for message_id, status in (
+        ("newsletter:2A:2020-W14:s", "sent"),
+        ("submission:s1:decision", "sent"),
+        ("campaign:c1:p1", "sending"),  # claimed, not sent (yet)
+    ):
+        SentMailRecord(
+            message_id,
+            status=status,
+            claimed_at=at.isoformat(),
+            sent_at=at.isoformat() if status == "sent" else None,
+        ).save()
     start = datetime(2020, 3, 31, 22, tzinfo=UTC)
     activity = DynamoMailActivity()
-    assert activity.newsletters_sent(start, start + timedelta(days=1)) == {"2A": 1}
-    assert activity.newsletters_sent(start + timedelta(days=1), start + timedelta(days=2)) == {}
+    assert sorted(activity.sent_message_ids(start, start + timedelta(days=1))) == [
+        "newsletter:2A:2020-W14:s",
+        "submission:s1:decision",
+    ]
+    assert (
+        list(activity.sent_message_ids(start + timedelta(days=1), start + timedelta(days=2))) == []
+    )
+
+
+def _ready_export() -> ExportRecord:
+    return ExportRecord(
+        id="exp-0001-aaaa",
+        spec=ExportSpec(
+            territory=Territory(department="75"),
+            categories=["food"],
+            format=ExportFormat.CSV,
+            data_date=DAY,
+            title="Alimentation",
+            sections=[],
+            closed=ClosedPlaces.MARK,
+        ),
+        requested_at=scenario.at(DAY, 6),
+        version=2,
+        status=ExportStatus.READY,
+        generated_at=scenario.at(DAY, 7),
+        object_key="exports/exp-0001-aaaa",
+        size_bytes=10,
+        entry_count=1,
+    )
 
 
 def test_public_search_on_dynamodb_writes_one_counter_item(aws: None) -> None:

@@ -52,6 +52,8 @@ class SubmissionApi:
         raw = body if isinstance(body, (str, bytes)) else None
         if body is not None and raw is None:
             raw = json.dumps(body)
+        if isinstance(raw, str):
+            raw = raw.encode()
         response = self.client.http.request(method, path, headers=all_headers, body=raw or b"")
         payload = json.loads(response.body) if response.body else None
         return response.status_code, payload

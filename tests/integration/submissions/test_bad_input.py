@@ -79,7 +79,7 @@ def test_bad_input_is_a_json_client_error(
     if if_match is not None:
         headers["If-Match"] = f'"{if_match}"' if if_match >= 0 else "abc"
     raw = body if isinstance(body, str) else json.dumps(body) if body is not None else ""
-    response = sub_api.client.http.request(method, path, headers=headers, body=raw)
+    response = sub_api.client.http.request(method, path, headers=headers, body=raw.encode())
     assert response.status_code == expected, response.body
     error = json.loads(response.body)
     assert isinstance(error["code"], str) and isinstance(error["message"], str)

@@ -30,7 +30,8 @@ from chalicelib.domain.errors import VersionConflict
 from chalicelib.domain.places.history import Action, Actor, Channel, HistoryEntry
 from chalicelib.domain.places.models import Place
 from chalicelib.domain.places.ports import PlaceWrite
-from chalicelib.domain.submissions.models import Decision, SubmissionStatus
+from chalicelib.domain.submissions.models import Decision
+from chalicelib.domain.submissions.status import SubmissionStatus
 from devtools.demo_data import leaflet_places
 from functions import mailer
 from tests.conftest import TEST_REGION, TEST_TABLE_PREFIX
@@ -66,7 +67,7 @@ class Aws:
         all_headers = {"Content-Type": "application/json", **(headers or {})}
         if if_match is not None:
             all_headers["If-Match"] = f'"{if_match}"'
-        raw = json.dumps(body) if body is not None else b""
+        raw = json.dumps(body).encode() if body is not None else b""
         response = self.client.http.request(method, path, headers=all_headers, body=raw)
         return response.status_code, json.loads(response.body) if response.body else None
 

@@ -5,6 +5,7 @@ history after a mix of answers through every channel, frozen figures, reminders.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -258,7 +259,7 @@ def test_a_department_cannot_be_in_two_running_campaigns() -> None:
         ({"end_date": "2026-11-01"}, "end_date"),
     ],
 )
-def test_dates_are_checked_against_today(fields: dict[str, str], field: str) -> None:
+def test_dates_are_checked_against_today(fields: dict[str, Any], field: str) -> None:
     with pytest.raises(InvalidInput) as caught:
         World().start(**fields)
     assert caught.value.field == field
@@ -267,6 +268,7 @@ def test_dates_are_checked_against_today(fields: dict[str, str], field: str) -> 
 def test_a_request_lists_known_sections_once_and_real_departments() -> None:
     base = {"name": "x", "sections": ["hours"], "end_date": "2026-12-01", "departments": ["75"]}
     assert CampaignRequest.model_validate(base).sections == (CampaignSection.HOURS,)
+    bad: dict[str, Any]
     for bad in (
         {"sections": ["hours", "hours"]},
         {"sections": ["opening"]},

@@ -246,7 +246,10 @@ def test_data_inclusion_export_of_a_full_place_is_valid_v1() -> None:
     assert food["thematiques"] == ["equipement-et-alimentation--alimentation"]
     assert food["publics"] == ["familles"]
     assert food["frais"] == "payant"
-    assert food["horaires_accueil"] == "Tu 10:00-12:00; 2024 Aug 01-2024 Aug 31 off"
+    # The place's closure from 24 December without end date is published: closed from then.
+    assert (
+        food["horaires_accueil"] == "Tu 10:00-12:00; 2024 Dec 24+ off; 2024 Aug 01-2024 Aug 31 off"
+    )
     structure = document["structures"][0]
     assert structure["telephone"] == "+33123456789"
 
@@ -292,4 +295,4 @@ def test_geojson_is_a_feature_collection_of_lon_lat_points() -> None:
     lon, lat = feature["geometry"]["coordinates"]
     assert feature["geometry"]["type"] == "Point" and 2.2 < lon < 2.5 and 48.8 < lat < 48.95
     assert feature["properties"]["temporarily_closed"] is True
-    assert feature["properties"]["hours_osm"] == "Mo 20:30+"
+    assert feature["properties"]["hours_osm"] == "Mo 20:30-24:00"  # "20:30+" reads "unknown"

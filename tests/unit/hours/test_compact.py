@@ -91,7 +91,7 @@ def _hhmm(minute: int) -> str:
 
 def _minute(draw: st.DrawFn, low: int, high: int) -> int:
     special = [minute for minute in SPECIAL_MINUTES if low <= minute <= high]
-    if special and draw(st.booleans()):
+    if len(special) > 0 and draw(st.booleans()):
         return draw(st.sampled_from(special))
     return draw(st.integers(min_value=low, max_value=high))
 
@@ -185,7 +185,7 @@ def instants(draw: st.DrawFn, place: Place, anchor: date) -> datetime:
     ]
     minute = draw(
         st.sampled_from(boundaries + SPECIAL_MINUTES)
-        if boundaries and draw(st.booleans())
+        if len(boundaries) > 0 and draw(st.booleans())
         else st.integers(min_value=0, max_value=2879)
     )
     extra_days, minute = divmod(minute, 1440)

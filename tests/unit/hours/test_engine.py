@@ -30,6 +30,7 @@ from chalicelib.domain.hours.models import (
     WeeklyHours,
 )
 from chalicelib.domain.places.models import Address, GeoPoint, Place, PlaceStatus, Service
+from chalicelib.domain.places.views import open_state
 
 PARIS = ZoneInfo("Europe/Paris")
 GUADELOUPE = ZoneInfo("America/Guadeloupe")
@@ -110,6 +111,31 @@ def test_today_is_the_local_date_even_when_open_from_the_previous_day() -> None:
     assert state.today.day == date(2026, 3, 3)
     assert state.today.intervals == ()
     assert state.today.source == "regular"
+
+
+def test_todays_hours_show_the_opening_carried_over_from_the_night_before() -> None:
+    """Issue 18: Tuesday at 1h, open since Monday 22h: today's hours read "jusqu'à 2h", not
+    "fermé" beside "open now"; still so at 3h (it was open until 2h today)."""
+    for hour in (1, 3):
+        state = state_at(Schedule(hours=NIGHT), paris(2026, 3, 3, hour))
+        assert state.today.carried_over is not None
+        assert in_utc(state.today.carried_over.start) == in_utc(paris(2026, 3, 2, 22))
+        assert in_utc(state.today.carried_over.end) == in_utc(paris(2026, 3, 3, 2))
+        view = open_state(state).today
+        assert (view.text, view.carried_over_until, view.slots) == ("jusqu'à 2h", "02:00", [])
+    # Monday itself shows its own slot; Wednesday carries nothing over.
+    monday = open_state(state_at(Schedule(hours=NIGHT), paris(2026, 3, 2, 23))).today
+    assert (monday.text, monday.carried_over_until) == ("22h-2h", None)
+    assert state_at(Schedule(hours=NIGHT), paris(2026, 3, 4, 1)).today.carried_over is None
+
+
+def test_an_opening_lasting_past_today_reads_open_all_day() -> None:
+    always = week({"mon": ["22:00-02:00"], "tue": ["00:00-24:00"], "wed": ["00:00-08:00"]})
+    monday_night = state_at(Schedule(hours=always), paris(2026, 3, 3, 12))
+    assert open_state(monday_night).today.text != "fermé"
+    slots = week({"mon": ["20:00-06:00"], "tue": ["10:00-12:00"]})
+    tuesday = open_state(state_at(Schedule(hours=slots), paris(2026, 3, 3, 5))).today
+    assert tuesday.text == "jusqu'à 6h - 10h-12h"
 
 
 def test_slot_ending_at_24_merges_with_next_day_slot_starting_at_midnight() -> None:

@@ -150,8 +150,10 @@ def test_format_day_fr_writes_one_day(slots: list[str], expected: str) -> None:
             HolidayPolicy.UNKNOWN,
             "Mo-Fr 09:00-12:30,14:00-17:30",
         ),
-        ({"fri": ["22:00-02:00"]}, HolidayPolicy.UNKNOWN, "Fr 22:00-02:00"),
-        ({"mon": ["20:30+"]}, HolidayPolicy.UNKNOWN, "Mo 20:30+"),
+        # Split at midnight, explicit end of day: what OSM readers and the engine agree on
+        # (tests/unit/hours/test_osm_agreement.py).
+        ({"fri": ["22:00-02:00"]}, HolidayPolicy.UNKNOWN, "Fr 22:00-24:00; Sa 00:00-02:00"),
+        ({"mon": ["20:30+"]}, HolidayPolicy.UNKNOWN, "Mo 20:30-24:00"),
         (
             {"thu": ["10:30-21:00"], "sat-sun": ["10:30-15:00"]},
             HolidayPolicy.UNKNOWN,

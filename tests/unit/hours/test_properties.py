@@ -25,6 +25,7 @@ from chalicelib.domain.hours.models import (
     Weekday,
     WeeklyHours,
 )
+from chalicelib.domain.places.views import open_state as open_state_view
 
 PARIS = ZoneInfo("Europe/Paris")
 SPRING_FORWARD = date(2026, 3, 29)
@@ -254,3 +255,25 @@ def test_open_now_matches_wall_clock_reading_away_from_dst_changes(
     )
 
     assert state_at(schedule, at).open_now is (in_today_slot or in_yesterday_spill)
+
+
+@PROPERTY_SETTINGS
+@given(schedule=schedules(), at=instants())
+def test_open_now_and_todays_hours_never_contradict_each_other(
+    schedule: Schedule, at: datetime
+) -> None:
+    """Issue 18: an overnight slot begun yesterday is part of today's hours ("jusqu'à 9h"),
+    so a place open now never shows today's hours as "fermé", and what today's hours show
+    (the day's intervals and the carried-over opening) is open exactly when ``open_now``."""
+    state = state_at(schedule, at)
+    today = state.today
+    shown = [*today.intervals, *([today.carried_over] if today.carried_over else [])]
+
+    assert state.open_now is any(interval.contains(at) for interval in shown)
+    if today.carried_over is not None:
+        midnight = datetime.combine(today.day, datetime.min.time(), tzinfo=PARIS)
+        assert today.carried_over.contains(midnight)
+        assert today.carried_over.start.astimezone(UTC) < midnight.astimezone(UTC)
+    if state.open_now:
+        view = open_state_view(state)
+        assert view.today.text != "fermé"

@@ -12,7 +12,7 @@ from chalicelib.domain.ids import SequentialIds
 from chalicelib.domain.places.editing import PlaceEditor, PlacePatch
 from chalicelib.domain.places.history import Action, Actor, Channel, HistoryEntry, diff_places
 from chalicelib.domain.places.ports import PlaceEditStore, PlaceRepair
-from chalicelib.domain.stats.models import DepartmentSnapshot
+from chalicelib.domain.stats.models import PLACE_ID_LIMIT, DepartmentSnapshot, PlaceIdSets
 from chalicelib.domain.stats.report import DepartmentStats, StatsReport
 from chalicelib.domain.stats.snapshot import SnapshotService, SnapshotSources
 from chalicelib.domain.submissions.models import Decision, Submission
@@ -178,6 +178,64 @@ def test_the_report_sums_the_new_figures_and_lists_the_departments_of_places_add
     csv = StatsReport(first=DAY, last=DAY, departments=[stats]).as_csv()
     header = csv.splitlines()[0].split(",")
     assert "team_edits" in header and "temporary_closures_signalled" in header
+
+
+def test_places_touched_on_several_days_count_once_over_the_range() -> None:
+    """The team edits a, b and c on 1 April, and a again on 2 April: the sum of the days is
+    4 place-days, ``distinct_places`` counts 3 places, for 75 and France alike."""
+    world = World()
+    world.play()
+    world.run()
+    next_day = DAY + timedelta(days=1)
+    world.clock.set(at(8, next_day))
+    world.editor.edit(ADMIN, "a", expected_version=4, patch=_patch(temporary_message=None))
+    world.clock.set(at(22, next_day))
+    service = SnapshotService(
+        SnapshotSources(
+            places=PlacesOf(world.places.places),  # type: ignore[attr-defined]
+            history=world.places,
+            submissions=SubmissionsOf([]),
+            exports=FixedExportDownloads({}),
+            mail=FakeMailActivity(),
+        ),
+        world.store,
+        world.clock,
+        coverage_since=DAY,
+    )
+    service.run(next_day)
+    for department in ("75", "all"):
+        totals = DepartmentStats(
+            department=department,
+            snapshots=world.store.snapshots(department, DAY, next_day),
+            searches=[],
+        ).totals()
+        assert totals["team_edits"] == 4  # a, b, c on the 1st, a on the 2nd: place-days
+        assert totals["distinct_places"]["team_edits"] == 3
+        assert totals["distinct_places"]["places_given_temporary_hours"] == 1
+    report = StatsReport(
+        first=DAY,
+        last=next_day,
+        departments=[
+            DepartmentStats("75", world.store.snapshots("75", DAY, next_day), searches=[])
+        ],
+    ).as_json()
+    assert "place_ids" not in report["departments"][0]["snapshots"][0]  # kept, never served
+
+
+def test_a_day_too_large_to_keep_its_places_makes_the_distinct_figures_unknown() -> None:
+    many = {f"{n:032x}" for n in range(PLACE_ID_LIMIT + 1)}
+    assert PlaceIdSets.of(many, set(), set()) is None
+    world = World()
+    world.play()
+    rows = world.run()
+    overflowing = rows["75"].model_copy(update={"place_ids": None})
+    totals = DepartmentStats("75", [overflowing], searches=[]).totals()
+    assert totals["distinct_places"] == {
+        "places_updated": None,
+        "team_edits": None,
+        "places_given_temporary_hours": None,
+    }
+    assert totals["team_edits"] == 3  # the day's own figure is still known
 
 
 def test_coverage_as_of_day_seven_reproduces_eighty_three_percent_in_week_one() -> None:

@@ -71,27 +71,59 @@ def test_the_france_row_sums_the_departments_and_recomputes_coverage(world: Worl
     assert france.submissions == 2
 
 
-def test_newsletters_and_bounces_of_the_day_only(world: World) -> None:
+def test_mails_of_the_day_are_counted_by_kind_and_department(world: World) -> None:
     inside = datetime(2020, 4, 1, 8, tzinfo=UTC)
-    world.mail.sent += [("75", inside), ("75", inside), ("93", inside), (None, inside)]
-    world.mail.sent.append(("75", inside - timedelta(days=1)))
+    world.mail.sent += [
+        ("newsletter:75:2020-W14:sub-1", inside),
+        ("newsletter:75:2020-W14:sub-2", inside),
+        ("newsletter:93:2020-W14:sub-3", inside),
+        ("campaign:c1:a", inside),  # place a is in 75
+        ("campaign:c1:f:reminder:1", inside),  # place f is in 93
+        ("campaign:c1:gone", inside),  # a place deleted since: France only
+        ("link:d:4f2a", inside),  # a self-update link mailed for d (75)
+        ("submission:s3:decision", inside),  # s3 was submitted in 93
+        ("submission:s9:decision", inside),  # unknown submission: France only
+        ("newsletter-confirm:sub-4:n1", inside),
+        ("preview:75:2020-W14", inside),  # another kind: in the total only
+        ("newsletter:75:2020-W13:sub-1", inside - timedelta(days=1)),  # the day before
+    ]
     world.mail.bounced += [inside, inside - timedelta(days=2)]
     rows = world.rows()
-    assert rows["75"].newsletters_sent == 2
-    assert rows["93"].newsletters_sent == 1
-    assert rows["all"].newsletters_sent == 4  # the one without department counts for France
+
+    def mails(department: str) -> tuple[int, ...]:
+        row = rows[department]
+        return (
+            row.mails_sent,
+            row.newsletters_sent,
+            row.campaign_mails_sent,
+            row.self_update_link_mails_sent,
+            row.decision_mails_sent,
+            row.confirmation_mails_sent,
+        )
+
+    assert mails("75") == (4, 2, 1, 1, 0, 0)
+    assert mails("93") == (3, 1, 1, 0, 1, 0)
+    assert mails("all") == (11, 3, 3, 1, 2, 1)
     assert rows["all"].bounces == 1
     assert rows["75"].bounces is None  # an address has no department
 
 
-def test_downloads_of_the_day_are_the_growth_of_the_totals(world: World) -> None:
+def test_downloads_of_the_day_are_those_counted_that_day(world: World) -> None:
+    world.exports.of_day["75"] = 4
     first = world.rows()["75"]
-    assert (first.exports_downloads_total, first.exports_downloaded) == (10, 0)
-    world.exports.totals["75"] = 17
-    world.clock.set(scenario.SNAPSHOT_AT + timedelta(days=1))
-    second = world.rows()["75"]
-    assert second.day == scenario.DAY + timedelta(days=1)
-    assert (second.exports_downloads_total, second.exports_downloaded) == (17, 7)
+    # The first snapshot already has the day's downloads (they were counted as they happened).
+    assert (first.exports_downloads_total, first.exports_downloaded) == (10, 4)
+    assert world.rows()["all"].exports_downloaded == 4
+
+
+def test_place_sets_make_distinct_figures_over_several_days(world: World) -> None:
+    rows = world.rows()
+    assert rows["75"].place_ids is not None
+    assert rows["75"].place_ids.updated == ["a", "d"]
+    assert rows["75"].place_ids.team_edits == ["a"]
+    assert rows["all"].place_ids is not None
+    assert rows["all"].place_ids.updated == ["a", "d"]
+    assert rows["93"].place_ids is None  # nothing happened there that day
 
 
 def test_a_rerun_of_the_same_day_overwrites_its_items(world: World) -> None:

@@ -16,7 +16,6 @@ from chalicelib.domain.ids import SequentialIds
 from chalicelib.domain.places.models import PlaceStatus
 from chalicelib.domain.submissions.models import (
     NewPlaceForm,
-    SubmissionStatus,
     SuggestionForm,
 )
 from chalicelib.domain.submissions.notifications import MailDecisionNotifier
@@ -27,6 +26,7 @@ from chalicelib.domain.submissions.service import (
     Rejection,
     SubmissionService,
 )
+from chalicelib.domain.submissions.status import SubmissionStatus
 from chalicelib.domain.taxonomy.taxonomy import default_taxonomy
 from devtools.demo_data import leaflet_places
 from tests.fakes import InMemoryCandidateSource, InMemoryPlaceRepository

@@ -13,7 +13,7 @@ from chalicelib.domain.submissions.models import (
     Submitter,
 )
 from devtools.demo_data import leaflet_duplicates, leaflet_places
-from tests.builders import make_place, offset_point
+from tests.builders import make_place, offset_point, position
 
 NOW = datetime(2020, 3, 17, 11, 0, tzinfo=UTC)
 
@@ -46,7 +46,7 @@ def test_a_differently_written_name_still_matches_the_pair() -> None:
 
 def test_places_beyond_200_m_or_with_other_names_are_not_candidates() -> None:
     here = make_place("here", name="Halte de nuit")
-    far = make_place("far", name="Halte de nuit", **_at(offset_point(here.location, 250, 0)))
+    far = make_place("far", name="Halte de nuit", **position(offset_point(here.location, 250, 0)))
     other = make_place("other", name="Douches municipales")
     found = find_duplicates("Halte de nuit", here.location, [here, far, other], [])
     assert [c.id for c in found] == ["here"]
@@ -68,7 +68,3 @@ def test_pending_submissions_nearby_are_candidates_but_not_the_submission_itself
     found = find_duplicates("La bagagerie solidaire", point, [], [pending])
     assert [(c.kind, c.id) for c in found] == [("submission", "sub-1")]
     assert find_duplicates("Bagagerie", point, [], [pending], exclude_submission="sub-1") == []
-
-
-def _at(point: GeoPoint) -> dict[str, object]:
-    return {"lat": point.lat, "lon": point.lon}

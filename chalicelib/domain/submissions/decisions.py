@@ -1,0 +1,330 @@
+"""Moderators' decisions: approve (a new place, or a suggestion applied to its place), merge
+into an existing place, reject; then the decision mail.
+
+Decisions go through the back office's ``PlaceEditor`` (versioned, with a history entry on
+channel ``submission``) and its role and territory rules: there is no second edit path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, cast
+
+from pydantic import Field
+
+from chalicelib.domain.auth import Principal
+from chalicelib.domain.clock import Clock
+from chalicelib.domain.errors import Conflict, InvalidInput, VersionConflict
+from chalicelib.domain.hours.models import DomainModel
+from chalicelib.domain.ids import IdGenerator
+from chalicelib.domain.places.editing import NewPlace, PlaceContent, PlaceEditor, PlacePatch
+from chalicelib.domain.places.history import Channel, HistoryEntry
+from chalicelib.domain.places.models import Place, PlaceStatus
+from chalicelib.domain.places.ports import PlaceEditStore, PlaceRepository, PlaceWrite
+from chalicelib.domain.places.views import public_url
+from chalicelib.domain.submissions.models import (
+    Decision,
+    DecisionNotice,
+    Submission,
+    SubmissionKind,
+)
+from chalicelib.domain.submissions.moderation import moderated
+from chalicelib.domain.submissions.notifications import decision_mail_id
+from chalicelib.domain.submissions.place_fields import new_place_fields, patch_fields
+from chalicelib.domain.submissions.ports import (
+    DecisionNotifier,
+    DecisionStore,
+    SubmissionRepository,
+)
+from chalicelib.domain.submissions.status import SubmissionStatus
+from chalicelib.domain.taxonomy.taxonomy import Taxonomy
+
+
+class Approval(DomainModel):
+    """A moderator's approval: the place's status, field edits made first, a comment."""
+
+    status: PlaceStatus = PlaceStatus.DRAFT
+    edits: PlaceContent | None = None
+    comment: str | None = Field(default=None, max_length=1000)
+    place_version: int | None = Field(
+        default=None, ge=1, description="For a suggestion: the version of the place read."
+    )
+
+
+class Merge(DomainModel):
+    place_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    place_version: int = Field(ge=1)
+    edits: PlaceContent | None = None
+    comment: str | None = Field(default=None, max_length=1000)
+
+
+class Rejection(DomainModel):
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class _DecidingStore:
+    """The place store as ``PlaceEditor`` sees it during one decision: reads go to the store;
+    the one write (create or update) goes to the ``DecisionStore`` together with the
+    submission's decision, in one transaction. ``decide`` builds the decided submission from
+    the place as written (its id and version)."""
+
+    def __init__(
+        self,
+        store: PlaceEditStore,
+        decisions: DecisionStore,
+        decide: Callable[[Place], Submission],
+        expected_version: int,
+    ) -> None:
+        self._store = store
+        self._decisions = decisions
+        self._decide = decide
+        self._expected_version = expected_version
+        self.decided: Submission | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def create(self, place: Place, entry: HistoryEntry) -> None:
+        decided = self._decide(place)
+        self._decisions.create_place(place, entry, decided, expected_version=self._expected_version)
+        self.decided = decided
+
+    def update(self, write: PlaceWrite) -> None:
+        decided = self._decide(write.place)
+        self._decisions.update_place(write, decided, expected_version=self._expected_version)
+        self.decided = decided
+
+
+class SubmissionDecisions:
+    def __init__(
+        self,
+        repository: SubmissionRepository,
+        *,
+        places: PlaceRepository,
+        store: PlaceEditStore,
+        decisions: DecisionStore,
+        notifier: DecisionNotifier | None,
+        editor: PlaceEditor,
+        ids: IdGenerator,
+        taxonomy: Taxonomy,
+        clock: Clock,
+        site_url: str,
+    ) -> None:
+        self._repository = repository
+        self._places = places
+        self._store = store
+        self._decisions = decisions
+        self._notifier = notifier
+        self._editor = editor
+        self._ids = ids
+        self._taxonomy = taxonomy
+        self._clock = clock
+        self._site_url = site_url
+
+    def approve(
+        self, principal: Principal, submission_id: str, *, expected_version: int, approval: Approval
+    ) -> tuple[Submission, Place]:
+        submission = self._pending(principal, submission_id, expected_version)
+        comment = approval.comment or f"submission {submission.id}"
+        status = SubmissionStatus.APPROVED
+        if submission.kind is SubmissionKind.NEW_PLACE:
+            data = new_place_fields(submission)
+            if approval.edits is not None:
+                data.update(approval.edits.model_dump(include=approval.edits.model_fields_set))
+            data["status"] = approval.status
+            new = NewPlace.model_validate(data)
+            store, editor = self._deciding(principal, submission, status)
+            place = editor.create(principal, new, comment=comment, channel=Channel.SUBMISSION)
+        else:
+            if approval.place_version is None or submission.place_id is None:
+                raise InvalidInput(
+                    "approving a suggestion needs place_version (the version you read)",
+                    field="place_version",
+                )
+            store, place = self._apply(
+                principal,
+                submission,
+                status,
+                place_id=submission.place_id,
+                place_version=approval.place_version,
+                edits=approval.edits,
+                comment=comment,
+            )
+        return self._decided(principal, submission, store, status, place), place
+
+    def merge(
+        self, principal: Principal, submission_id: str, *, expected_version: int, merge: Merge
+    ) -> tuple[Submission, Place]:
+        """Apply the submission to an existing place (a duplicate): a versioned edit."""
+        submission = self._pending(principal, submission_id, expected_version)
+        comment = merge.comment or f"submission {submission.id} merged"
+        status = SubmissionStatus.MERGED
+        store, place = self._apply(
+            principal,
+            submission,
+            status,
+            place_id=merge.place_id,
+            place_version=merge.place_version,
+            edits=merge.edits,
+            comment=comment,
+        )
+        return self._decided(principal, submission, store, status, place), place
+
+    def reject(
+        self,
+        principal: Principal,
+        submission_id: str,
+        *,
+        expected_version: int,
+        rejection: Rejection,
+    ) -> Submission:
+        submission = self._pending(principal, submission_id, expected_version)
+        decided = self._decision(
+            principal, submission, SubmissionStatus.REJECTED, None, reason=rejection.reason
+        )
+        self._repository.save(decided, expected_version=submission.version)
+        return self._notify(decided, None)
+
+    def _pending(
+        self, principal: Principal, submission_id: str, expected_version: int
+    ) -> Submission:
+        submission = moderated(self._repository, principal, submission_id)
+        decision = submission.decision
+        if decision is not None and decision.notification == "pending":
+            # A retried decision: its mail could not be queued the first time. Queue it now
+            # (same message id: the mailer never sends it twice), then answer the conflict.
+            place = self._places.get(decision.place_id) if decision.place_id else None
+            self._notify(submission, place)
+        if submission.version != expected_version:
+            raise VersionConflict(
+                f"submission {submission_id!r} is at version {submission.version}, "
+                f"not {expected_version}",
+                current_version=submission.version,
+            )
+        if submission.status is not SubmissionStatus.PENDING:
+            raise Conflict(f"submission {submission_id!r} is already {submission.status.value}")
+        return submission
+
+    def _apply(
+        self,
+        principal: Principal,
+        submission: Submission,
+        status: SubmissionStatus,
+        *,
+        place_id: str,
+        place_version: int,
+        edits: PlaceContent | None,
+        comment: str,
+    ) -> tuple[_DecidingStore, Place]:
+        current = self._editor.get(principal, place_id)
+        data = patch_fields(submission, current)
+        if edits is not None:
+            data.update(edits.model_dump(include=edits.model_fields_set))
+        if not data:
+            raise InvalidInput("the submission changes nothing on this place", field="edits")
+        store, editor = self._deciding(principal, submission, status)
+        place = editor.edit(
+            principal,
+            place_id,
+            expected_version=place_version,
+            patch=PlacePatch.model_validate(data),
+            comment=comment,
+            channel=Channel.SUBMISSION,
+        )
+        return store, place
+
+    def _deciding(
+        self, principal: Principal, submission: Submission, status: SubmissionStatus
+    ) -> tuple[_DecidingStore, PlaceEditor]:
+        """The back office's editor (same rules, same history) over a store that writes the
+        place and this decision in one transaction."""
+        store = _DecidingStore(
+            self._store,
+            self._decisions,
+            lambda place: self._decision(principal, submission, status, place),
+            submission.version,
+        )
+        editor = PlaceEditor(cast(PlaceEditStore, store), self._clock, self._ids, self._taxonomy)
+        return store, editor
+
+    def _decided(
+        self,
+        principal: Principal,
+        submission: Submission,
+        store: _DecidingStore,
+        status: SubmissionStatus,
+        place: Place,
+    ) -> Submission:
+        decided = store.decided
+        if decided is None:
+            # The editor wrote nothing (the moderator's edits left the place as it was):
+            # the decision alone, conditional on the submission's version.
+            decided = self._decision(principal, submission, status, place)
+            self._repository.save(decided, expected_version=submission.version)
+        return self._notify(decided, place)
+
+    def _decision(
+        self,
+        principal: Principal,
+        submission: Submission,
+        status: SubmissionStatus,
+        place: Place | None,
+        *,
+        reason: str | None = None,
+    ) -> Submission:
+        """The submission as decided (version + 1); a decision mail is due when the
+        submitter left an email (with consent, which the form requires for it) and the stage
+        has a mail pipeline; otherwise the decision is only recorded (status URL)."""
+        submitter = submission.submitter
+        mail_due = self._notifier is not None and submitter.email is not None and submitter.consent
+        decision = Decision(
+            status=status,
+            at=self._clock.now(),
+            by=principal.subject,
+            reason=reason,
+            place_id=place.id if place is not None else None,
+            place_version=place.version if place is not None else None,
+            notification="pending" if mail_due else "recorded",
+            mail_id=decision_mail_id(submission.id) if mail_due else None,
+        )
+        return submission.model_copy(
+            update={"status": status, "decision": decision, "version": submission.version + 1}
+        )
+
+    def _notify(self, submission: Submission, place: Place | None) -> Submission:
+        """Queue the decision mail if one is due, and record that it was (version + 1)."""
+        decision = submission.decision
+        email = submission.submitter.email
+        if decision is None or decision.notification != "pending" or email is None:
+            return submission
+        name = submission.content.name or (place.name if place is not None else None)
+        notice = DecisionNotice(
+            message_id=decision.mail_id or decision_mail_id(submission.id),
+            to=email,
+            submission_id=submission.id,
+            kind=submission.kind,
+            status=submission.status,
+            place_name=name or "",
+            place_url=(
+                public_url(self._site_url, place)
+                if place is not None and place.status is PlaceStatus.ONLINE
+                else None
+            ),
+            reason=decision.reason,
+        )
+        if self._notifier is None or not self._notifier.notify(notice):
+            return submission
+        notified = submission.model_copy(
+            update={
+                "decision": decision.model_copy(
+                    update={"notification": "emailed", "notified_at": self._clock.now()}
+                ),
+                "version": submission.version + 1,
+            }
+        )
+        try:
+            self._repository.save(notified, expected_version=submission.version)
+        except VersionConflict:
+            # A concurrent retry recorded it first (the mail itself is deduplicated by id).
+            return self._repository.get(submission.id)
+        return notified
