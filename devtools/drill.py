@@ -75,9 +75,6 @@ WORKERS = 3
 """Threads for public traffic: the machine has two cores and the stack one process."""
 CATEGORIES = ("food", "hygiene", "health", "accommodation", "day_centre")
 
-PENDING_FIELDS = ("campaign_mails_sent", "decision_mails_sent", "mails_sent")
-"""Figures whose totals field another branch adds: absent, they read "n/a (field missing)"."""
-
 T = TypeVar("T")
 
 
