@@ -315,7 +315,8 @@ def test_a_merge_over_a_lost_write_rolls_the_place_forward_and_then_succeeds(aws
     ).save()
 
     def merge(place_version: int) -> tuple[int, Any]:
-        body = {"place_id": target.id, "place_version": place_version}
+        # ``description`` differs from the place's: the merge writes (default takes nothing).
+        body = {"place_id": target.id, "place_version": place_version, "fields": ["description"]}
         return aws.call(
             "POST", f"/admin/submissions/{merged}/merge", MODERATOR_75, body, if_match=1
         )
