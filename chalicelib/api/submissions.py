@@ -17,7 +17,7 @@ from chalicelib.api.auth import admin_authorizer, authenticate
 from chalicelib.api.bodies import json_object, private_json, required_version
 from chalicelib.api.http import client_address, parse_query, reject_query, route
 from chalicelib.api.params import DEPARTMENT_PATTERN, Cursor, Params
-from chalicelib.api.path_ids import IdKind, checked_id
+from chalicelib.api.path_ids import ID_PATTERN, IdKind, checked_id
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.submissions.status import SubmissionStatus
@@ -39,6 +39,10 @@ class QueueParams(Params):
     department: str | None = Field(default=None, pattern=DEPARTMENT_PATTERN)
     limit: int = Field(default=50, ge=1)
     cursor: Cursor | None = None
+
+
+class MergePreviewParams(Params):
+    place_id: str | None = Field(default=None, pattern=ID_PATTERN)
 
 
 class FiguresParams(Params):
@@ -164,6 +168,22 @@ def merge(submission_id: str) -> Response:
         merge=merge_request,
     )
     return _decided(submission, place.model_dump(mode="json"))
+
+
+@route(
+    submissions,
+    "/admin/submissions/{submission_id}/merge-preview",
+    methods=["GET"],
+    authorizer=AUTHORIZER,
+)
+def merge_preview(submission_id: str) -> Response:
+    request = submissions.current_request
+    principal = authenticate(request)
+    params = parse_query(request, MergePreviewParams)
+    result = wiring.submission_service().merge_preview(
+        principal, checked_id(submission_id, IdKind.SUBMISSION), params.place_id
+    )
+    return private_json(result.model_dump(mode="json"))
 
 
 @route(

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode
 
+from chalicelib.api.path_ids import ID_PATTERN
 from chalicelib.domain.places.listing import AdminPlaceSummary
 from chalicelib.domain.places.models import Place
 from chalicelib.domain.submissions.models import (
@@ -21,7 +22,7 @@ from chalicelib.domain.submissions.models import (
     SubmissionStatusView,
     SuggestionForm,
 )
-from chalicelib.domain.submissions.service import Approval, Merge, Rejection
+from chalicelib.domain.submissions.service import Approval, Merge, MergePreview, Rejection
 from chalicelib.domain.submissions.status import SubmissionStatus
 from devtools.openapi.common import error, param, prefixed_schemas
 
@@ -88,6 +89,7 @@ def _schemas() -> tuple[dict[str, Any], dict[str, str]]:
         (Submission, "serialization"),
         (Approval, "validation"),
         (Merge, "validation"),
+        (MergePreview, "serialization"),
         (Rejection, "validation"),
         (Figures, "serialization"),
         (Place, "serialization"),
@@ -244,12 +246,44 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 responses={"200": decided, **DECISION_ERRORS},
             )
         },
+        "/admin/submissions/{submission_id}/merge-preview": {
+            "get": admin(
+                "Field by field, what a merge into a place could take",
+                "adminSubmissionMergePreview",
+                description="Every field the submission proposes (from its content: never the "
+                "submitter's contact), the place's current value, the value the place would "
+                "take, whether the place's value is empty, and the fields a merge without "
+                "`fields` takes (the empty ones). Read-only.",
+                parameters=[
+                    ID,
+                    param(
+                        "place_id",
+                        {"type": "string", "pattern": ID_PATTERN},
+                        "The place to compare with; default for a suggestion: its own place "
+                        "(required for a new-place submission).",
+                    ),
+                ],
+                responses={
+                    "200": _json(_ref(n["MergePreview"]), "The differences."),
+                    **ADMIN_ERRORS,
+                    "404": error("No such submission or place."),
+                },
+            )
+        },
         "/admin/submissions/{submission_id}/merge": {
             "post": admin(
-                "Merge into an existing place (a versioned edit)",
+                "Merge into an existing place: only the fields picked (a versioned edit)",
                 "adminMergeSubmission",
+                description="Takes the submission's `fields` (default: only those empty on "
+                "the place; see the merge preview), then `edits`. A name that is not a "
+                "mergeable field, or that the submission does not propose, is a 400 on "
+                "`fields`. The place (if anything changes), its history entry "
+                "(`merged_fields`) and the decision (`decision.merged_fields`) are written in "
+                "one transaction, conditional on `place_version` and If-Match.",
                 parameters=[ID, IF_MATCH],
-                requestBody=_body(n["Merge"], "The place, its version read, edits."),
+                requestBody=_body(
+                    n["Merge"], "The place, its version read, the fields to take, edits."
+                ),
                 responses={"200": decided, **DECISION_ERRORS},
             )
         },

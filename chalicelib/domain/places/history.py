@@ -67,6 +67,11 @@ class HistoryEntry(DomainModel):
     batch_id: str | None = Field(
         default=None, description="The batch update that made this change, if any."
     )
+    merged_fields: list[str] | None = Field(
+        default=None,
+        description="A submission merged into the place: the submission's fields taken "
+        "(`changes` shows what they changed, with the moderator's edits if any).",
+    )
 
 
 class HistoryPage(DomainModel):

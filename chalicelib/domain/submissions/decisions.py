@@ -12,16 +12,23 @@ from typing import Any, cast
 
 from pydantic import Field
 
-from chalicelib.domain.auth import Principal
+from chalicelib.domain.auth import Principal, can_edit_place, require
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.errors import Conflict, InvalidInput, VersionConflict
 from chalicelib.domain.hours.models import DomainModel
 from chalicelib.domain.ids import IdGenerator
-from chalicelib.domain.places.editing import NewPlace, PlaceContent, PlaceEditor, PlacePatch
+from chalicelib.domain.places.editing import (
+    OUT_OF_SCOPE,
+    NewPlace,
+    PlaceContent,
+    PlaceEditor,
+    PlacePatch,
+)
 from chalicelib.domain.places.history import Channel, HistoryEntry
 from chalicelib.domain.places.models import Place, PlaceStatus
 from chalicelib.domain.places.ports import PlaceEditStore, PlaceRepository, PlaceWrite
 from chalicelib.domain.places.views import public_url
+from chalicelib.domain.submissions.merging import MergeField, MergePreview, merge_plan, preview
 from chalicelib.domain.submissions.models import (
     Decision,
     DecisionNotice,
@@ -52,8 +59,18 @@ class Approval(DomainModel):
 
 
 class Merge(DomainModel):
+    """A moderator's merge into an existing place: only the ``fields`` picked are taken from
+    the submission (default: those empty on the place); ``edits`` are applied over them."""
+
     place_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
     place_version: int = Field(ge=1)
+    fields: list[MergeField] | None = Field(
+        default=None,
+        max_length=len(MergeField),
+        description="The submission's fields to take (see the merge preview). Absent: only "
+        "the fields empty on the place (fill, never overwrite). `[]`: none (the merge is "
+        "recorded, the place is left as it is unless `edits` change it).",
+    )
     edits: PlaceContent | None = None
     comment: str | None = Field(default=None, max_length=1000)
 
@@ -74,11 +91,13 @@ class _DecidingStore:
         decisions: DecisionStore,
         decide: Callable[[Place], Submission],
         expected_version: int,
+        merged_fields: list[str] | None = None,
     ) -> None:
         self._store = store
         self._decisions = decisions
         self._decide = decide
         self._expected_version = expected_version
+        self._merged_fields = merged_fields
         self.decided: Submission | None = None
 
     def __getattr__(self, name: str) -> Any:
@@ -90,6 +109,10 @@ class _DecidingStore:
         self.decided = decided
 
     def update(self, write: PlaceWrite) -> None:
+        if self._merged_fields is not None:
+            # The history entry of a merge names the submission's fields it took.
+            entry = write.entry.model_copy(update={"merged_fields": self._merged_fields})
+            write = PlaceWrite(before=write.before, place=write.place, entry=entry)
         decided = self._decide(write.place)
         self._decisions.update_place(write, decided, expected_version=self._expected_version)
         self.decided = decided
@@ -141,13 +164,19 @@ class SubmissionDecisions:
                     "approving a suggestion needs place_version (the version you read)",
                     field="place_version",
                 )
+            current = self._editor.get(principal, submission.place_id)
+            data = patch_fields(submission, current)
+            if approval.edits is not None:
+                data.update(approval.edits.model_dump(include=approval.edits.model_fields_set))
+            if not data:
+                raise InvalidInput("the submission changes nothing on this place", field="edits")
             store, place = self._apply(
                 principal,
                 submission,
                 status,
                 place_id=submission.place_id,
                 place_version=approval.place_version,
-                edits=approval.edits,
+                data=data,
                 comment=comment,
             )
         return self._decided(principal, submission, store, status, place), place
@@ -155,20 +184,56 @@ class SubmissionDecisions:
     def merge(
         self, principal: Principal, submission_id: str, *, expected_version: int, merge: Merge
     ) -> tuple[Submission, Place]:
-        """Apply the submission to an existing place (a duplicate): a versioned edit."""
+        """Take the picked fields of the submission into an existing place (a duplicate, or
+        the place a suggestion is about): a versioned edit whose history entry and decision
+        name the fields taken; the decision alone when nothing is taken."""
         submission = self._pending(principal, submission_id, expected_version)
         comment = merge.comment or f"submission {submission.id} merged"
         status = SubmissionStatus.MERGED
+        current = self._editor.get(principal, merge.place_id)
+        plan = merge_plan(submission, current, merge.fields)
+        taken = [field.value for field in plan.fields]
+        data = dict(plan.patch)
+        if merge.edits is not None:
+            data.update(merge.edits.model_dump(include=merge.edits.model_fields_set))
+        if not data:
+            # Nothing to take (the place has it all, or ``fields: []``): the decision alone,
+            # still only over the version of the place the moderator read.
+            require(can_edit_place(principal, current), OUT_OF_SCOPE, code="out_of_scope")
+            if current.version != merge.place_version:
+                raise VersionConflict(
+                    f"place {current.id!r} is at version {current.version}, "
+                    f"not {merge.place_version}",
+                    current_version=current.version,
+                )
+            decided = self._decision(principal, submission, status, current, merged_fields=taken)
+            self._repository.save(decided, expected_version=submission.version)
+            return self._notify(decided, current), current
         store, place = self._apply(
             principal,
             submission,
             status,
             place_id=merge.place_id,
             place_version=merge.place_version,
-            edits=merge.edits,
+            data=data,
             comment=comment,
+            merged_fields=taken,
         )
-        return self._decided(principal, submission, store, status, place), place
+        decided = self._decided(principal, submission, store, status, place, merged_fields=taken)
+        return decided, place
+
+    def merge_preview(
+        self, principal: Principal, submission_id: str, place_id: str | None
+    ) -> MergePreview:
+        """Field by field, what a merge of the submission into the place could take."""
+        submission = moderated(self._repository, principal, submission_id)
+        target = place_id or submission.place_id
+        if target is None:
+            raise InvalidInput(
+                "give place_id: the place to compare this new-place submission with",
+                field="place_id",
+            )
+        return preview(submission, self._editor.get(principal, target))
 
     def reject(
         self,
@@ -213,16 +278,11 @@ class SubmissionDecisions:
         *,
         place_id: str,
         place_version: int,
-        edits: PlaceContent | None,
+        data: dict[str, Any],
         comment: str,
+        merged_fields: list[str] | None = None,
     ) -> tuple[_DecidingStore, Place]:
-        current = self._editor.get(principal, place_id)
-        data = patch_fields(submission, current)
-        if edits is not None:
-            data.update(edits.model_dump(include=edits.model_fields_set))
-        if not data:
-            raise InvalidInput("the submission changes nothing on this place", field="edits")
-        store, editor = self._deciding(principal, submission, status)
+        store, editor = self._deciding(principal, submission, status, merged_fields)
         place = editor.edit(
             principal,
             place_id,
@@ -234,15 +294,22 @@ class SubmissionDecisions:
         return store, place
 
     def _deciding(
-        self, principal: Principal, submission: Submission, status: SubmissionStatus
+        self,
+        principal: Principal,
+        submission: Submission,
+        status: SubmissionStatus,
+        merged_fields: list[str] | None = None,
     ) -> tuple[_DecidingStore, PlaceEditor]:
         """The back office's editor (same rules, same history) over a store that writes the
         place and this decision in one transaction."""
         store = _DecidingStore(
             self._store,
             self._decisions,
-            lambda place: self._decision(principal, submission, status, place),
+            lambda place: self._decision(
+                principal, submission, status, place, merged_fields=merged_fields
+            ),
             submission.version,
+            merged_fields,
         )
         editor = PlaceEditor(cast(PlaceEditStore, store), self._clock, self._ids, self._taxonomy)
         return store, editor
@@ -254,12 +321,16 @@ class SubmissionDecisions:
         store: _DecidingStore,
         status: SubmissionStatus,
         place: Place,
+        *,
+        merged_fields: list[str] | None = None,
     ) -> Submission:
         decided = store.decided
         if decided is None:
             # The editor wrote nothing (the moderator's edits left the place as it was):
             # the decision alone, conditional on the submission's version.
-            decided = self._decision(principal, submission, status, place)
+            decided = self._decision(
+                principal, submission, status, place, merged_fields=merged_fields
+            )
             self._repository.save(decided, expected_version=submission.version)
         return self._notify(decided, place)
 
@@ -271,6 +342,7 @@ class SubmissionDecisions:
         place: Place | None,
         *,
         reason: str | None = None,
+        merged_fields: list[str] | None = None,
     ) -> Submission:
         """The submission as decided (version + 1); a decision mail is due when the
         submitter left an email (with consent, which the form requires for it) and the stage
@@ -284,6 +356,7 @@ class SubmissionDecisions:
             reason=reason,
             place_id=place.id if place is not None else None,
             place_version=place.version if place is not None else None,
+            merged_fields=merged_fields,
             notification="pending" if mail_due else "recorded",
             mail_id=decision_mail_id(submission.id) if mail_due else None,
         )

@@ -131,6 +131,11 @@ class Decision(DomainModel):
     reason: str | None = Field(default=None, max_length=1000)
     place_id: str | None = None
     place_version: int | None = None
+    merged_fields: list[str] | None = Field(
+        default=None,
+        description="A merge: the submission's fields it took into the place (those picked "
+        "that changed it; `[]` when it took none).",
+    )
     notification: Literal["recorded", "pending", "emailed"] = Field(
         default="recorded",
         description=(

@@ -32,7 +32,7 @@ def patch_fields(submission: Submission, current: Place) -> dict[str, Any]:
         if submission.content.location is None:
             data.pop("location", None)
     if submission.content.categories is not None:
-        data["services"] = _merged_services(current, submission.content.categories)
+        data["services"] = merged_services(current, submission.content.categories)
     existing = current.model_dump()
     return {
         k: v
@@ -48,7 +48,7 @@ def _services(categories: list[str]) -> list[dict[str, Any]]:
     ]
 
 
-def _address(submission: Submission) -> dict[str, Any] | None:
+def submitted_address(submission: Submission) -> dict[str, Any] | None:
     address = submission.content.address
     if address is None:
         return None
@@ -71,7 +71,7 @@ def _content_fields(submission: Submission) -> dict[str, Any]:
         value = getattr(content, name)
         if value is not None:
             data[name] = value.model_dump() if isinstance(value, DomainModel) else value
-    address = _address(submission)
+    address = submitted_address(submission)
     if address is not None:
         data["address"] = address
     if submission.location is not None and (content.location or content.address):
@@ -81,7 +81,7 @@ def _content_fields(submission: Submission) -> dict[str, Any]:
     return data
 
 
-def _merged_services(current: Place, categories: list[str]) -> list[dict[str, Any]]:
+def merged_services(current: Place, categories: list[str]) -> list[dict[str, Any]]:
     """The place's services, kept whole, plus a new service for each proposed category the
     place lacks: a public proposal never removes a service (a moderator's ``edits`` may)."""
     wanted = list(dict.fromkeys(categories))

@@ -2,7 +2,8 @@
 
 * ``intake``: the public's new places and suggestions (receipts, replays, rate limit);
 * ``moderation``: the queue of a territory and the drafts beside it;
-* ``decisions``: approve, merge, reject, and the decision mail;
+* ``decisions``: approve, merge (``merging``: field by field), reject, and the decision
+  mail;
 * ``figures``: counts, approval rate, time to a decision;
 * ``hashing`` (keyed hashes, signed queue cursors) and ``place_fields`` (a submission as
   place fields) serve them.
@@ -31,6 +32,7 @@ from chalicelib.domain.submissions.decisions import (
 from chalicelib.domain.submissions.figures import submission_figures
 from chalicelib.domain.submissions.hashing import ClientHasher, QueueCursors
 from chalicelib.domain.submissions.intake import IntakeLimits, SubmissionIntake
+from chalicelib.domain.submissions.merging import MergeField, MergePreview
 from chalicelib.domain.submissions.models import (
     Figures,
     NewPlaceForm,
@@ -56,6 +58,8 @@ __all__ = [
     "ClientHasher",
     "IntakeLimits",
     "Merge",
+    "MergeField",
+    "MergePreview",
     "QueueCursors",
     "Rejection",
     "SubmissionService",
@@ -159,6 +163,12 @@ class SubmissionService:
         return self._decisions.merge(
             principal, submission_id, expected_version=expected_version, merge=merge
         )
+
+    def merge_preview(
+        self, principal: Principal, submission_id: str, place_id: str | None
+    ) -> MergePreview:
+        """Field by field, the submission beside the place (default: a suggestion's own)."""
+        return self._decisions.merge_preview(principal, submission_id, place_id)
 
     def reject(
         self,

@@ -14,6 +14,7 @@ from tests.integration.submissions.test_intake_api import form
 
 ADMIN = bearer(token(Role.ADMIN, (), "admin-1"))
 GOOD = "SUBMISSION"  # replaced by a real pending submission's id
+MERGE = {"place_id": "pne-25", "place_version": 1}
 
 CASES: list[tuple[str, str, object, int | None, int]] = [
     # Intake
@@ -59,6 +60,16 @@ CASES: list[tuple[str, str, object, int | None, int]] = [
     ("POST", f"/admin/submissions/{GOOD}/merge", {"place_id": "a b", "place_version": 1}, 1, 400),
     ("POST", f"/admin/submissions/{GOOD}/merge", {"place_id": "pne-1", "place_version": 0}, 1, 400),
     ("POST", f"/admin/submissions/{GOOD}/merge", {"place_id": "nope", "place_version": 1}, 1, 404),
+    ("POST", f"/admin/submissions/{GOOD}/merge", {**MERGE, "fields": ["bogus"]}, 1, 400),
+    ("POST", f"/admin/submissions/{GOOD}/merge", {**MERGE, "fields": ["submitter"]}, 1, 400),
+    ("POST", f"/admin/submissions/{GOOD}/merge", {**MERGE, "fields": ["hours"]}, 1, 400),
+    ("POST", f"/admin/submissions/{GOOD}/merge", {**MERGE, "fields": "name"}, 1, 400),
+    ("POST", f"/admin/submissions/{GOOD}/merge", {**MERGE, "fields": ["name"] * 11}, 1, 400),
+    ("GET", f"/admin/submissions/{GOOD}/merge-preview", None, None, 400),
+    ("GET", f"/admin/submissions/{GOOD}/merge-preview?place_id=a%20b", None, None, 400),
+    ("GET", f"/admin/submissions/{GOOD}/merge-preview?place_id=nope", None, None, 404),
+    ("GET", f"/admin/submissions/{GOOD}/merge-preview?place_id=pne-25&x=1", None, None, 400),
+    ("GET", "/admin/submissions/unknown/merge-preview?place_id=pne-25", None, None, 404),
     ("POST", f"/admin/submissions/{GOOD}/reject", {"reason": ""}, 1, 400),
     ("POST", f"/admin/submissions/{GOOD}/reject", {"reason": "x" * 2000}, 1, 400),
     ("POST", f"/admin/submissions/{GOOD}/reject", {"reason": ["x"]}, 1, 400),

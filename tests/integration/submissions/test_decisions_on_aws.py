@@ -315,7 +315,8 @@ def test_a_merge_over_a_lost_write_rolls_the_place_forward_and_then_succeeds(aws
     ).save()
 
     def merge(place_version: int) -> tuple[int, Any]:
-        body = {"place_id": target.id, "place_version": place_version}
+        # ``description`` differs from the place's: the merge writes (default takes nothing).
+        body = {"place_id": target.id, "place_version": place_version, "fields": ["description"]}
         return aws.call(
             "POST", f"/admin/submissions/{merged}/merge", MODERATOR_75, body, if_match=1
         )
@@ -327,4 +328,8 @@ def test_a_merge_over_a_lost_write_rolls_the_place_forward_and_then_succeeds(aws
     status, body = merge(acknowledged.version)
     assert status == 200, body
     assert wiring.places().get(target.id).version == acknowledged.version + 1
+    history = aws.call("GET", f"/admin/places/{target.id}/history", MODERATOR_75)[1]
+    entry = history["entries"][0]
+    assert (entry["version"], entry["merged_fields"]) == (acknowledged.version + 1, ["description"])
+    assert [change["field"] for change in entry["changes"]] == ["description"]
     assert_search_cells_match_places()

@@ -149,6 +149,7 @@ def test_merge_applies_the_submission_to_the_existing_place_as_a_versioned_chang
     merge = {
         "place_id": "pne-25",
         "place_version": version,
+        "fields": ["description", "services"],
         "edits": {"name": "Restos/Relais du Cœur du 19° La Villette"},
     }
     stale = sub_api.call(
@@ -177,6 +178,9 @@ def test_merge_applies_the_submission_to_the_existing_place_as_a_versioned_chang
     assert place.address == sub_api.places.get("pne-26").address  # same postal address kept
     entry = sub_api.call("GET", "/admin/places/pne-25/history", MODERATOR_75)[1]["entries"][0]
     assert (entry["channel"], entry["action"]) == ("submission", "edited")
+    assert entry["merged_fields"] == ["description", "services"]
+    assert [change["field"] for change in entry["changes"]] == ["description", "services"]
+    assert body["submission"]["decision"]["merged_fields"] == ["description", "services"]
 
 
 def test_approving_a_suggestion_edits_its_place(sub_api: SubmissionApi) -> None:

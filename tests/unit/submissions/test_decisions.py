@@ -11,7 +11,7 @@ import pytest
 from chalicelib.adapters.geocoding.fake import FakeGeocoder
 from chalicelib.domain.auth import Principal, Role
 from chalicelib.domain.clock import FixedClock
-from chalicelib.domain.errors import Conflict, InvalidInput, VersionConflict
+from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, VersionConflict
 from chalicelib.domain.ids import SequentialIds
 from chalicelib.domain.places.models import PlaceStatus
 from chalicelib.domain.submissions.models import (
@@ -29,6 +29,7 @@ from chalicelib.domain.submissions.service import (
 from chalicelib.domain.submissions.status import SubmissionStatus
 from chalicelib.domain.taxonomy.taxonomy import default_taxonomy
 from devtools.demo_data import leaflet_places
+from tests.builders import make_place
 from tests.fakes import InMemoryCandidateSource, InMemoryPlaceRepository
 from tests.submission_fakes import (
     FakeMailQueue,
@@ -146,6 +147,38 @@ def test_a_merge_links_to_the_existing_place() -> None:
     (mail,) = world.queue.messages
     assert mail.context["status"] == "merged"
     assert mail.context["place_url"] == f"{SITE}/fiche/{target.slug}"
+
+
+def test_a_merge_taking_nothing_is_still_bound_to_the_place_and_its_territory() -> None:
+    world = World()
+    submission_id = world.submit("Restos du coeur Villette")
+    world.places.load_fresh(
+        [*world.places.places.values(), make_place("pne-93", department="93", postal_code="93200")]
+    )
+    with pytest.raises(Forbidden):
+        world.service.merge(
+            MODERATOR,
+            submission_id,
+            expected_version=1,
+            merge=Merge(place_id="pne-93", place_version=1, fields=[]),
+        )
+    target = world.places.get("pne-25")
+    with pytest.raises(VersionConflict):
+        world.service.merge(
+            MODERATOR,
+            submission_id,
+            expected_version=1,
+            merge=Merge(place_id="pne-25", place_version=target.version + 1, fields=[]),
+        )
+    decided, place = world.service.merge(
+        MODERATOR,
+        submission_id,
+        expected_version=1,
+        merge=Merge(place_id="pne-25", place_version=target.version, fields=[]),
+    )
+    assert place == target == world.places.get("pne-25")
+    assert decided.decision is not None
+    assert (decided.status, decided.decision.merged_fields) == (SubmissionStatus.MERGED, [])
 
 
 def test_an_approved_suggestion_is_mailed_with_the_places_name() -> None:
