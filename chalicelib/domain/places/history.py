@@ -18,6 +18,7 @@ from pydantic import Field, JsonValue
 
 from chalicelib.domain.hours.models import DomainModel
 from chalicelib.domain.places.models import Place
+from chalicelib.domain.places.sections import Section
 
 
 class Channel(StrEnum):
@@ -66,6 +67,12 @@ class HistoryEntry(DomainModel):
     comment: str | None = Field(default=None, max_length=1000)
     batch_id: str | None = Field(
         default=None, description="The batch update that made this change, if any."
+    )
+    sections: tuple[Section, ...] | None = Field(
+        default=None,
+        description="Self-update answers only: the sections the link asked the structure to "
+        "check, which this answer confirms (unchanged for a `verified` entry; `changes` says "
+        "which fields an `edited` one changed).",
     )
 
 
