@@ -16,6 +16,10 @@ from types import MappingProxyType
 
 
 class Section(StrEnum):
+    """A part of a place's page a structure is asked to check: ``hours`` (weekly hours),
+    ``temporary_info`` (temporary closure, hours, message), ``contacts``, ``description``,
+    ``services`` (each service's temporary closure)."""
+
     HOURS = "hours"
     TEMPORARY_INFO = "temporary_info"  # temporary closure, hours, message
     CONTACTS = "contacts"

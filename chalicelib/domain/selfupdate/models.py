@@ -116,7 +116,6 @@ class SelfUpdateView(DomainModel):
     verified_at: datetime | None
     link_expires_at: datetime
     sections: list[SectionView] = Field(
-        default_factory=list,
         description="What to check, in page order (hours, temporary_info, contacts, "
         "description, services): the link's campaign's sections, or all of them for a link "
         "issued outside any campaign. A change may only touch these sections' fields; a "
@@ -146,6 +145,7 @@ class SelfUpdateView(DomainModel):
             ],
             verified_at=place.verified_at,
             link_expires_at=claims.expires_at,
+            sections=[],
         )
         # Values come from the view itself: only what the structure already sees (public).
         shown = view.model_dump(mode="json")
