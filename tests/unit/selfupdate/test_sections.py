@@ -170,7 +170,11 @@ def test_a_link_outside_any_campaign_asks_every_section(world: World) -> None:
         "services",
     ]
     fields = {section.id: [field.name for field in section.fields] for section in view.sections}
-    assert fields["temporary_info"] == ["temporary_closure", "temporary_hours", "temporary_message"]
+    assert fields[Section.TEMPORARY_INFO] == [
+        "temporary_closure",
+        "temporary_hours",
+        "temporary_message",
+    ]
     services = view.sections[-1].fields[0].value
     assert isinstance(services, list)
     expected = {"id": "s1", "category": "food_distribution", "name": None}
