@@ -130,27 +130,42 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
         },
         "/self-update": {
             "get": {
-                "summary": "The editable subset of the link's place",
+                "summary": "The editable subset of the link's place and the sections to check",
                 "operationId": "getSelfUpdate",
-                "description": LINK_AUTH,
+                "description": "`sections`: what the link asks the structure to check, in page "
+                "order (hours, temporary_info, contacts, description, services) — the sections "
+                "of the campaign that sent the link, or every section for a link issued "
+                "outside any campaign — each with the public fields it covers and their "
+                "current values. " + LINK_AUTH,
                 "responses": {"200": view, **LINK_ERRORS},
             },
             "patch": {
                 "summary": "Change hours, temporary closure/hours/message, contacts, "
                 "description or services' closures",
                 "operationId": "patchSelfUpdate",
-                "description": "Applied with the version check; history channel self-update; "
-                "verified_at moves to now. " + LINK_AUTH,
+                "description": "Applied with the version check; history channel self-update "
+                "(the entry records the link's sections); verified_at moves to now. Only "
+                "fields of the link's sections may change: changing another is a 400 "
+                "`outside_sections` naming the field (one sent back with its current value is "
+                "no change). " + LINK_AUTH,
                 "parameters": [IF_MATCH],
                 "requestBody": _body(n["SelfUpdateChange"], "The fields to change."),
-                "responses": {"200": view, **WRITE_ERRORS},
+                "responses": {
+                    "200": view,
+                    **WRITE_ERRORS,
+                    "400": error(
+                        "Invalid body, parameter or header; or a change to a field outside "
+                        "the link's sections (`outside_sections`, `field` names it)."
+                    ),
+                },
             },
         },
         "/self-update/confirm": {
             "post": {
                 "summary": "Confirm in one click that nothing changed",
                 "operationId": "confirmSelfUpdate",
-                "description": "verified_at moves to now; a history entry is written. " + LINK_AUTH,
+                "description": "verified_at moves to now; a history entry (action verified) is "
+                "written, recording the sections confirmed (the link's `sections`). " + LINK_AUTH,
                 "parameters": [IF_MATCH],
                 "requestBody": _body(n["ConfirmBody"], "Optional.", required=False),
                 "responses": {"200": view, **WRITE_ERRORS},

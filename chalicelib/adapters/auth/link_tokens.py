@@ -13,8 +13,10 @@ that delay.
 Verification pins the algorithm (``HS256`` only: ``none`` and asymmetric algorithms are
 refused), needs a known ``kid``, checks issuer and audience, and requires every claim, each
 of its type: ``exp``/``iat`` integers within ``MAX_LINK_LIFETIME`` of each other
-(registered_claims.py), ``gen`` an integer. The expiry and an ``iat`` in the future are
-checked by the service with its clock. Any failure is the same InvalidLinkToken.
+(registered_claims.py), ``gen`` an integer, ``sec`` (the sections the link asks to check;
+optional, absent = every section) a list of known section names. The expiry and an ``iat``
+in the future are checked by the service with its clock. Any failure is the same
+InvalidLinkToken.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from aws_lambda_powertools.utilities.parameters import BaseProvider, SSMProvider
 from pydantic import ValidationError
 
 from chalicelib.adapters.auth.registered_claims import checked_instants, is_integer
+from chalicelib.domain.places.sections import ALL_SECTIONS, Section
 from chalicelib.domain.selfupdate.models import LinkClaims
 from chalicelib.domain.selfupdate.ports import InvalidLinkToken
 
@@ -42,6 +45,7 @@ MAX_LINK_LIFETIME = timedelta(days=366)
 MAX_GENERATION = 2**31 - 1
 MAX_TOKEN_LENGTH = 4096
 MIN_KEY_BYTES = 32
+_SECTION_NAMES = frozenset(section.value for section in Section)
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,7 @@ class JwtLinkCodec:
             "scope": claims.scope,
             "iat": int(claims.issued_at.timestamp()),
             "exp": int(claims.expires_at.timestamp()),
+            "sec": [section.value for section in claims.sections],
         }
         return sign(self._keys, payload)
 
@@ -165,6 +170,7 @@ class JwtLinkCodec:
         generation = data["gen"]
         if instants is None or not is_integer(generation) or not 1 <= generation <= MAX_GENERATION:
             raise InvalidLinkToken
+        sections = _sections(data)
         try:
             return LinkClaims(
                 token_id=data["jti"],
@@ -173,6 +179,25 @@ class JwtLinkCodec:
                 scope=data["scope"],
                 issued_at=instants.issued_at,
                 expires_at=instants.expires_at,
+                sections=sections,
             )
         except (ValidationError, KeyError, TypeError, ValueError):
             raise InvalidLinkToken from None
+
+
+def _sections(data: dict[str, Any]) -> tuple[Section, ...]:
+    """``sec``: the sections the link asks to check. Absent on links issued before sections
+    meant anything, which asked everything; present, a non-empty list of known names without
+    repeats (anything else is not a token we signed)."""
+    if "sec" not in data:
+        return ALL_SECTIONS
+    names = data["sec"]
+    if (
+        not isinstance(names, list)
+        or not names
+        or len(names) > len(ALL_SECTIONS)
+        or not all(isinstance(name, str) and name in _SECTION_NAMES for name in names)
+        or len(set(names)) != len(names)
+    ):
+        raise InvalidLinkToken
+    return tuple(Section(name) for name in names)

@@ -10,19 +10,15 @@ from pydantic import Field, field_validator, model_validator
 
 from chalicelib.domain.auth import DEPARTMENT_CODE
 from chalicelib.domain.hours.models import DomainModel
+from chalicelib.domain.places.sections import Section
 
 CAMPAIGN_ID_PATTERN = r"^[a-z0-9]{1,64}$"
 
 
-class CampaignSection(StrEnum):
-    """What structures are asked to confirm (shown to them; every section of the self-update
-    page stays editable)."""
-
-    HOURS = "hours"
-    TEMPORARY_INFO = "temporary_info"  # temporary closure, hours, message
-    CONTACTS = "contacts"
-    DESCRIPTION = "description"
-    SERVICES = "services"
+CampaignSection = Section
+"""What structures are asked to check: the sections their self-update page asks them to
+confirm, the only ones their link lets them change, and the ones their mails name
+(chalicelib/domain/places/sections.py)."""
 
 
 class CampaignStatus(StrEnum):

@@ -3,10 +3,12 @@ chalicelib/adapters/sqs (the start queue); in-memory fakes in tests/unit/campaig
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
 from chalicelib.domain.campaigns.models import Campaign, CampaignStatus, CampaignTarget
+from chalicelib.domain.places.sections import Section
 from chalicelib.domain.selfupdate.models import IssuedLink
 
 
@@ -55,6 +57,7 @@ class StartQueue(Protocol):
 
 
 class LinkIssuer(Protocol):
-    """SelfUpdateService.issue_unchecked: the campaign checked its caller already."""
+    """SelfUpdateService.issue_unchecked: the campaign checked its caller already. The link
+    asks to check the campaign's ``sections``."""
 
-    def issue_unchecked(self, place_id: str) -> IssuedLink: ...
+    def issue_unchecked(self, place_id: str, *, sections: Sequence[Section]) -> IssuedLink: ...

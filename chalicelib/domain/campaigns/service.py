@@ -53,6 +53,7 @@ from chalicelib.domain.places.history import Action, HistoryEntry
 from chalicelib.domain.places.listing import PlaceFilter, PlaceListQuery
 from chalicelib.domain.places.models import Place, PlaceStatus
 from chalicelib.domain.places.ports import PlaceEditStore
+from chalicelib.domain.places.sections import in_page_order
 from chalicelib.domain.selfupdate.models import IssuedLink
 from chalicelib.domain.stats.updates import is_person_update
 
@@ -207,7 +208,7 @@ class CampaignService:
         now = self._clock.now()
         email = place.contacts.email
         if email is not None:
-            link = self._links.issue_unchecked(place.id)
+            link = self._links.issue_unchecked(place.id, sections=campaign.sections)
             self._mail.send(
                 self._message(
                     start_mail_id(campaign.id, place.id), "self_update_link", campaign, place, link
@@ -239,6 +240,8 @@ class CampaignService:
                 "link_url": link.url,
                 "expires_on": link.expires_at.astimezone(self._zone).strftime("%d/%m/%Y"),
                 "campaign_name": campaign.name,
+                # What the mail asks to check: the link's sections, in page order.
+                "sections": [section.value for section in in_page_order(campaign.sections)],
             },
         )
 
@@ -414,7 +417,7 @@ class CampaignService:
                 if place.contacts.email is None:
                     continue
                 number = target.reminders + 1
-                link = self._links.issue_unchecked(place.id)
+                link = self._links.issue_unchecked(place.id, sections=campaign.sections)
                 message_id = reminder_mail_id(campaign.id, place.id, number)
                 self._mail.send(
                     self._message(message_id, "campaign_reminder", campaign, place, link)

@@ -63,6 +63,7 @@ from chalicelib.domain.places.models import (
 )
 from chalicelib.domain.places.ports import HistoryAhead, PlaceEditStore, PlaceWrite
 from chalicelib.domain.places.reconcile import PlaceReconciler, Prefer, ReconcileReport
+from chalicelib.domain.places.sections import Section
 from chalicelib.domain.search.text import normalise
 from chalicelib.domain.taxonomy.taxonomy import Taxonomy
 
@@ -401,11 +402,13 @@ class PlaceEditor:
         expected_version: int,
         patch: PlacePatch | None,
         actor: Actor,
+        sections: tuple[Section, ...] | None = None,
     ) -> Place:
         """A structure's own change (``patch``) or "nothing changed" (``None``), on the same
         versioned, history-writing path as back-office edits, with channel ``self-update``;
-        ``verified_at`` moves to now either way. The caller (SelfUpdateService) has checked
-        the link and limits the patch to the fields a structure may edit."""
+        ``verified_at`` moves to now either way, and the history entry records the
+        ``sections`` the link asked to check. The caller (SelfUpdateService) has checked the
+        link and limits the patch to the fields a structure may edit."""
         current = self._store.get(place_id)
         if current.version != expected_version:
             raise VersionConflict(
@@ -416,7 +419,13 @@ class PlaceEditor:
         updated = updated.model_copy(update={"verified_at": self._clock.now()})
         action = Action.EDITED if patch is not None else Action.VERIFIED
         return self._write_as(
-            actor, Channel.SELF_UPDATE, current, updated, action=action, comment=None
+            actor,
+            Channel.SELF_UPDATE,
+            current,
+            updated,
+            action=action,
+            comment=None,
+            sections=sections,
         )
 
     def _write_as(
@@ -428,6 +437,7 @@ class PlaceEditor:
         *,
         action: Action,
         comment: str | None,
+        sections: tuple[Section, ...] | None = None,
     ) -> Place:
         changes = diff_places(current, updated)
         if not changes:
@@ -443,6 +453,7 @@ class PlaceEditor:
             action=action,
             changes=changes,
             comment=comment,
+            sections=sections,
         )
         try:
             self._store.update(PlaceWrite(before=current, place=new, entry=entry))

@@ -18,6 +18,7 @@ from pydantic import Field, JsonValue
 
 from chalicelib.domain.hours.models import DomainModel
 from chalicelib.domain.places.models import Place
+from chalicelib.domain.places.sections import Section
 
 
 class Channel(StrEnum):
@@ -71,6 +72,12 @@ class HistoryEntry(DomainModel):
         default=None,
         description="A submission merged into the place: the submission's fields taken "
         "(`changes` shows what they changed, with the moderator's edits if any).",
+    )
+    sections: tuple[Section, ...] | None = Field(
+        default=None,
+        description="Self-update answers only: the sections the link asked the structure to "
+        "check, which this answer confirms (unchanged for a `verified` entry; `changes` says "
+        "which fields an `edited` one changed).",
     )
 
 

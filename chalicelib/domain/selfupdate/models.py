@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import Field
+from pydantic import Field, JsonValue, field_validator
 
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.hours.models import (
@@ -16,6 +16,12 @@ from chalicelib.domain.hours.models import (
 )
 from chalicelib.domain.places.editing import PlacePatch
 from chalicelib.domain.places.models import Contacts, Place
+from chalicelib.domain.places.sections import (
+    ALL_SECTIONS,
+    SECTION_FIELDS,
+    Section,
+    in_page_order,
+)
 
 SCOPE = "self-update"
 
@@ -30,6 +36,19 @@ class LinkClaims(DomainModel):
     scope: str
     issued_at: datetime
     expires_at: datetime
+    sections: tuple[Section, ...] = Field(
+        default=ALL_SECTIONS,
+        min_length=1,
+        description="What the link asks to check (a campaign's sections; every section for a "
+        "link issued outside any campaign), in page order.",
+    )
+
+    @field_validator("sections")
+    @classmethod
+    def _page_order(cls, value: tuple[Section, ...]) -> tuple[Section, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError("a section is listed twice")
+        return in_page_order(value)
 
 
 class IssuedLink(DomainModel):
@@ -66,8 +85,23 @@ class ServiceView(DomainModel):
     temporary_closure: TemporaryClosure | None = None
 
 
+class SectionField(DomainModel):
+    name: str = Field(description="The place field (as in the view and in a change).")
+    value: JsonValue = Field(description="Its current value (as in the view).")
+
+
+class SectionView(DomainModel):
+    """One section the structure is asked to check, with the fields it covers."""
+
+    id: Section
+    fields: list[SectionField] = Field(
+        description="The public fields the section covers, with their current values."
+    )
+
+
 class SelfUpdateView(DomainModel):
-    """The editable subset of a place, as its structure sees it."""
+    """The editable subset of a place, as its structure sees it, and the sections its link
+    asks it to check (only fields of those sections may change)."""
 
     place_id: str
     name: str
@@ -81,10 +115,16 @@ class SelfUpdateView(DomainModel):
     services: list[ServiceView]
     verified_at: datetime | None
     link_expires_at: datetime
+    sections: list[SectionView] = Field(
+        description="What to check, in page order (hours, temporary_info, contacts, "
+        "description, services): the link's campaign's sections, or all of them for a link "
+        "issued outside any campaign. A change may only touch these sections' fields; a "
+        "confirmation confirms them.",
+    )
 
     @classmethod
     def of(cls, place: Place, claims: LinkClaims) -> SelfUpdateView:
-        return cls(
+        view = cls(
             place_id=place.id,
             name=place.name,
             version=place.version,
@@ -105,7 +145,20 @@ class SelfUpdateView(DomainModel):
             ],
             verified_at=place.verified_at,
             link_expires_at=claims.expires_at,
+            sections=[],
         )
+        # Values come from the view itself: only what the structure already sees (public).
+        shown = view.model_dump(mode="json")
+        sections = [
+            SectionView(
+                id=section,
+                fields=[
+                    SectionField(name=name, value=shown[name]) for name in SECTION_FIELDS[section]
+                ],
+            )
+            for section in claims.sections
+        ]
+        return view.model_copy(update={"sections": sections})
 
 
 class ServiceClosure(DomainModel):

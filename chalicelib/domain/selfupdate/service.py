@@ -9,18 +9,28 @@ signature, key, algorithm, claims, scope) is the same 401; expired and revoked a
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain.auth import Principal, Role, require_role
 from chalicelib.domain.clock import Clock
-from chalicelib.domain.errors import Forbidden, Gone, TooManyRequests, Unauthorized, Unprocessable
+from chalicelib.domain.errors import (
+    Forbidden,
+    Gone,
+    InvalidInput,
+    TooManyRequests,
+    Unauthorized,
+    Unprocessable,
+)
 from chalicelib.domain.ids import IdGenerator
 from chalicelib.domain.mail.models import MailMessage
 from chalicelib.domain.mail.ports import MailQueue
-from chalicelib.domain.places.editing import PlaceEditor
-from chalicelib.domain.places.history import Actor
+from chalicelib.domain.places.editing import PlaceEditor, PlacePatch, apply_patch
+from chalicelib.domain.places.history import Actor, diff_places
+from chalicelib.domain.places.models import Place
 from chalicelib.domain.places.ports import PlaceRepository
+from chalicelib.domain.places.sections import ALL_SECTIONS, Section, fields_outside
 from chalicelib.domain.selfupdate.models import (
     SCOPE,
     IssuedLink,
@@ -104,13 +114,17 @@ class SelfUpdateService:
                     "link_url": link.url,
                     "expires_on": link.expires_at.astimezone(_PARIS).strftime("%d/%m/%Y"),
                     "campaign_name": None,
+                    "sections": [section.value for section in ALL_SECTIONS],
                 },
             )
         )
         return link.model_copy(update={"mailed": True})
 
-    def issue_unchecked(self, place_id: str) -> IssuedLink:
-        """A link for ``place_id`` without a caller to check (campaigns check theirs)."""
+    def issue_unchecked(
+        self, place_id: str, *, sections: Sequence[Section] = ALL_SECTIONS
+    ) -> IssuedLink:
+        """A link for ``place_id`` without a caller to check (campaigns check theirs), that
+        asks to check ``sections`` (a campaign's; every section by default)."""
         now = self._clock.now()
         claims = LinkClaims(
             token_id=self._ids.new_id(),
@@ -119,6 +133,7 @@ class SelfUpdateService:
             scope=SCOPE,
             issued_at=now,
             expires_at=now + timedelta(days=self._link_days),
+            sections=tuple(sections),
         )
         token = self._codec.encode(claims)
         return IssuedLink(
@@ -162,21 +177,32 @@ class SelfUpdateService:
     ) -> SelfUpdateView:
         claims = self._writable(token, change.place_id)
         current = self._places.get(claims.place_id)
+        patch = change.to_patch(current)
+        if current.version == expected_version:
+            # Against another version the editor answers 409: a field that differs only
+            # because someone else changed it is no reason for a 400.
+            check_within_sections(current, patch, claims.sections)
         place = self._editor.apply_self_update(
             claims.place_id,
             expected_version=expected_version,
-            patch=change.to_patch(current),
+            patch=patch,
             actor=_actor(claims),
+            sections=claims.sections,
         )
         return SelfUpdateView.of(place, claims)
 
     def confirm(
         self, token: str, *, expected_version: int, place_id: str | None = None
     ) -> SelfUpdateView:
-        """ "Nothing changed": verified_at moves, a history entry is written."""
+        """ "Nothing changed": verified_at moves, a history entry (action ``verified``)
+        records the sections confirmed (the link's)."""
         claims = self._writable(token, place_id)
         place = self._editor.apply_self_update(
-            claims.place_id, expected_version=expected_version, patch=None, actor=_actor(claims)
+            claims.place_id,
+            expected_version=expected_version,
+            patch=None,
+            actor=_actor(claims),
+            sections=claims.sections,
         )
         return SelfUpdateView.of(place, claims)
 
@@ -194,6 +220,22 @@ class SelfUpdateService:
                 code="too_many_writes",
             )
         return claims
+
+
+def check_within_sections(current: Place, patch: PlacePatch, sections: Sequence[Section]) -> None:
+    """Refuse (400 ``outside_sections``, naming the field) a patch that changes a field none
+    of ``sections`` covers. A field sent back with its current value is no change, so a page
+    that posts its whole form is not refused for the sections it only showed."""
+    changed = [change.field for change in diff_places(current, apply_patch(current, patch))]
+    outside = fields_outside(sections, changed)
+    if outside:
+        asked = ", ".join(section.value for section in sections)
+        raise InvalidInput(
+            f"{outside[0]!r} is not among the sections this link asks to check ({asked}): "
+            "ask the Repère team of your territory to change it",
+            field=outside[0],
+            code="outside_sections",
+        )
 
 
 def _actor(claims: LinkClaims) -> Actor:

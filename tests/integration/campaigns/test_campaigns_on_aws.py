@@ -176,19 +176,28 @@ def test_a_campaign_mails_each_place_once_and_tracks_answers_until_its_figures_f
     assert a1.subject == "Lieu a1 : mettez à jour vos informations sur Repère"
     assert "Hiver 2026" in a1.body
     assert "https://repere.example.org/mise-a-jour#token=" in a1.body
+    # The mail names the campaign's sections, and its link asks exactly those.
+    assert (
+        "Merci de vérifier : vos horaires d'ouverture, vos informations temporaires "
+        "(fermeture, horaires, message), vos coordonnées (téléphone, e-mail, site web)."
+    ) in a1.body
+    status, page = stack.call("GET", "/self-update", _link(a1))
+    assert status == 200
+    assert [section["id"] for section in page["sections"]] == BODY["sections"]
 
     # The answers: a1 confirms and a2 edits through their mails' links, b1 is edited in the
     # back office; b2 and a3 do nothing.
     stack.clock.set(NOW + timedelta(hours=3))
     status, _ = stack.call("POST", "/self-update/confirm", _link(a1), if_match=1)
     assert status == 200
-    status, _ = stack.call(
-        "PATCH",
-        "/self-update",
-        _link(mails["accueil@a2.example.org"]),
-        {"description": "Ouvert à tous les midis."},
-        if_match=1,
-    )
+    status, history = stack.call("GET", "/admin/places/a1/history", ADMIN)
+    assert history["entries"][0]["sections"] == BODY["sections"]
+    a2_link = _link(mails["accueil@a2.example.org"])
+    outside = {"description": "Ouvert à tous les midis."}  # not a section of this campaign
+    status, error = stack.call("PATCH", "/self-update", a2_link, outside, if_match=1)
+    assert (status, error["code"], error["field"]) == (400, "outside_sections", "description")
+    message = {"temporary_message": {"start_date": "2026-11-02", "text": "Ouvert tous les midis."}}
+    status, _ = stack.call("PATCH", "/self-update", a2_link, message, if_match=1)
     assert status == 200
     status, _ = stack.call("PATCH", "/admin/places/b1", ADMIN, {"name": "Halte"}, if_match=1)
     assert status == 200
@@ -219,6 +228,7 @@ def test_a_campaign_mails_each_place_once_and_tracks_answers_until_its_figures_f
     assert reminder.to == ["accueil@b2.example.org"]
     assert reminder.subject == "Rappel : Lieu b2, vos informations sont-elles à jour ?"
     assert "#token=" in reminder.body
+    assert "Merci de vérifier : vos horaires d'ouverture, vos informations" in reminder.body
 
     status, ended = stack.call("POST", f"/admin/campaigns/{campaign_id}/end", ADMIN)
     assert status == 200

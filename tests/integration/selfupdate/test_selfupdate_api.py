@@ -19,6 +19,7 @@ from chalicelib.config import get_settings
 from chalicelib.domain.auth import Role
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.ids import SequentialIds
+from chalicelib.domain.places.sections import Section
 from chalicelib.domain.selfupdate.service import GONE_MESSAGE, INVALID_MESSAGE
 from tests.builders import make_place
 from tests.fakes import InMemoryPlaceRepository
@@ -232,3 +233,76 @@ def test_cors_answers_the_website_only(api: Api) -> None:
     preflight = api.call("OPTIONS", "/self-update", {"Origin": "http://localhost:3000"})
     assert preflight[0] == 204
     assert "PATCH" in preflight[2]["Access-Control-Allow-Methods"]
+
+
+# Sections: a campaign's link asks its sections, an admin's link asks them all ----------------
+
+
+def campaign_link(place_id: str, *sections: Section) -> dict[str, str]:
+    """A link as a campaign issues it (the campaigns API tests mail them end to end)."""
+    return link(wiring.self_update_service().issue_unchecked(place_id, sections=sections).token)
+
+
+def test_a_campaign_link_asks_its_sections_with_their_current_values(api: Api) -> None:
+    headers = campaign_link("p1", Section.CONTACTS, Section.HOURS)
+    status, view, _ = api.call("GET", "/self-update", headers)
+    assert status == 200
+    assert view["sections"] == [
+        {"id": "hours", "fields": [{"name": "hours", "value": view["hours"]}]},
+        {"id": "contacts", "fields": [{"name": "contacts", "value": view["contacts"]}]},
+    ]
+
+
+def test_a_link_outside_any_campaign_asks_every_section(api: Api) -> None:
+    status, view, _ = api.call("GET", "/self-update", link(api.issue()))
+    assert status == 200
+    assert [section["id"] for section in view["sections"]] == [
+        "hours",
+        "temporary_info",
+        "contacts",
+        "description",
+        "services",
+    ]
+    assert [field["name"] for field in view["sections"][1]["fields"]] == [
+        "temporary_closure",
+        "temporary_hours",
+        "temporary_message",
+    ]
+
+
+def test_a_change_is_accepted_within_the_link_sections_only(api: Api) -> None:
+    headers = campaign_link("p1", Section.TEMPORARY_INFO)
+    closure = {"services": [{"id": "s1", "temporary_closure": {"start_date": "2026-11-03"}}]}
+    status, error, _ = api.call("PATCH", "/self-update", headers, closure, if_match=1)
+    assert status == 400
+    assert error == {
+        "code": "outside_sections",
+        "message": error["message"],
+        "field": "services",
+    }
+    assert "temporary_info" in error["message"]
+    status, error, _ = api.call(
+        "PATCH", "/self-update", headers, {"description": "Nouvelle"}, if_match=1
+    )
+    assert (status, error["code"], error["field"]) == (400, "outside_sections", "description")
+    assert api.places.get("p1").version == 1  # nothing written
+    message = {"temporary_message": {"start_date": "2026-11-02", "text": "Fermé le midi"}}
+    status, view, _ = api.call("PATCH", "/self-update", headers, message, if_match=1)
+    assert status == 200, view
+    assert view["sections"][0]["fields"][2]["value"]["text"] == "Fermé le midi"
+    status, history, _ = api.call("GET", "/admin/places/p1/history", ADMIN)
+    assert history["entries"][0]["sections"] == ["temporary_info"]
+
+
+def test_a_confirmation_records_the_sections_confirmed(api: Api) -> None:
+    headers = campaign_link("p1", Section.HOURS, Section.DESCRIPTION)
+    status, _, _ = api.call("POST", "/self-update/confirm", headers, if_match=1)
+    assert status == 200
+    status, history, _ = api.call("GET", "/admin/places/p1/history", ADMIN)
+    assert status == 200
+    entry = history["entries"][0]
+    assert (entry["action"], entry["sections"]) == ("verified", ["hours", "description"])
+    api.clock.set(NOW + timedelta(minutes=1))  # the same instant would change nothing
+    status, _, _ = api.call("POST", "/self-update/confirm", link(api.issue()), if_match=2)
+    assert status == 200
+    assert api.places.history("p1", limit=1).entries[0].sections == tuple(Section)

@@ -145,11 +145,28 @@ def test_starting_targets_online_places_of_the_departments_and_mails_those_with_
     url = str(message.context["link_url"])
     assert url.startswith("https://repere.example.org/mise-a-jour#token=")
     assert world.codec.decode(url.split("#token=")[1]).place_id == "a1"
+    assert message.context["sections"] == ["hours", "temporary_info", "contacts"]
     campaign = world.repository.get(campaign_id)
     assert campaign.status is CampaignStatus.RUNNING
     assert campaign.reminder_delay_days == 7
     assert campaign.start_date == date(2026, 11, 2)
     assert world.starts.sent == []
+
+
+def test_the_links_and_mails_of_a_campaign_ask_its_sections_in_page_order() -> None:
+    world = World()
+    campaign_id = world.start(sections=["contacts", "hours"])
+    message = next(m for m in world.mail.messages if m.id == f"campaign:{campaign_id}:a1")
+    assert message.context["sections"] == ["hours", "contacts"]
+    token = str(message.context["link_url"]).split("#token=")[1]
+    assert world.codec.decode(token).sections == (CampaignSection.HOURS, CampaignSection.CONTACTS)
+    assert [section.id for section in world.links.view(token).sections] == ["hours", "contacts"]
+    world.later(days=7, hours=1)
+    assert world.service.run_reminders().reminders_queued == 4
+    reminder = next(m for m in world.mail.messages if m.template == "campaign_reminder")
+    assert reminder.context["sections"] == ["hours", "contacts"]
+    token = str(reminder.context["link_url"]).split("#token=")[1]
+    assert world.codec.decode(token).sections == (CampaignSection.HOURS, CampaignSection.CONTACTS)
 
 
 def test_a_retried_start_with_the_same_key_creates_nothing_and_mails_nobody_again() -> None:

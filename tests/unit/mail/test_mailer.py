@@ -108,6 +108,39 @@ def test_the_campaign_reminder_names_the_campaign() -> None:
     assert "Hiver 2026" in mail.html
 
 
+@pytest.mark.parametrize("template", ["self_update_link", "campaign_reminder"])
+def test_campaign_mails_say_which_sections_to_check(template: str) -> None:
+    context = {**CONTEXT, "campaign_name": "Hiver 2026", "sections": ["hours", "temporary_info"]}
+    mail = JinjaMailRenderer().render(message(template=template, context=context))
+    sentence = (
+        "Merci de vérifier : vos horaires d'ouverture, vos informations temporaires "
+        "(fermeture, horaires, message)."
+    )
+    assert sentence in mail.text
+    assert "<p>" + sentence + "</p>" in mail.html
+    assert "coordonnées" not in mail.text  # contacts were not asked
+
+
+def test_a_link_mailed_outside_a_campaign_names_every_section() -> None:
+    context = {**CONTEXT, "sections": ["hours", "temporary_info", "contacts", "description",
+                                       "services"]}  # fmt: skip
+    mail = JinjaMailRenderer().render(message(context=context))
+    assert "vos coordonnées (téléphone, e-mail, site web)" in mail.text
+    assert "les fermetures temporaires de vos services." in mail.text
+
+
+def test_a_message_queued_before_sections_existed_names_every_section() -> None:
+    """Its link asked everything; the mail says so rather than failing."""
+    mail = JinjaMailRenderer().render(message(template="campaign_reminder"))
+    assert "Merci de vérifier : vos horaires d'ouverture" in mail.text
+    assert "la présentation de votre structure" in mail.text
+
+
+def test_an_unknown_section_fails_rather_than_mailing_a_hole() -> None:
+    with pytest.raises(UndefinedError):
+        JinjaMailRenderer().render(message(context={**CONTEXT, "sections": ["weather"]}))
+
+
 def test_an_unknown_template_is_invalid() -> None:
     with pytest.raises(InvalidInput):
         JinjaMailRenderer().render(message(template="nope"))
