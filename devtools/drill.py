@@ -74,6 +74,10 @@ NEWSLETTER_DEPARTMENTS = 3
 WORKERS = 3
 """Threads for public traffic: the machine has two cores and the stack one process."""
 CATEGORIES = ("food", "hygiene", "health", "accommodation", "day_centre")
+LOCKDOWN_HOURS = {
+    day: [{"start": "10:00", "end": "12:00"}] for day in ("monday", "wednesday", "friday")
+}
+"""Reduced hours a structure gives itself through its link (the campaign asks for hours)."""
 
 T = TypeVar("T")
 
@@ -797,7 +801,8 @@ class Drill:
 
     def self_updates(self, tokens: Sequence[str]) -> None:
         """Structures follow their link: half say nothing changed, half change their
-        description. Only places nobody touched today, so each counts once in places_updated."""
+        hours (a section the campaign asks). Only places nobody touched today, so each counts
+        once in places_updated."""
         done = 0
         for token in tokens:
             if done >= self.plan.self_updates:
@@ -819,7 +824,9 @@ class Drill:
                     "PATCH",
                     "/self-update",
                     route="/self-update",
-                    body={"description": f"Ouvert pendant le confinement ({self.run_id})."},
+                    # Within the campaign's sections (hours, temporary information): a
+                    # change outside them is refused (400 outside_sections).
+                    body={"hours": LOCKDOWN_HOURS},
                     headers=headers,
                 )
             if response.status == 200:
