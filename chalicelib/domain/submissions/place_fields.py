@@ -7,7 +7,7 @@ from typing import Any
 
 from chalicelib.domain.hours.models import DomainModel
 from chalicelib.domain.places.editing import PlaceContent
-from chalicelib.domain.places.models import Address, Place, Service
+from chalicelib.domain.places.models import Address, Contacts, Place, Service
 from chalicelib.domain.submissions.models import Submission, SubmittedContent
 
 
@@ -33,6 +33,8 @@ def patch_fields(submission: Submission, current: Place) -> dict[str, Any]:
             data.pop("location", None)
     if submission.content.categories is not None:
         data["services"] = merged_services(current, submission.content.categories)
+    if submission.content.contacts is not None:
+        data["contacts"] = merged_contacts(current, submission.content.contacts)
     existing = current.model_dump()
     return {
         k: v
@@ -79,6 +81,19 @@ def _content_fields(submission: Submission) -> dict[str, Any]:
     if content.categories is not None:
         data["services"] = _services(content.categories)
     return data
+
+
+def merged_contacts(current: Place, submitted: Contacts) -> dict[str, Any]:
+    """The place's contacts with what the public proposes on top, part by part: a
+    suggestion giving a new phone never clears the place's e-mail or website."""
+    merged = current.contacts.model_dump()
+    if submitted.phones:
+        merged["phones"] = [phone.model_dump() for phone in submitted.phones]
+    if submitted.email:
+        merged["email"] = submitted.email
+    if submitted.website:
+        merged["website"] = submitted.website
+    return merged
 
 
 def merged_services(current: Place, categories: list[str]) -> list[dict[str, Any]]:

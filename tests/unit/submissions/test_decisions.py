@@ -198,6 +198,34 @@ def test_an_approved_suggestion_is_mailed_with_the_places_name() -> None:
     assert (mail.context["kind"], mail.context["place_name"]) == ("suggestion", place.name)
 
 
+def test_an_approved_suggestion_of_a_phone_keeps_the_places_email_and_website() -> None:
+    """A suggestion carries the contacts the public typed, often only a phone: approving it
+    replaced the place's whole contacts, clearing its e-mail and website."""
+    world = World()
+    place = world.places.get("pne-01")
+    contacts = {"email": "accueil@example.org", "website": "https://lieu.example.org"}
+    world.places.save(
+        place.model_copy(
+            update={
+                "contacts": place.contacts.model_copy(update=contacts),
+                "version": place.version + 1,
+            }
+        ),
+        expected_version=place.version,
+    )
+    form = SuggestionForm.model_validate(
+        {"content": {"contacts": {"phones": [{"number": "01 40 00 00 00"}]}}}
+    )
+    receipt = world.service.suggest("pne-01", form, "203.0.113.7")
+    current = world.places.get("pne-01")
+    world.service.approve(
+        MODERATOR, receipt.id, expected_version=1, approval=Approval(place_version=current.version)
+    )
+    after = world.places.get("pne-01").contacts
+    assert [phone.number for phone in after.phones] == ["01 40 00 00 00"]
+    assert (after.email, after.website) == ("accueil@example.org", "https://lieu.example.org")
+
+
 def test_without_an_email_or_without_a_mail_pipeline_the_decision_is_only_recorded() -> None:
     world = World()
     anonymous = world.submit()
