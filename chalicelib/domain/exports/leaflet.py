@@ -22,7 +22,7 @@ Rules
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
@@ -35,11 +35,21 @@ from chalicelib.domain.exports.selection import (
 )
 from chalicelib.domain.hours.formatting import format_compact_fr
 from chalicelib.domain.hours.models import TemporaryClosure, TemporaryHours
-from chalicelib.domain.places.models import Address
+from chalicelib.domain.places.models import (
+    Address,
+    Audience,
+    AudienceKind,
+    FamilySituation,
+    Gender,
+    Modalities,
+)
 from chalicelib.domain.places.views import public_url
 from chalicelib.domain.taxonomy.taxonomy import Taxonomy
 
 NO_HOURS_TEXT = "horaires non communiqués"
+VALIDITY_DAYS = 14
+"""A printed leaflet is read for about two weeks (the report's were weekly, kept longer):
+changes starting in the 14 days after its date are printed on the entry."""
 
 # City -> (postal code prefix, arrondissement from the last two digits): "Paris 19e".
 _ARRONDISSEMENT_CITIES = {"paris": "750", "lyon": "6900", "marseille": "130"}
@@ -71,6 +81,13 @@ class LeafletEntry(_View):
     temporary_hours_note: str | None
     hours: list[LeafletLine]
     usual_hours: str | None
+    ahead: list[str] = []
+    """What changes within the leaflet's validity window (``VALIDITY_DAYS`` after its date):
+    a closure, temporary hours or a message that starts then ("Fermé du 24 au 26 décembre
+    2026"). A leaflet lives on a wall for days; the usual hours alone would send people to a
+    closed door."""
+    access: list[str] = []
+    """Conditions of access: who is welcome, on referral, by appointment, on registration."""
     url: str
     url_text: str
 
@@ -133,6 +150,94 @@ def _temporary_note(temporary: TemporaryHours) -> str:
     if temporary.end_date is None:
         return "Horaires temporaires"
     return f"Horaires temporaires jusqu'au {date_fr(temporary.end_date)} inclus"
+
+
+def period_fr(start: date, end: date | None) -> str:
+    """``"du 24 au 26 décembre 2026"``, ``"du 30 mars au 2 avril 2026"``, ``"à partir du 24
+    décembre 2026"``, ``"le 25 décembre 2026"``."""
+    if end is None:
+        return f"à partir du {date_fr(start)}"
+    if end == start:
+        return f"le {date_fr(start)}"
+    if (start.year, start.month) == (end.year, end.month):
+        first = "1er" if start.day == 1 else str(start.day)
+        return f"du {first} au {date_fr(end)}"
+    if start.year == end.year:
+        return f"du {date_fr(start).rsplit(' ', 1)[0]} au {date_fr(end)}"
+    return f"du {date_fr(start)} au {date_fr(end)}"
+
+
+def ahead_lines(chosen: SelectedPlace, day: date, taxonomy: Taxonomy) -> list[str]:
+    """Changes starting after ``day`` and within ``VALIDITY_DAYS`` of it."""
+    place = chosen.place
+    last = day + timedelta(days=VALIDITY_DAYS)
+
+    def upcoming(start: date) -> bool:
+        return day < start <= last
+
+    lines: list[str] = []
+    closure = place.temporary_closure
+    if closure is not None and upcoming(closure.start_date):
+        reason = f" — {closure.reason}" if closure.reason else ""
+        lines.append(f"Fermé {period_fr(closure.start_date, closure.end_date)}{reason}")
+    for in_force in chosen.services:
+        service = in_force.service
+        own = service.temporary_closure
+        if own is not None and upcoming(own.start_date):
+            label = service.name or taxonomy.get(service.category).fr
+            lines.append(f"{label} : fermé {period_fr(own.start_date, own.end_date)}")
+    temporary = place.temporary_hours
+    if temporary is not None and upcoming(temporary.start_date):
+        hours = _hours_text(format_compact_fr(temporary.hours))
+        period = period_fr(temporary.start_date, temporary.end_date)
+        lines.append(f"Horaires modifiés {period} : {hours}")
+    message = place.temporary_message
+    if message is not None and upcoming(message.start_date):
+        lines.append(
+            f"{period_fr(message.start_date, message.end_date).capitalize()} : {message.text}"
+        )
+    return lines
+
+
+_GROUPS_FR = {
+    Gender.WOMEN: "femmes",
+    Gender.MEN: "hommes",
+    FamilySituation.FAMILY: "familles",
+    FamilySituation.PREGNANT: "femmes enceintes",
+    FamilySituation.COUPLE: "couples",
+    FamilySituation.ISOLATED: "personnes seules",
+}
+
+
+def access_lines(audience: Audience, modalities: Modalities) -> list[str]:
+    """``["Réservé aux femmes, dès 18 ans", "Sur orientation"]``: what a reader must know
+    before going (printed by the leaflet, issue 18)."""
+    lines: list[str] = []
+    if audience.kind is not AudienceKind.UNCONDITIONAL:
+        groups = [_GROUPS_FR[g] for g in (*audience.genders, *audience.family) if g in _GROUPS_FR]
+        if audience.age_min is not None and audience.age_max is not None:
+            groups.append(f"{audience.age_min}-{audience.age_max} ans")
+        elif audience.age_min is not None:
+            groups.append(f"dès {audience.age_min} ans")
+        elif audience.age_max is not None:
+            groups.append(f"jusqu'à {audience.age_max} ans")
+        if audience.other:
+            groups.append(audience.other)
+        if groups:
+            lead = "Réservé aux" if audience.kind is AudienceKind.EXCLUSIVE else "En priorité :"
+            lines.append(f"{lead} {', '.join(groups)}")
+    ways = [
+        text
+        for wanted, text in (
+            (modalities.referral_required, "sur orientation"),
+            (modalities.appointment, "sur rendez-vous"),
+            (modalities.registration, "sur inscription"),
+        )
+        if wanted
+    ]
+    if ways:
+        lines.append(", ".join(ways).capitalize())
+    return lines
 
 
 def _hours_text(text: str) -> str:
@@ -255,6 +360,8 @@ def _entry(
         else None,
         hours=lines,
         usual_hours=_hours_text(format_compact_fr(place.hours)) if show_temporary else None,
+        ahead=ahead_lines(chosen, day, taxonomy),
+        access=access_lines(place.audience, place.modalities),
         url=url,
         url_text=url.removeprefix("https://").removeprefix("http://"),
     )

@@ -2,21 +2,36 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from chalicelib.domain.exports.leaflet import (
     Leaflet,
+    LeafletEntry,
     build_leaflet,
     default_sections,
     district,
+    period_fr,
     territory_detail,
 )
 from chalicelib.domain.exports.models import ClosedPlaces, ExportFormat, LeafletSection
 from chalicelib.domain.exports.selection import date_fr, select_places, wanted_categories
-from chalicelib.domain.hours.models import TemporaryClosure, TemporaryMessage, WeeklyHours
-from chalicelib.domain.places.models import Address
+from chalicelib.domain.hours.models import (
+    TemporaryClosure,
+    TemporaryHours,
+    TemporaryMessage,
+    TimeSlot,
+    WeeklyHours,
+)
+from chalicelib.domain.places.models import (
+    Address,
+    Audience,
+    AudienceKind,
+    Gender,
+    Modalities,
+    Place,
+)
 from chalicelib.domain.taxonomy.taxonomy import default_taxonomy
 from tests.builders import make_place
 from tests.unit.exports.reference import (
@@ -257,3 +272,77 @@ def test_french_dates_say_premier_for_the_first() -> None:
 
 def _by_id(leaflet: Leaflet, place_id: str):  # type: ignore[no-untyped-def]
     return next(e for s in leaflet.sections for e in s.entries if e.place_id == place_id)
+
+
+def _entry_of(place: Place, day: date = LEAFLET_DATE) -> LeafletEntry:
+    spec = reference_spec()
+    selected = select_places(
+        [place],
+        territory=spec.territory,
+        wanted=wanted_categories(TAXONOMY, spec.categories),
+        day=day,
+        closed=ClosedPlaces.MARK,
+    )
+    return build_leaflet(selected, spec, TAXONOMY, BASE_URL).sections[0].entries[0]
+
+
+def test_what_starts_within_the_validity_window_is_printed_ahead() -> None:
+    """Issue 18: a leaflet of 6 May lives on a wall for days; a closure from 8 to 10 May,
+    temporary hours from 12 May and a message from 7 May are printed on the entry; what
+    starts after the window (VALIDITY_DAYS) or already began is not an "ahead" line."""
+    place = make_place(
+        "p1",
+        categories=("seated_meal",),
+        temporary_closure=TemporaryClosure(
+            start_date=date(2020, 5, 8), end_date=date(2020, 5, 10), reason="pont"
+        ),
+        temporary_hours=TemporaryHours(
+            start_date=date(2020, 5, 12),
+            end_date=date(2020, 6, 2),
+            hours=WeeklyHours(monday=[TimeSlot(start="10:00", end="12:00")]),
+        ),
+        temporary_message=TemporaryMessage(start_date=date(2020, 5, 7), text="Colis seulement"),
+    )
+    entry = _entry_of(place)
+    assert entry.ahead == [
+        "Fermé du 8 au 10 mai 2020 — pont",
+        "Horaires modifiés du 12 mai au 2 juin 2020 : lundi - 10h-12h",
+        "À partir du 7 mai 2020 : Colis seulement",
+    ]
+    later = place.model_copy(
+        update={
+            "temporary_closure": TemporaryClosure(start_date=LEAFLET_DATE + timedelta(days=15)),
+            "temporary_hours": None,
+            "temporary_message": None,
+        }
+    )
+    assert _entry_of(later).ahead == []
+
+
+def test_access_conditions_are_printed() -> None:
+    place = make_place(
+        "p1",
+        categories=("seated_meal",),
+        audience=Audience(kind=AudienceKind.EXCLUSIVE, genders=[Gender.WOMEN], age_min=18),
+        modalities=Modalities(referral_required=True, appointment=True),
+    )
+    assert _entry_of(place).access == [
+        "Réservé aux femmes, dès 18 ans",
+        "Sur orientation, sur rendez-vous",
+    ]
+    assert _entry_of(make_place("p2", categories=("seated_meal",))).access == []
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        (date(2026, 12, 24), date(2026, 12, 26), "du 24 au 26 décembre 2026"),
+        (date(2026, 3, 30), date(2026, 4, 2), "du 30 mars au 2 avril 2026"),
+        (date(2026, 12, 30), date(2027, 1, 2), "du 30 décembre 2026 au 2 janvier 2027"),
+        (date(2026, 12, 25), date(2026, 12, 25), "le 25 décembre 2026"),
+        (date(2026, 12, 24), None, "à partir du 24 décembre 2026"),
+        (date(2026, 5, 1), date(2026, 5, 3), "du 1er au 3 mai 2026"),
+    ],
+)
+def test_periods_read_as_printed(start: date, end: date | None, expected: str) -> None:
+    assert period_fr(start, end) == expected
