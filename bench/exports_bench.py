@@ -31,7 +31,15 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "exports.json"
 NOW = datetime(2024, 3, 14, 9, 30, tzinfo=UTC)
 BASE_URL = "https://repere.example.org"
-CASES = ("leaflet_30_pdf", "leaflet_1000_pdf", "leaflet_1000_pdf_a5", "csv_100k", "xlsx_100k")
+CASES = (
+    "leaflet_30_pdf",
+    "leaflet_1000_pdf",
+    "leaflet_1000_pdf_a5",
+    "csv_100k",
+    "xlsx_100k",
+    "hsds_france_streamed",
+    "hsds_france_in_memory",
+)
 
 
 def _peak_mb() -> float:
@@ -88,10 +96,120 @@ def _spec(export_format: Any, department: str, categories: list[str]) -> Any:
     return service.resolve(request, date(2024, 3, 14))
 
 
+def _department_places(code: str, count: int) -> list[Any]:
+    """The bench's places of one department: ``count`` spread evenly over the generator's
+    departments, ids unique across them (one seed per department)."""
+    from devtools.data.departments import DEPARTMENTS
+    from devtools.demo_data import synthetic_places
+
+    codes = [department.code for department in DEPARTMENTS]
+    if code not in codes:
+        return []
+    share = count // len(codes)
+    return list(synthetic_places(share, seed=1000 + codes.index(code), now=NOW, departments=[code]))
+
+
+class _LazyFrance:
+    """A ``CandidateSource`` that makes a department's places when asked, so that a streamed
+    national file never has France in memory (as the worker reads one department at a time)."""
+
+    def __init__(self, count: int) -> None:
+        self._count = count
+
+    def in_territory(self, kind: Any, code: str) -> Any:
+        from chalicelib.domain.search.ports import Candidates
+
+        places = _department_places(code, self._count)
+        return Candidates(places=places, items_read=len(places), queries=1)
+
+    def near(self, center: Any, radius_m: float) -> Any:
+        raise NotImplementedError
+
+
+class _UploadedFiles:
+    """``ExportFiles`` that reads an upload in parts, as boto3's multipart transfer does, and
+    keeps only its size (the in-memory fake would hold the whole file)."""
+
+    def __init__(self) -> None:
+        self.sizes: dict[str, int] = {}
+
+    def put(self, key: str, body: bytes, **_: Any) -> None:
+        self.sizes[key] = len(body)
+
+    def put_stream(self, key: str, body: Any, **_: Any) -> None:
+        size = 0
+        while part := body.read(8 * 1024 * 1024):
+            size += len(part)
+        self.sizes[key] = size
+
+    def download_url(self, key: str, *, filename: str, expires_in: int) -> str:
+        return key
+
+
+def _national(streamed: bool) -> dict[str, Any]:
+    """HSDS of France: the worker's national path (department by department, spooled) or the
+    whole document built in memory as a department export would be."""
+    from chalicelib.domain.clock import FixedClock
+    from chalicelib.domain.exports.models import ExportFormat, ExportRequest, Territory
+    from chalicelib.domain.exports.service import ExportRunner, ExportService
+    from chalicelib.domain.taxonomy.taxonomy import default_taxonomy
+    from chalicelib.domain.territories import DEPARTMENT_CODES
+    from functions.exports.render import FileRenderer
+    from tests.export_fakes import InMemoryExportQueue, InMemoryExportRepository
+
+    count = int(os.environ.get("BENCH_TABLE_PLACES", "100000"))
+    taxonomy = default_taxonomy()
+    repository, files = InMemoryExportRepository(), _UploadedFiles()
+    service = ExportService(
+        repository,
+        InMemoryExportQueue(),
+        files,
+        taxonomy,
+        FixedClock(NOW),
+        timezone="Europe/Paris",
+        download_ttl_seconds=300,
+    )
+    roots = ["food", "hygiene", "welcome", "health", "counselling"]
+    request = ExportRequest(
+        territory=Territory(france=True), categories=roots, format=ExportFormat.HSDS
+    )
+    started, cpu_started = time.perf_counter(), time.process_time()
+    if streamed:
+        runner = ExportRunner(
+            repository,
+            _LazyFrance(count),
+            files=files,
+            renderer=FileRenderer(),
+            taxonomy=taxonomy,
+            clock=FixedClock(NOW),
+            base_url=BASE_URL,
+        )
+        record = runner.run(service.request_export(request).id)
+        assert record.object_key is not None  # noqa: S101 - a bench's own check
+        size, entries = files.sizes[record.object_key], record.entry_count or 0
+    else:
+        spec = service.resolve(request, date(2024, 3, 14))
+        places = [p for code in DEPARTMENT_CODES for p in _department_places(code, count)]
+        body, entries = _render(places, spec)
+        size = len(body)
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    return {
+        "case": "hsds_france_streamed" if streamed else "hsds_france_in_memory",
+        "places": count,
+        "entries": entries,
+        "seconds": round(elapsed, 2),
+        "cpu_seconds": round(cpu, 2),
+        "bytes": size,
+        "peak_rss_mb": _peak_mb(),
+    }
+
+
 def run_case(case: str) -> dict[str, Any]:
     from chalicelib.domain.exports.models import ExportFormat
     from devtools.demo_data import synthetic_places
 
+    if case.startswith("hsds_france"):
+        return _national(streamed=case.endswith("streamed"))
     if case == "leaflet_30_pdf":
         from tests.unit.exports.reference import reference_places, reference_spec
 

@@ -480,6 +480,7 @@ class _LazyQueue:
 @cache
 def export_service() -> ExportService:
     """Request (``request_export``), list and download exports: what the API calls."""
+    from chalicelib.domain.exports.national import RecordDepartments
     from chalicelib.domain.exports.service import ExportService
 
     settings = get_settings()
@@ -491,6 +492,7 @@ def export_service() -> ExportService:
         clock(),
         timezone=settings.default_timezone,
         download_ttl_seconds=settings.exports_download_ttl_seconds,
+        departments=RecordDepartments(search_records()),
     )
 
 

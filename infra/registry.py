@@ -118,7 +118,12 @@ WORKERS: tuple[Worker, ...] = (
                 description="Every Monday at 05:00 in Paris: this week's leaflets and data",
             ),
         ),
-        access=(table("exports", "read", "write"), queue("exports", "send")),
+        access=(
+            table("exports", "read", "write"),
+            queue("exports", "send"),
+            # Sets that follow the data: which departments have online places.
+            table("search-cells", "read"),
+        ),
     ),
     Worker(
         name="exports-render",
@@ -126,7 +131,10 @@ WORKERS: tuple[Worker, ...] = (
         description="Renders one export (PDF, HTML, CSV, XLSX, HSDS...) into S3",
         package=Package.IMAGE,
         memory_mb=2048,
-        timeout_seconds=300,
+        # A France-wide file reads every department in turn (docs/exports.md, "National
+        # open data"); its arrays and the file itself spool to /tmp before the upload.
+        timeout_seconds=900,
+        ephemeral_storage_mb=4096,
         service="repere-exports",
         triggers=(QueueTrigger(queue="exports", batch_size=1, max_concurrency=5),),
         access=(

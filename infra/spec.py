@@ -311,6 +311,8 @@ class Worker:
     reserved_concurrency: int | None = None
     service: str | None = None
     """POWERTOOLS_SERVICE_NAME (default ``repere-<name>``)."""
+    ephemeral_storage_mb: int = 512
+    """Lambda's ephemeral storage (default 512 MB): where the national export files spool."""
 
     def __post_init__(self) -> None:
         _name("worker", self.name)
@@ -320,6 +322,10 @@ class Worker:
             raise ValueError(f"worker {self.name!r}: memory_mb must be within 128..10240")
         if not 1 <= self.timeout_seconds <= LAMBDA_MAX_TIMEOUT:
             raise ValueError(f"worker {self.name!r}: timeout_seconds must be within 1..900")
+        if not 512 <= self.ephemeral_storage_mb <= 10_240:
+            raise ValueError(
+                f"worker {self.name!r}: ephemeral_storage_mb must be within 512..10240"
+            )
         if self.reserved_concurrency is not None and self.reserved_concurrency < 0:
             raise ValueError(f"worker {self.name!r}: reserved_concurrency must be >= 0")
 

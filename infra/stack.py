@@ -706,6 +706,7 @@ class RepereStack(cdk.Stack):
             handler=handler,
             runtime=runtime,
             memory_size=worker.memory_mb,
+            ephemeral_storage_size=cdk.Size.mebibytes(worker.ephemeral_storage_mb),
             timeout=cdk.Duration.seconds(worker.timeout_seconds),
             role=role,
             log_group=log_group,

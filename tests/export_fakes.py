@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import IO
 
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, VersionConflict
 from chalicelib.domain.exports.content import ExportContent
@@ -121,6 +122,17 @@ class InMemoryExportFiles:
         metadata: Mapping[str, str],
     ) -> None:
         self.files[key] = StoredFile(body, content_type, filename, dict(metadata))
+
+    def put_stream(
+        self,
+        key: str,
+        body: IO[bytes],
+        *,
+        content_type: str,
+        filename: str,
+        metadata: Mapping[str, str],
+    ) -> None:
+        self.put(key, body.read(), content_type=content_type, filename=filename, metadata=metadata)
 
     def download_url(self, key: str, *, filename: str, expires_in: int) -> str:
         return f"https://files.example.org/{key}?filename={filename}&expires={expires_in}"

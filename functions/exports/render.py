@@ -8,7 +8,6 @@ for them.
 from __future__ import annotations
 
 import base64
-import csv
 import io
 import json
 from functools import cached_property, lru_cache
@@ -27,6 +26,7 @@ from chalicelib.domain.exports.content import (
 )
 from chalicelib.domain.exports.leaflet import Leaflet
 from chalicelib.domain.exports.models import ExportFormat, PaperSize
+from chalicelib.domain.exports.tabular import write_csv_rows
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 LEAFLET_TEMPLATE = "leaflet.html.j2"
@@ -116,9 +116,8 @@ def pdf_from_html(html: str) -> bytes:
 def csv_bytes(content: TableContent) -> bytes:
     """RFC 4180 CSV in UTF-8 with a byte order mark (so that spreadsheets read the accents)."""
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(content.columns)
-    writer.writerows(("" if cell is None else cell for cell in row) for row in content.rows)
+    write_csv_rows(buffer, [content.columns])
+    write_csv_rows(buffer, content.rows)
     return buffer.getvalue().encode("utf-8-sig")
 
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from chalicelib.domain.hours.models import DomainModel
+from chalicelib.domain.territories import DEPARTMENT_PATTERN
 
-DEPARTMENT_PATTERN = r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$"
 _POSTAL_CODE = re.compile(r"^[0-9]{5}$")
 EXPORT_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{7,63}$"
 MAX_POSTAL_CODES = 60
@@ -60,6 +62,24 @@ _CONTENT_TYPES = {
 }
 
 
+NATIONAL_FORMATS = frozenset(
+    {ExportFormat.HSDS, ExportFormat.DATA_INCLUSION, ExportFormat.GEOJSON, ExportFormat.CSV}
+)
+"""Formats a France-wide file is offered in (chalicelib/domain/exports/national.py). Leaflets
+are printed per territory; XLSX is written in memory by openpyxl and caps a sheet at 1,048,576
+rows."""
+
+
+def check_national_formats(formats: Iterable[ExportFormat]) -> None:
+    """ValueError unless every format has a France-wide file."""
+    refused = sorted(f.value for f in formats if f not in NATIONAL_FORMATS)
+    if refused:
+        offered = ", ".join(sorted(f.value for f in NATIONAL_FORMATS))
+        raise ValueError(
+            f"no France-wide file in {', '.join(refused)}: a national export is one of {offered}"
+        )
+
+
 class PaperSize(StrEnum):
     A4 = "a4"  # two columns
     A5 = "a5"  # one column, folds into a pocket
@@ -79,11 +99,19 @@ class ExportStatus(StrEnum):
     FAILED = "failed"  # the last attempt failed; the queue retries it
 
 
+NATIONAL = "FR"
+"""The department code of a France-wide export (its jobs are an admin's: no territory
+moderator covers it)."""
+
+
 class Territory(DomainModel):
-    """A department, or postal codes of one department (a district of a city, a few towns)."""
+    """A department, postal codes of one department (a district of a city, a few towns), or
+    France (``france: true``: the national open-data files, chalicelib/domain/exports/
+    national.py)."""
 
     department: str | None = Field(default=None, pattern=DEPARTMENT_PATTERN)
     postal_codes: list[str] = Field(default_factory=list, max_length=MAX_POSTAL_CODES)
+    france: bool = Field(default=False, description="Every department: a France-wide file.")
     label: str | None = Field(default=None, min_length=1, max_length=120)
 
     @field_validator("postal_codes")
@@ -96,8 +124,8 @@ class Territory(DomainModel):
 
     @model_validator(mode="after")
     def _one_kind(self) -> Territory:
-        if (self.department is None) == (not self.postal_codes):
-            raise ValueError("give a department, or postal codes, not both")
+        if [self.department is not None, bool(self.postal_codes), self.france].count(True) != 1:
+            raise ValueError("give a department, postal codes or france: true, one of them")
         if self.postal_codes:
             departments = {department_of_postal_code(code) for code in self.postal_codes}
             if len(departments) > 1:
@@ -109,7 +137,10 @@ class Territory(DomainModel):
 
     @property
     def department_code(self) -> str:
-        """The department of the territory (derived from the postal codes when given)."""
+        """The department of the territory (derived from the postal codes when given;
+        ``NATIONAL`` for France)."""
+        if self.france:
+            return NATIONAL
         if self.department is not None:
             return self.department
         return department_of_postal_code(self.postal_codes[0])
@@ -117,6 +148,8 @@ class Territory(DomainModel):
     @property
     def key(self) -> str:
         """A short stable text naming the territory (file names, ids)."""
+        if self.france:
+            return "france"
         if self.department is not None:
             return self.department.lower()
         if len(self.postal_codes) <= 3:
@@ -354,17 +387,44 @@ class CategorySet(DomainModel):
     sections: list[LeafletSection] | None = None
 
 
+ONLINE_DEPARTMENTS = "online_departments"
+"""``territories`` of an export set that follows the data: every department that has online
+places on the day the schedule runs."""
+
+
 class ExportSet(DomainModel):
-    """One line of the schedule configuration: territories x category sets x formats."""
+    """One line of the schedule configuration: territories x category sets x formats.
+
+    ``territories`` is a list, or ``"online_departments"``: every department with online
+    places when the schedule runs (``requests`` is then given them), so a territory that
+    adopts Repère has its files the week its first place goes online."""
 
     name: str = Field(pattern=r"^[a-z0-9-]{1,40}$")
-    territories: list[Territory] = Field(min_length=1, max_length=200)
+    territories: (
+        Annotated[list[Territory], Field(min_length=1, max_length=200)]
+        | Literal["online_departments"]
+    )
     category_sets: list[CategorySet] = Field(min_length=1, max_length=20)
     formats: list[ExportFormat] = Field(min_length=1)
     paper: PaperSize = PaperSize.A4
     closed: ClosedPlaces | None = None
 
-    def requests(self, data_date: date) -> list[ExportRequest]:
+    @model_validator(mode="after")
+    def _national_formats(self) -> ExportSet:
+        if isinstance(self.territories, list) and any(t.france for t in self.territories):
+            check_national_formats(self.formats)
+        return self
+
+    def requests(
+        self, data_date: date, online_departments: Sequence[str] = ()
+    ) -> list[ExportRequest]:
+        """Its exports on ``data_date``; ``online_departments`` stand for
+        ``"online_departments"``."""
+        territories = (
+            [Territory(department=code) for code in online_departments]
+            if self.territories == ONLINE_DEPARTMENTS
+            else self.territories
+        )
         return [
             ExportRequest(
                 territory=territory,
@@ -377,7 +437,7 @@ class ExportSet(DomainModel):
                 paper=self.paper,
                 closed=self.closed,
             )
-            for territory in self.territories
+            for territory in territories
             for category_set in self.category_sets
             for export_format in self.formats
         ]

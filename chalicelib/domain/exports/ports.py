@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import Protocol
+from typing import IO, Protocol
 
 from chalicelib.domain.exports.content import ExportContent
 from chalicelib.domain.exports.models import ExportFormat, ExportPage, ExportRecord, PaperSize
@@ -65,6 +65,19 @@ class ExportFiles(Protocol):
         """Store a rendered file (overwrites: a retried job writes the same key)."""
         ...
 
+    def put_stream(
+        self,
+        key: str,
+        body: IO[bytes],
+        *,
+        content_type: str,
+        filename: str,
+        metadata: Mapping[str, str],
+    ) -> None:
+        """``put`` for a file read from ``body`` (at its current position) in parts, never
+        whole in memory: a national file."""
+        ...
+
     def download_url(self, key: str, *, filename: str, expires_in: int) -> str:
         """A short-lived URL that downloads the file under ``filename``."""
         ...
@@ -73,4 +86,10 @@ class ExportFiles(Protocol):
 class Renderer(Protocol):
     def render(self, content: ExportContent, *, paper: PaperSize) -> bytes:
         """The bytes of the file for content built by the domain."""
+        ...
+
+
+class OnlineDepartments(Protocol):
+    def codes(self) -> list[str]:
+        """The departments with at least one online place now (``DEPARTMENT_CODES`` order)."""
         ...

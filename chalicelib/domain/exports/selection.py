@@ -55,6 +55,8 @@ class SelectedPlace:
 
 def in_territory(place: Place, territory: Territory) -> bool:
     address = place.address
+    if territory.france:
+        return True
     if territory.department is not None:
         return address.department_code == territory.department
     return address.postal_code in territory.postal_codes

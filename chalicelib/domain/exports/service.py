@@ -17,6 +17,7 @@ import hashlib
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
+from typing import IO
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain.auth import Principal, Role, require_department, require_role
@@ -30,6 +31,7 @@ from chalicelib.domain.exports.content import (
 )
 from chalicelib.domain.exports.leaflet import default_sections
 from chalicelib.domain.exports.models import (
+    ONLINE_DEPARTMENTS,
     ClosedPlaces,
     DownloadLink,
     ExportFormat,
@@ -43,13 +45,22 @@ from chalicelib.domain.exports.models import (
     LeafletSection,
     PaperSize,
     Territory,
+    check_national_formats,
     export_summary,
 )
-from chalicelib.domain.exports.ports import ExportFiles, ExportQueue, ExportRepository, Renderer
+from chalicelib.domain.exports.national import NationalFile, temporary_spool
+from chalicelib.domain.exports.ports import (
+    ExportFiles,
+    ExportQueue,
+    ExportRepository,
+    OnlineDepartments,
+    Renderer,
+)
 from chalicelib.domain.exports.selection import SelectedPlace, select_places, wanted_categories
 from chalicelib.domain.places.models import Place
 from chalicelib.domain.search.ports import CandidateSource, TerritoryKind
 from chalicelib.domain.taxonomy.taxonomy import Taxonomy
+from chalicelib.domain.territories import DEPARTMENT_CODES
 
 # How far from today the date of an export may be: next week's leaflet, last month's archive.
 MAX_DATE_DISTANCE = timedelta(days=366)
@@ -76,7 +87,10 @@ class ExportService:
         timezone: str,
         download_ttl_seconds: int,
         new_id: Callable[[], str] = random_export_id,
+        departments: OnlineDepartments | None = None,
     ) -> None:
+        """``departments``: who has online places, for export sets that follow the data
+        (``territories: "online_departments"``); a schedule naming one fails without it."""
         self._repository = repository
         self._queue = queue
         self._files = files
@@ -85,6 +99,7 @@ class ExportService:
         self._zone = ZoneInfo(timezone)
         self._download_ttl = download_ttl_seconds
         self._new_id = new_id
+        self._departments = departments
 
     def today(self) -> date:
         return self._clock.now().astimezone(self._zone).date()
@@ -104,6 +119,11 @@ class ExportService:
                 field="data_date",
             )
         export_format = request.format
+        if request.territory.france:
+            try:
+                check_national_formats([export_format])
+            except ValueError as error:
+                raise InvalidInput(str(error), field="format") from None
         if export_format.is_leaflet:
             sections = request.sections or default_sections(taxonomy, request.categories)
             self._check_sections(request, sections)
@@ -240,9 +260,14 @@ class ExportService:
         if unknown:
             raise InvalidInput(f"unknown export sets: {', '.join(unknown)}", field="sets")
         data_date = at.astimezone(ZoneInfo(schedule.timezone)).date()
+        online: list[str] = []
+        if any(known[name].territories == ONLINE_DEPARTMENTS for name in names):
+            if self._departments is None:
+                raise RuntimeError("export sets follow the online departments: none was given")
+            online = self._departments.codes()
         records = []
         for name in names:
-            for request in known[name].requests(data_date):
+            for request in known[name].requests(data_date, online):
                 key = f"{name}|{request.model_dump_json()}"
                 records.append(
                     self.request_export(
@@ -291,7 +316,9 @@ def object_metadata(record: ExportRecord, entries: int) -> dict[str, str]:
     return {
         "export-id": record.id,
         "department": record.department,
-        "territory": territory.department or ",".join(territory.postal_codes),
+        "territory": territory.key
+        if territory.france
+        else (territory.department or ",".join(territory.postal_codes)),
         "categories": ",".join(spec.categories),
         "format": spec.format.value,
         "data-date": spec.data_date.isoformat(),
@@ -322,9 +349,12 @@ class ExportRunner:
         taxonomy: Taxonomy,
         clock: Clock,
         base_url: str,
+        spool: Callable[[], IO[bytes]] = temporary_spool,
     ) -> None:
+        """``spool``: temporary files of national exports (memory, then Lambda's /tmp)."""
         self._repository = repository
         self._candidates = candidates
+        self._spool = spool
         self._files = files
         self._renderer = renderer
         self._taxonomy = taxonomy
@@ -363,6 +393,8 @@ class ExportRunner:
 
     def _render_and_store(self, running: ExportRecord) -> ExportRecord:
         spec = running.spec
+        if spec.territory.france:
+            return self._render_and_store_national(running)
         selected = select_places(
             self._places(spec.territory),
             territory=spec.territory,
@@ -373,16 +405,7 @@ class ExportRunner:
         content = build_content(selected, spec, self._taxonomy, self._base_url)
         body = self._renderer.render(content, paper=spec.paper)
         entries = entry_count(content, selected)
-        ready = running.model_copy(
-            update={
-                "status": ExportStatus.READY,
-                "generated_at": self._clock.now(),
-                "object_key": object_key(running),
-                "size_bytes": len(body),
-                "entry_count": entries,
-                "version": running.version + 1,
-            }
-        )
+        ready = self._ready(running, len(body), entries)
         assert ready.object_key is not None  # noqa: S101 - set just above
         self._files.put(
             ready.object_key,
@@ -392,6 +415,55 @@ class ExportRunner:
             metadata=object_metadata(ready, entries),
         )
         return ready
+
+    def _render_and_store_national(self, running: ExportRecord) -> ExportRecord:
+        """A France-wide file, department by department: one department's places in memory
+        at a time, the file itself in a spool (chalicelib/domain/exports/national.py)."""
+        spec = running.spec
+        wanted = wanted_categories(self._taxonomy, spec.categories)
+        entries = 0
+        with self._spool() as body:
+            national = NationalFile(spec.format, body, spool=self._spool)
+            for code in DEPARTMENT_CODES:
+                department = Territory(department=code)
+                places = self._places(department)
+                if not places:
+                    continue
+                selected = select_places(
+                    places,
+                    territory=department,
+                    wanted=wanted,
+                    day=spec.data_date,
+                    closed=spec.closed,
+                )
+                content = build_content(selected, spec, self._taxonomy, self._base_url)
+                entries += entry_count(content, selected)
+                national.add(content)
+                del places, selected, content  # before the next department is read
+            size = national.finish()
+            ready = self._ready(running, size, entries)
+            assert ready.object_key is not None  # noqa: S101 - set by _ready
+            body.seek(0)
+            self._files.put_stream(
+                ready.object_key,
+                body,
+                content_type=spec.format.content_type,
+                filename=spec.filename,
+                metadata=object_metadata(ready, entries),
+            )
+        return ready
+
+    def _ready(self, running: ExportRecord, size: int, entries: int) -> ExportRecord:
+        return running.model_copy(
+            update={
+                "status": ExportStatus.READY,
+                "generated_at": self._clock.now(),
+                "object_key": object_key(running),
+                "size_bytes": size,
+                "entry_count": entries,
+                "version": running.version + 1,
+            }
+        )
 
     def _places(self, territory: Territory) -> list[Place]:
         if territory.department is not None:

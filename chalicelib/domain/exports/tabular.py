@@ -7,8 +7,10 @@ typed. Numbers (lat, lon) stay numbers.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterable, Iterator
 from datetime import date
+from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain.exports.leaflet import closure_text
@@ -141,3 +143,10 @@ def _cell(value: str | float | list[str] | None) -> Cell:
     if isinstance(value, str):
         return neutralise(value)
     return value
+
+
+def write_csv_rows(stream: TextIO, rows: Iterable[Iterable[Cell]]) -> None:
+    """RFC 4180 rows (CRLF), an empty cell for None: the CSV of a department export and of
+    the national file (chalicelib/domain/exports/national.py) alike."""
+    writer = csv.writer(stream, lineterminator="\r\n")
+    writer.writerows(("" if cell is None else cell for cell in row) for row in rows)

@@ -20,10 +20,11 @@ from chalicelib.domain.hours.models import (
     TemporaryMessage,
     WeeklyHours,
 )
+from chalicelib.domain.territories import DEPARTMENT_PATTERN
 
 DEFAULT_TIMEZONE = "Europe/Paris"
 
-_DEPARTMENT = re.compile(r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$")
+_DEPARTMENT = re.compile(DEPARTMENT_PATTERN)
 _POSTAL_CODE = re.compile(r"^[0-9]{5}$")
 _INSEE = re.compile(r"^([0-9]{5}|2A[0-9]{3}|2B[0-9]{3})$")
 _LANGUAGE = re.compile(r"^([a-z]{2}|lsf)$")

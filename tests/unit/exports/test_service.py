@@ -129,8 +129,12 @@ def test_invalid_requests_are_refused_naming_the_field(
 
 
 def test_territory_needs_one_department_or_postal_codes_of_one_department() -> None:
-    with pytest.raises(ValueError, match="not both"):
+    with pytest.raises(ValueError, match="one of them"):
         Territory(department="75", postal_codes=["75019"])
+    with pytest.raises(ValueError, match="one of them"):
+        Territory(department="75", france=True)
+    with pytest.raises(ValueError, match="one of them"):
+        Territory()
     with pytest.raises(ValueError, match="one department"):
         Territory(postal_codes=["75019", "93200"])
     assert Territory(postal_codes=["20000", "20100"]).department_code == "2A"
