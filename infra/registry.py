@@ -64,6 +64,10 @@ API = Api(
         table("campaigns", "read", "write", "scan"),
         table("campaign-targets", "read", "write"),
         queue("campaigns", "send"),
+        # Partner API keys (docs/partners.md): issued, listed (a Scan: tens of keys) and
+        # revoked by admins, read at each partner request; quotas count in the submissions
+        # table's fixed windows.
+        table("api-keys", "read", "write", "scan"),
         # Batch updates over HTTP larger than the API applies itself: planned by the API,
         # answered 202, applied by the batch-update worker from this queue.
         queue("batch-updates", "send"),

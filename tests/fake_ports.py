@@ -20,6 +20,7 @@ from chalicelib.domain.mail.ports import (
     SuppressionList,
 )
 from chalicelib.domain.newsletters.ports import IssueStore, LatestExports, SubscriberStore
+from chalicelib.domain.partners.ports import ApiKeyStore, WindowCounter
 from chalicelib.domain.places.ports import PlaceEditStore
 from chalicelib.domain.search.ports import CandidateSource, SearchRecordSource
 from chalicelib.domain.selfupdate.ports import LinkStateStore
@@ -50,6 +51,7 @@ from tests.newsletter_support import (
     InMemorySubscriberStore,
     RecordingBatchQueue,
 )
+from tests.partner_fakes import InMemoryApiKeyStore, InMemoryWindowCounter
 from tests.selfupdate_fakes import (
     InMemoryLinkStateStore,
     InMemoryMailQueue,
@@ -101,6 +103,21 @@ def batch_ledger(fake: InMemoryBatchLedger) -> BatchLedger:
 
 def announcements(fake: InMemoryAnnouncementRepository) -> AnnouncementRepository:
     return fake
+
+
+# Partner keys
+
+
+def api_keys(fake: InMemoryApiKeyStore) -> ApiKeyStore:
+    return fake
+
+
+def window_counter(fake: InMemoryWindowCounter) -> WindowCounter:
+    return fake
+
+
+def window_counter_of_submissions(fake: InMemoryRateLimiter) -> WindowCounter:
+    return fake  # the rate limiter the API counts partner quotas with
 
 
 # Submissions

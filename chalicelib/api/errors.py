@@ -74,7 +74,8 @@ def domain_error_response(error: RepereError) -> Response:
     if isinstance(error, Unavailable):
         response.headers["Retry-After"] = str(get_settings().unavailable_retry_after_seconds)
     if isinstance(error, TooManyRequests):
-        response.headers["Retry-After"] = str(seconds_to_next_hour(wiring.clock().now()))
+        seconds = error.retry_after_seconds or seconds_to_next_hour(wiring.clock().now())
+        response.headers["Retry-After"] = str(seconds)
     if isinstance(error, VersionConflict) and error.current_version is not None:
         body = json.loads(response.body)
         body["current_version"] = error.current_version

@@ -86,7 +86,22 @@ class Gone(RepereError):
 
 
 class TooManyRequests(RepereError):
+    """Over a rate limit. ``retry_after_seconds``: when the allowance comes back, if the
+    limit knows (a partner key's minute or day); else the API answers the hourly limits'
+    "next clock hour"."""
+
     code = "too_many_requests"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        code: str | None = None,
+        retry_after_seconds: int | None = None,
+    ) -> None:
+        super().__init__(message, field=field, code=code)
+        self.retry_after_seconds = retry_after_seconds
 
 
 class Unprocessable(RepereError):

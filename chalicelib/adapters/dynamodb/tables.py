@@ -12,6 +12,7 @@ from typing import Any
 from pynamodb.models import Model
 
 from chalicelib.adapters.dynamodb import names
+from chalicelib.adapters.dynamodb.api_keys import ApiKeyRecord
 from chalicelib.adapters.dynamodb.backoffice_models import (
     AnnouncementRecord,
     BatchLedgerRecord,
@@ -48,6 +49,7 @@ TABLES: dict[str, type[Model]] = {
     "stats": StatsRecord,
     "campaigns": CampaignRecord,
     "campaign-targets": CampaignTargetRecord,
+    "api-keys": ApiKeyRecord,
 }
 
 
