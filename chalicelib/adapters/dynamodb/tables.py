@@ -19,6 +19,7 @@ from chalicelib.adapters.dynamodb.backoffice_models import (
     PlaceHistoryRecord,
 )
 from chalicelib.adapters.dynamodb.campaigns import CampaignRecord, CampaignTargetRecord
+from chalicelib.adapters.dynamodb.changes import ChangeRecord
 from chalicelib.adapters.dynamodb.export_models import ExportItem
 from chalicelib.adapters.dynamodb.mail_models import (
     SelfUpdateLinkRecord,
@@ -50,6 +51,7 @@ TABLES: dict[str, type[Model]] = {
     "campaigns": CampaignRecord,
     "campaign-targets": CampaignTargetRecord,
     "api-keys": ApiKeyRecord,
+    "changes": ChangeRecord,
 }
 
 
