@@ -118,6 +118,15 @@ class Settings(BaseModel):
     # The schedule's export sets (JSON, ExportSchedule); default functions/exports/export_sets.json
     exports_sets_file: str | None = None
 
+    # Partner API keys (docs/partners.md): a key's quota when the admin gives none (the
+    # stage's partner usage plan sets the same figures on API Gateway: infra/stages.py),
+    # and how long a container trusts a key it verified (a revocation's delay).
+    partner_quota_per_minute: int = Field(default=1200, ge=1, le=100_000)
+    partner_quota_per_day: int = Field(default=200_000, ge=1, le=100_000_000)
+    partner_key_cache_seconds: int = Field(default=30, ge=0, le=300)
+    # The change feed (docs/changes.md): pages of at most this many changes.
+    changes_max_limit: int = Field(default=500, ge=1, le=1000)
+
     # Mail (docs/selfupdate.md): the API queues messages on mail_queue_url; functions/mailer.py
     # renders templates/mail/ and sends through SES v2 from mail_from_address (a verified
     # identity). A message id is remembered mail_sent_retention_days (no duplicate send).

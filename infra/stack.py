@@ -560,6 +560,9 @@ class RepereStack(cdk.Stack):
             "REPERE_SELF_UPDATE_PAGE_URL": f"{stage.public_site_url}/mise-a-jour",
             "REPERE_MAIL_FROM_ADDRESS": f"no-reply@{self.mail_domain}",
             "REPERE_MAIL_CONFIGURATION_SET": self.configuration_set_name,
+            # A partner key's default quota: the partner usage plan's own figures.
+            "REPERE_PARTNER_QUOTA_PER_MINUTE": str(int(stage.partner_plan.rate_per_second * 60)),
+            "REPERE_PARTNER_QUOTA_PER_DAY": str(stage.partner_plan.quota_per_day),
         }
         if self.search is not None:
             environment["REPERE_OPENSEARCH_ENDPOINT"] = f"https://{self.search.endpoint}"
