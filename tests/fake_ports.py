@@ -20,7 +20,7 @@ from chalicelib.domain.mail.ports import (
     SuppressionList,
 )
 from chalicelib.domain.newsletters.ports import IssueStore, LatestExports, SubscriberStore
-from chalicelib.domain.places.ports import PlaceEditStore
+from chalicelib.domain.places.ports import PlaceEditStore, PlaceTransaction
 from chalicelib.domain.search.ports import CandidateSource, SearchRecordSource
 from chalicelib.domain.selfupdate.ports import LinkStateStore
 from chalicelib.domain.stats.ports import (
@@ -31,7 +31,12 @@ from chalicelib.domain.stats.ports import (
     SubmissionSource,
 )
 from chalicelib.domain.stats.search_counts import SearchCounter
-from chalicelib.domain.submissions.ports import DecisionStore, RateLimiter, SubmissionRepository
+from chalicelib.domain.submissions.ports import (
+    DecisionStore,
+    DecisionTransaction,
+    RateLimiter,
+    SubmissionRepository,
+)
 from tests.backoffice_fakes import (
     CrashingPlaceStore,
     InMemoryAnnouncementRepository,
@@ -43,7 +48,12 @@ from tests.export_fakes import (
     InMemoryExportQueue,
     InMemoryExportRepository,
 )
-from tests.fakes import InMemoryCandidateSource, InMemoryPlaceRepository, InMemorySearchRecords
+from tests.fakes import (
+    InMemoryCandidateSource,
+    InMemoryPlaceRepository,
+    InMemoryPlaceTransaction,
+    InMemorySearchRecords,
+)
 from tests.newsletter_support import (
     FixedExports,
     InMemoryIssueStore,
@@ -68,6 +78,7 @@ from tests.stats_fakes import (
 from tests.submission_fakes import (
     FakeMailQueue,
     InMemoryDecisionStore,
+    InMemoryDecisionTransaction,
     InMemoryRateLimiter,
     InMemorySubmissionRepository,
 )
@@ -77,6 +88,10 @@ from tests.unit.campaigns.fakes import InMemoryCampaignRepository, InMemoryStart
 
 
 def place_store(fake: InMemoryPlaceRepository) -> PlaceEditStore:
+    return fake
+
+
+def place_transaction(fake: InMemoryPlaceTransaction) -> PlaceTransaction:
     return fake
 
 
@@ -115,6 +130,10 @@ def rate_limiter(fake: InMemoryRateLimiter) -> RateLimiter:
 
 
 def decisions(fake: InMemoryDecisionStore) -> DecisionStore:
+    return fake
+
+
+def decision_transaction(fake: InMemoryDecisionTransaction) -> DecisionTransaction:
     return fake
 
 
