@@ -21,7 +21,7 @@ from chalicelib.domain.mail.ports import (
 )
 from chalicelib.domain.newsletters.ports import IssueStore, LatestExports, SubscriberStore
 from chalicelib.domain.partners.ports import ApiKeyStore, WindowCounter
-from chalicelib.domain.places.ports import PlaceEditStore
+from chalicelib.domain.places.ports import PlaceEditStore, PlaceTransaction
 from chalicelib.domain.search.ports import CandidateSource, SearchRecordSource
 from chalicelib.domain.selfupdate.ports import LinkStateStore
 from chalicelib.domain.stats.ports import (
@@ -32,7 +32,12 @@ from chalicelib.domain.stats.ports import (
     SubmissionSource,
 )
 from chalicelib.domain.stats.search_counts import SearchCounter
-from chalicelib.domain.submissions.ports import DecisionStore, RateLimiter, SubmissionRepository
+from chalicelib.domain.submissions.ports import (
+    DecisionStore,
+    DecisionTransaction,
+    RateLimiter,
+    SubmissionRepository,
+)
 from tests.backoffice_fakes import (
     CrashingPlaceStore,
     InMemoryAnnouncementRepository,
@@ -44,7 +49,12 @@ from tests.export_fakes import (
     InMemoryExportQueue,
     InMemoryExportRepository,
 )
-from tests.fakes import InMemoryCandidateSource, InMemoryPlaceRepository, InMemorySearchRecords
+from tests.fakes import (
+    InMemoryCandidateSource,
+    InMemoryPlaceRepository,
+    InMemoryPlaceTransaction,
+    InMemorySearchRecords,
+)
 from tests.newsletter_support import (
     FixedExports,
     InMemoryIssueStore,
@@ -70,6 +80,7 @@ from tests.stats_fakes import (
 from tests.submission_fakes import (
     FakeMailQueue,
     InMemoryDecisionStore,
+    InMemoryDecisionTransaction,
     InMemoryRateLimiter,
     InMemorySubmissionRepository,
 )
@@ -79,6 +90,10 @@ from tests.unit.campaigns.fakes import InMemoryCampaignRepository, InMemoryStart
 
 
 def place_store(fake: InMemoryPlaceRepository) -> PlaceEditStore:
+    return fake
+
+
+def place_transaction(fake: InMemoryPlaceTransaction) -> PlaceTransaction:
     return fake
 
 
@@ -132,6 +147,10 @@ def rate_limiter(fake: InMemoryRateLimiter) -> RateLimiter:
 
 
 def decisions(fake: InMemoryDecisionStore) -> DecisionStore:
+    return fake
+
+
+def decision_transaction(fake: InMemoryDecisionTransaction) -> DecisionTransaction:
     return fake
 
 

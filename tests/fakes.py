@@ -16,7 +16,7 @@ back.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from chalicelib.adapters.dynamodb.geo_cells import MAX_RADIUS_M
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, VersionConflict
@@ -33,6 +33,7 @@ from chalicelib.domain.places.listing import (
 from chalicelib.domain.places.models import GeoPoint, Place, PlaceStatus
 from chalicelib.domain.places.ports import (
     HistoryAhead,
+    PlaceCreation,
     PlaceRepair,
     PlaceWrite,
     WriteOutcome,
@@ -100,36 +101,8 @@ class InMemoryPlaceRepository:
 
     # PlaceEditStore (same semantics as DynamoPlaceRepository; see the contract suite).
 
-    def create(self, place: Place, entry: HistoryEntry) -> None:
-        _check_write(place, 0, entry)
-        if place.id in self.places or entry.version in self.history_entries.get(place.id, {}):
-            raise Conflict(f"a place with id {place.id!r} already exists", field="id")
-        self.places[place.id] = _copy(place)
-        self.history_entries.setdefault(place.id, {})[entry.version] = entry
-
-    def update(self, write: PlaceWrite) -> None:
-        place_id = write.place.id
-        current = self.places.get(place_id)
-        history = self.history_entries.get(place_id, {})
-        if (
-            current is not None
-            and current.version == write.expected_version
-            and write.entry.version in history
-        ):
-            raise HistoryAhead(
-                f"place {place_id!r} is at version {write.expected_version} but its "
-                f"history already holds version {write.entry.version}",
-                current_version=write.expected_version,
-            )
-        outcome = self.update_many([write])[0]
-        if outcome.status is WriteStatus.NOT_FOUND:
-            raise NotFound(f"no place with id {place_id!r}", field="id")
-        if outcome.status is WriteStatus.CONFLICT:
-            raise VersionConflict(
-                f"place {place_id!r} is at version {outcome.current_version}, "
-                f"not {write.expected_version}",
-                current_version=outcome.current_version,
-            )
+    def transaction(self) -> InMemoryPlaceTransaction:
+        return InMemoryPlaceTransaction(self)
 
     def update_many(self, writes: Sequence[PlaceWrite]) -> list[WriteOutcome]:
         ids = [write.place.id for write in writes]
@@ -236,17 +209,72 @@ def _listing_key(place: Place) -> tuple[str, str]:
     return verified_key(place.verified_at), place.id
 
 
-def _check_write(place: Place, expected_version: int, entry: HistoryEntry) -> None:
-    if place.version != expected_version + 1:
-        raise ValueError(
-            f"a place saved over version {expected_version} must carry version "
-            f"{expected_version + 1}, not {place.version}"
-        )
-    if entry.place_id != place.id or entry.version != place.version:
-        raise ValueError(
-            f"the history entry ({entry.place_id!r}, version {entry.version}) does not "
-            f"describe place {place.id!r} at version {place.version}"
-        )
+class InMemoryPlaceTransaction:
+    """``PlaceTransaction`` on an ``InMemoryPlaceRepository``: ``commit`` checks every
+    condition (a subclass's first, then the places in order), then applies everything, so a
+    failed commit writes nothing, as a TransactWriteItems."""
+
+    def __init__(self, store: InMemoryPlaceRepository) -> None:
+        self.store = store
+        self._creations: list[PlaceCreation] = []
+        self._changes: list[PlaceWrite] = []
+        self._checks: list[Callable[[], None]] = []
+        self._applies: list[Callable[[], None]] = []
+        self._ids: set[str] = set()
+        self._committed = False
+
+    def create(self, creation: PlaceCreation) -> None:
+        self._add_id(creation.place.id)
+        self._creations.append(creation)
+
+    def write(self, change: PlaceWrite) -> None:
+        self._add_id(change.place.id)
+        self._changes.append(change)
+
+    def _add_id(self, place_id: str) -> None:
+        if place_id in self._ids:
+            raise ValueError(f"place {place_id!r} appears twice in one transaction")
+        self._ids.add(place_id)
+
+    def _add_item(self, check: Callable[[], None], apply: Callable[[], None]) -> None:
+        """A subclass's item: ``check`` raises when its condition fails; ``apply`` writes it."""
+        self._checks.append(check)
+        self._applies.append(apply)
+
+    def commit(self) -> None:
+        if self._committed:
+            raise RuntimeError("a transaction is committed once")
+        self._committed = True
+        for check in self._checks:
+            check()
+        places, history = self.store.places, self.store.history_entries
+        for creation in self._creations:
+            place_id = creation.place.id
+            if place_id in places or creation.entry.version in history.get(place_id, {}):
+                raise Conflict(f"a place with id {place_id!r} already exists", field="id")
+        for change in self._changes:
+            place_id = change.place.id
+            current = places.get(place_id)
+            if current is None:
+                raise NotFound(f"no place with id {place_id!r}", field="id")
+            if current.version != change.expected_version:
+                raise VersionConflict(
+                    f"place {place_id!r} is at version {current.version}, "
+                    f"not {change.expected_version}",
+                    current_version=current.version,
+                )
+            if change.entry.version in history.get(place_id, {}):
+                raise HistoryAhead(
+                    f"place {place_id!r} is at version {change.expected_version} but its "
+                    f"history already holds version {change.entry.version}",
+                    current_version=change.expected_version,
+                )
+        written: list[PlaceCreation | PlaceWrite] = [*self._creations, *self._changes]
+        for item in written:
+            places[item.place.id] = _copy(item.place)
+            history.setdefault(item.place.id, {})[item.entry.version] = item.entry
+        for apply in self._applies:
+            apply()
 
 
 class InMemoryCandidateSource:

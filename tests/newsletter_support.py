@@ -15,6 +15,7 @@ from chalicelib.domain.newsletters.models import Digest, DigestExport, Subscribe
 from chalicelib.domain.places.history import Action, Actor, Channel, HistoryEntry, diff_places
 from chalicelib.domain.places.models import Place
 from chalicelib.domain.places.ports import PlaceEditStore, PlaceWrite
+from tests.place_writes import create, update
 
 KEYS = KeyRing(current="k1", keys={"k1": "newsletter-test-key-" + "x" * 32})
 
@@ -109,7 +110,7 @@ def write(store: PlaceEditStore, place: Place, at: datetime, **changes: Any) -> 
             action=Action.CREATED,
             changes=diff_places(None, created),
         )
-        store.create(created, entry)
+        create(store, created, entry)
         return created
     before = store.get(place.id)
     after = Place.model_validate(
@@ -124,5 +125,5 @@ def write(store: PlaceEditStore, place: Place, at: datetime, **changes: Any) -> 
         action=Action.EDITED,
         changes=diff_places(before, after),
     )
-    store.update(PlaceWrite(before=before, place=after, entry=entry))
+    update(store, PlaceWrite(before=before, place=after, entry=entry))
     return after

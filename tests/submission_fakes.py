@@ -7,13 +7,10 @@ from typing import Any
 
 from chalicelib.domain.errors import NotFound, VersionConflict
 from chalicelib.domain.mail.models import MailMessage
-from chalicelib.domain.places.history import HistoryEntry
-from chalicelib.domain.places.models import Place
-from chalicelib.domain.places.ports import PlaceWrite
 from chalicelib.domain.submissions.models import QueuePosition, Submission
 from chalicelib.domain.submissions.ports import SubmissionRepository
 from chalicelib.domain.submissions.status import SubmissionStatus
-from tests.fakes import InMemoryPlaceRepository
+from tests.fakes import InMemoryPlaceRepository, InMemoryPlaceTransaction
 
 
 class InMemorySubmissionRepository:
@@ -83,27 +80,36 @@ class InMemoryDecisionStore:
         self.places = places
         self.submissions = submissions
 
-    def create_place(
-        self, place: Place, entry: HistoryEntry, decided: Submission, *, expected_version: int
-    ) -> None:
-        self._check_pending(decided, expected_version)
-        self.places.create(place, entry)  # Conflict before anything is written
-        self.submissions.save(decided, expected_version=expected_version)
+    def transaction(self) -> InMemoryDecisionTransaction:
+        return InMemoryDecisionTransaction(self.places, self.submissions)
 
-    def update_place(
-        self, write: PlaceWrite, decided: Submission, *, expected_version: int
-    ) -> None:
-        self._check_pending(decided, expected_version)
-        self.places.update(write)
-        self.submissions.save(decided, expected_version=expected_version)
 
-    def _check_pending(self, decided: Submission, expected_version: int) -> None:
-        current = self.submissions.get(decided.id)
-        if current.version != expected_version or current.status is not SubmissionStatus.PENDING:
-            raise VersionConflict(
-                f"submission {decided.id!r} is at version {current.version}",
-                current_version=current.version,
-            )
+class InMemoryDecisionTransaction(InMemoryPlaceTransaction):
+    def __init__(
+        self, places: InMemoryPlaceRepository, submissions: InMemorySubmissionRepository
+    ) -> None:
+        super().__init__(places)
+        self.submissions = submissions
+
+    def record_decision(self, decided: Submission, *, expected_version: int) -> None:
+        if decided.version != expected_version + 1:
+            raise ValueError("a submission saved over version n must carry version n + 1")
+
+        def check() -> None:
+            current = self.submissions.get(decided.id)
+            if (
+                current.version != expected_version
+                or current.status is not SubmissionStatus.PENDING
+            ):
+                raise VersionConflict(
+                    f"submission {decided.id!r} is at version {current.version}",
+                    current_version=current.version,
+                )
+
+        def apply() -> None:
+            self.submissions.items[decided.id] = decided
+
+        self._add_item(check, apply)
 
 
 class FakeMailQueue:

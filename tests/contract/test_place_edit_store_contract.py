@@ -23,10 +23,11 @@ from chalicelib.domain.places.history import (
 )
 from chalicelib.domain.places.listing import PlaceFilter, PlaceListQuery
 from chalicelib.domain.places.models import Place, PlaceStatus
-from chalicelib.domain.places.ports import PlaceEditStore, PlaceWrite, WriteStatus
+from chalicelib.domain.places.ports import PlaceCreation, PlaceEditStore, PlaceWrite, WriteStatus
 from tests.backoffice_fakes import fresh_tables
 from tests.builders import FIXED_INSTANT, make_full_place, make_place
 from tests.fakes import InMemoryPlaceRepository
+from tests.place_writes import create, update
 
 ALICE = Actor(subject="alice", role="admin")
 LATER = FIXED_INSTANT + timedelta(days=1)
@@ -64,7 +65,7 @@ def entry_for(
 
 def created(store: PlaceEditStore, place_id: str = "p1", **fields: object) -> Place:
     place = make_place(place_id, **fields)  # type: ignore[arg-type]
-    store.create(place, entry_for(None, place))
+    create(store, place, entry_for(None, place))
     return place
 
 
@@ -79,7 +80,7 @@ def next_version(place: Place, **changes: object) -> Place:
 
 def test_create_stores_the_place_and_its_creation_entry(store: PlaceEditStore) -> None:
     place = make_full_place("full-1", version=1)
-    store.create(place, entry_for(None, place))
+    create(store, place, entry_for(None, place))
 
     assert store.get("full-1") == place
     [entry] = store.history("full-1", limit=10).entries
@@ -96,7 +97,7 @@ def test_create_over_an_existing_id_is_a_conflict_and_writes_no_history(
     second = make_place("p1", name="Second")
 
     with pytest.raises(Conflict):
-        store.create(second, entry_for(None, second))
+        create(store, second, entry_for(None, second))
 
     assert store.get("p1").name == "First"
     assert len(store.history("p1", limit=10).entries) == 1
@@ -106,7 +107,7 @@ def test_update_writes_the_place_and_its_entry_together(store: PlaceEditStore) -
     place = created(store)
     renamed = next_version(place, name="Nouveau nom")
 
-    store.update(PlaceWrite(place, renamed, entry_for(place, renamed)))
+    update(store, PlaceWrite(place, renamed, entry_for(place, renamed)))
 
     assert store.get("p1").name == "Nouveau nom"
     newest = store.history("p1", limit=10).entries[0]
@@ -118,11 +119,11 @@ def test_update_writes_the_place_and_its_entry_together(store: PlaceEditStore) -
 def test_stale_update_is_a_version_conflict_and_writes_nothing(store: PlaceEditStore) -> None:
     place = created(store)
     first = next_version(place, name="Alice")
-    store.update(PlaceWrite(place, first, entry_for(place, first)))
+    update(store, PlaceWrite(place, first, entry_for(place, first)))
     stale = next_version(place, name="Bob")
 
     with pytest.raises(VersionConflict) as raised:
-        store.update(PlaceWrite(place, stale, entry_for(place, stale)))
+        update(store, PlaceWrite(place, stale, entry_for(place, stale)))
 
     assert raised.value.current_version == 2
     assert store.get("p1").name == "Alice"
@@ -138,7 +139,7 @@ def test_update_of_an_unknown_place_is_not_found(store: PlaceEditStore) -> None:
     ghost = make_place("ghost", version=2)
 
     with pytest.raises(NotFound):
-        store.update(PlaceWrite(make_place("ghost"), ghost, entry_for(make_place("ghost"), ghost)))
+        update(store, PlaceWrite(make_place("ghost"), ghost, entry_for(make_place("ghost"), ghost)))
 
     assert store.history("ghost", limit=10).entries == []
 
@@ -149,7 +150,7 @@ def test_entry_must_describe_the_written_version(store: PlaceEditStore) -> None:
     wrong = entry_for(place, renamed).model_copy(update={"version": 3})
 
     with pytest.raises(ValueError, match="history entry"):
-        store.update(PlaceWrite(place, renamed, wrong))
+        update(store, PlaceWrite(place, renamed, wrong))
 
 
 def test_two_writers_of_one_version_exactly_one_wins(store: PlaceEditStore) -> None:
@@ -164,14 +165,16 @@ def test_two_writers_of_one_version_exactly_one_wins(store: PlaceEditStore) -> N
     alice = next_version(place, name="alice")
     bob = next_version(place, name="bob")
 
-    store.update(
+    update(
+        store,
         PlaceWrite(
             place, alice, entry_for(place, alice, actor=Actor(subject="alice", role="admin"))
-        )
+        ),
     )
     with pytest.raises(VersionConflict) as raised:
-        store.update(
-            PlaceWrite(place, bob, entry_for(place, bob, actor=Actor(subject="bob", role="admin")))
+        update(
+            store,
+            PlaceWrite(place, bob, entry_for(place, bob, actor=Actor(subject="bob", role="admin"))),
         )
 
     assert raised.value.current_version == 2
@@ -183,13 +186,78 @@ def test_two_writers_of_one_version_exactly_one_wins(store: PlaceEditStore) -> N
     assert store.get("p1").name == "alice"
 
 
+# Transactions ----------------------------------------------------------------------------
+
+
+def test_a_transaction_writes_all_its_places_or_none(store: PlaceEditStore) -> None:
+    kept, moved = created(store, "p1"), created(store, "p2")
+    bob = next_version(moved, name="Bob")
+    update(store, PlaceWrite(moved, bob, entry_for(moved, bob)))
+    new = make_place("p3")
+    renamed = next_version(kept, name="Renommé")
+    stale = next_version(moved, name="Trop tard")
+
+    transaction = store.transaction()
+    transaction.create(PlaceCreation(new, entry_for(None, new)))
+    transaction.write(PlaceWrite(kept, renamed, entry_for(kept, renamed)))
+    transaction.write(PlaceWrite(moved, stale, entry_for(moved, stale)))
+    with pytest.raises(VersionConflict) as raised:
+        transaction.commit()
+
+    assert raised.value.current_version == 2
+    assert store.get("p1") == kept
+    assert store.history_entry("p1", 2) is None
+    with pytest.raises(NotFound):
+        store.get("p3")
+    assert store.history("p3", limit=10).entries == []
+
+    transaction = store.transaction()
+    transaction.create(PlaceCreation(new, entry_for(None, new)))
+    transaction.write(PlaceWrite(kept, renamed, entry_for(kept, renamed)))
+    transaction.commit()
+
+    assert store.get("p1").name == "Renommé"
+    assert store.get("p3") == new
+    assert store.history_entry("p3", 1) is not None
+
+
+def test_a_place_appears_once_in_a_transaction(store: PlaceEditStore) -> None:
+    place = created(store)
+    first, second = next_version(place, name="a"), next_version(place, name="b")
+    transaction = store.transaction()
+    transaction.write(PlaceWrite(place, first, entry_for(place, first)))
+
+    with pytest.raises(ValueError, match="twice"):
+        transaction.write(PlaceWrite(place, second, entry_for(place, second)))
+
+
+def test_a_transaction_is_committed_once(store: PlaceEditStore) -> None:
+    place = created(store)
+    renamed = next_version(place, name="a")
+    transaction = store.transaction()
+    transaction.write(PlaceWrite(place, renamed, entry_for(place, renamed)))
+    transaction.commit()
+
+    with pytest.raises(RuntimeError, match="once"):
+        transaction.commit()
+
+
+def test_a_creation_is_version_one_with_its_entry() -> None:
+    place = make_place("p1", version=2)
+    with pytest.raises(ValueError, match="version 1"):
+        PlaceCreation(place, entry_for(None, place))
+    first = make_place("p1")
+    with pytest.raises(ValueError, match="history entry"):
+        PlaceCreation(first, entry_for(None, first).model_copy(update={"place_id": "p2"}))
+
+
 # update_many ----------------------------------------------------------------------------
 
 
 def test_update_many_gives_each_write_its_own_outcome(store: PlaceEditStore) -> None:
     places = [created(store, f"p{number}") for number in range(5)]
     moved = next_version(places[2], name="moved by someone")
-    store.update(PlaceWrite(places[2], moved, entry_for(places[2], moved)))
+    update(store, PlaceWrite(places[2], moved, entry_for(places[2], moved)))
     writes = [
         PlaceWrite(old, new, entry_for(old, new))
         for old, new in (
@@ -255,7 +323,7 @@ def test_history_pages_newest_first(store: PlaceEditStore) -> None:
     place = created(store)
     for number in range(2, 8):
         new = next_version(place, name=f"v{number}")
-        store.update(PlaceWrite(place, new, entry_for(place, new)))
+        update(store, PlaceWrite(place, new, entry_for(place, new)))
         place = new
 
     first = store.history("p1", limit=3)
@@ -380,7 +448,7 @@ def test_listing_rows_carry_the_summary(store: PlaceEditStore) -> None:
 def test_listing_follows_edits(store: PlaceEditStore) -> None:
     place = created(store, "p1", status=PlaceStatus.DRAFT)
     published = next_version(place, status=PlaceStatus.ONLINE)
-    store.update(PlaceWrite(place, published, entry_for(place, published)))
+    update(store, PlaceWrite(place, published, entry_for(place, published)))
 
     assert _listed(store, PlaceFilter(status=PlaceStatus.DRAFT)) == []
     assert _listed(store, PlaceFilter(status=PlaceStatus.ONLINE)) == ["p1"]

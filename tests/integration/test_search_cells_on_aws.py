@@ -109,7 +109,7 @@ def test_each_edit_path_keeps_the_cells_exact() -> None:
     )
     assert cell_records()[online.id][1].closed_from == date(2026, 12, 1).toordinal()
     places.apply_self_update(
-        online.id,
+        places.get(ADMIN, online.id),
         expected_version=closed.version,
         patch=PlacePatch(temporary_closure=None),
         actor=STRUCTURE,

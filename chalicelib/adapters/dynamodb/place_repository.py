@@ -12,6 +12,9 @@ because a search cell changed underneath (another place of the same cell written
 instant) is planned again and retried; one cancelled on a place condition is the caller's
 answer (conflict, not found).
 
+``DynamoPlaceTransaction`` is the domain's ``PlaceTransaction`` over ``write_places``; a
+feature's transaction subclasses it to add its own items (``submissions.py``: a decision).
+
 ``update_many`` sends several places per transaction (within DynamoDB's 100 items and 4 MB);
 when DynamoDB cancels one because some places failed their condition, those places get their
 outcome (conflict / not found) and the others are sent again without them, so a conflict on
@@ -22,7 +25,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +66,7 @@ from chalicelib.domain.places.listing import (
 from chalicelib.domain.places.models import Place, PlaceStatus
 from chalicelib.domain.places.ports import (
     HistoryAhead,
+    PlaceCreation,
     PlaceRepair,
     PlaceWrite,
     WriteOutcome,
@@ -70,7 +74,13 @@ from chalicelib.domain.places.ports import (
 )
 from chalicelib.domain.search.records import encode_joined, search_record
 
-__all__ = ["DynamoPlaceRepository", "organisation_key", "to_place", "to_record"]
+__all__ = [
+    "DynamoPlaceRepository",
+    "DynamoPlaceTransaction",
+    "organisation_key",
+    "to_place",
+    "to_record",
+]
 
 TRANSACTION_ITEMS = 96
 """Items planned per TransactWriteItems (DynamoDB takes 100): a place, its history entry and
@@ -219,18 +229,96 @@ def write_places(
     raise Unavailable("other changes nearby are being written at this instant: try again")
 
 
-def check_write(place: Place, expected_version: int, entry: HistoryEntry) -> None:
-    """The rules both stores enforce before writing (programming errors, not user errors)."""
-    if place.version != expected_version + 1:
-        raise ValueError(
-            f"a place saved over version {expected_version} must carry version "
-            f"{expected_version + 1}, not {place.version}"
+class DynamoPlaceTransaction:
+    """``PlaceTransaction``: the places added, their history entries and search cells, and the
+    items a subclass adds with ``_add_item``, in one ``write_places`` transaction.
+
+    On a cancellation, the first added item whose condition failed names the error (a
+    subclass's items are checked first: a moved submission is the answer before its place);
+    then the places, in order: Conflict for a created one, ``HistoryAhead`` when only the
+    history entry's condition failed, else VersionConflict or NotFound (the place is read
+    to say which, with its current version).
+    """
+
+    def __init__(self, planner: CellPlanner | None = None) -> None:
+        self._planner = planner
+        self._puts: list[PlacePut] = []
+        self._items: list[tuple[Hashable, Callable[[Transaction], None], Callable[[], Exception]]]
+        self._items = []
+        self._committed = False
+
+    def create(self, creation: PlaceCreation) -> None:
+        self._add_put(PlacePut(None, creation.place, None, creation.entry))
+
+    def write(self, change: PlaceWrite) -> None:
+        self._add_put(PlacePut.of(change))
+
+    def _add_put(self, put: PlacePut) -> None:
+        if any(other.after.id == put.after.id for other in self._puts):
+            raise ValueError(f"place {put.after.id!r} appears twice in one transaction")
+        self._puts.append(put)
+
+    def _add_item(
+        self,
+        label: Hashable,
+        add: Callable[[Transaction], None],
+        failed: Callable[[], Exception],
+    ) -> None:
+        """An item of the subclass's: ``add`` puts it in the transaction under ``label``;
+        ``failed`` builds the error to raise when its condition failed."""
+        self._items.append((label, add, failed))
+
+    def commit(self) -> None:
+        if self._committed:
+            raise RuntimeError("a transaction is committed once")
+        self._committed = True
+
+        def extra(transaction: Transaction) -> None:
+            for _, add, _ in self._items:
+                add(transaction)
+
+        cancelled = write_places(self._puts, extra=extra, planner=self._planner)
+        if cancelled is None:
+            return
+        for label, _, failed in self._items:
+            if label in cancelled.failed:
+                raise failed()
+        for put in self._puts:
+            place_id = put.after.id
+            if not {place_label(place_id), history_label(place_id)} & cancelled.failed:
+                continue
+            if put.expected_version is None:
+                raise Conflict(f"a place with id {place_id!r} already exists", field="id")
+            if history_ahead(cancelled, place_id) and put.entry is not None:
+                raise HistoryAhead(
+                    f"place {place_id!r} is at version {put.expected_version} but its history "
+                    f"already holds version {put.entry.version}",
+                    current_version=put.expected_version,
+                )
+            raise version_conflict(place_id, put.expected_version)
+        raise Conflict("the write was cancelled: try again")  # pragma: no cover - no label
+
+
+def version_conflict(place_id: str, expected_version: int) -> NotFound | VersionConflict:
+    """What a write over ``expected_version`` that failed its condition answers: the place's
+    current version (read), or NotFound."""
+    current = current_version(place_id)
+    if current is None:
+        return NotFound(f"no place with id {place_id!r}", field="id")
+    return VersionConflict(
+        f"place {place_id!r} is at version {current}, not {expected_version}",
+        current_version=current,
+    )
+
+
+def current_version(place_id: str) -> int | None:
+    try:
+        record = PlaceRecord.get(
+            place_id, consistent_read=True, attributes_to_get=[PlaceRecord.version.attr_name]
         )
-    if entry.place_id != place.id or entry.version != place.version:
-        raise ValueError(
-            f"the history entry ({entry.place_id!r}, version {entry.version}) does not "
-            f"describe place {place.id!r} at version {place.version}"
-        )
+    except PlaceRecord.DoesNotExist:
+        return None
+    return int(record.version)
 
 
 class DynamoPlaceRepository:
@@ -267,7 +355,7 @@ class DynamoPlaceRepository:
             write_places([PlacePut(before, place, expected_version)], planner=self._planner)
             is not None
         ):
-            raise self._conflict(place.id, expected_version)
+            raise version_conflict(place.id, expected_version)
 
     def load_fresh(self, places: Iterable[Place]) -> int:
         """Bulk seeding (demo data, benchmarks): unconditional batch writes of the places, then
@@ -282,23 +370,8 @@ class DynamoPlaceRepository:
 
     # Back office (PlaceEditStore) -------------------------------------------------------
 
-    def create(self, place: Place, entry: HistoryEntry) -> None:
-        check_write(place, 0, entry)
-        if write_places([PlacePut(None, place, None, entry)], planner=self._planner) is not None:
-            raise Conflict(f"a place with id {place.id!r} already exists", field="id")
-
-    def update(self, write: PlaceWrite) -> None:
-        place_id = write.place.id
-        cancelled = write_places([PlacePut.of(write)], planner=self._planner)
-        if cancelled is None:
-            return
-        if history_ahead(cancelled, place_id):
-            raise HistoryAhead(
-                f"place {place_id!r} is at version {write.expected_version} but its history "
-                f"already holds version {write.entry.version}",
-                current_version=write.expected_version,
-            )
-        raise self._conflict(place_id, write.expected_version)
+    def transaction(self) -> DynamoPlaceTransaction:
+        return DynamoPlaceTransaction(self._planner)
 
     def repair(self, repair: PlaceRepair) -> None:
         place_id = repair.place.id
@@ -321,7 +394,7 @@ class DynamoPlaceRepository:
         if cancelled is None:
             return
         if place_label(place_id) in cancelled.failed:
-            raise self._conflict(place_id, repair.before.version)
+            raise version_conflict(place_id, repair.before.version)
         raise Conflict(
             f"the history of place {place_id!r} changed while it was reconciled: try again"
         )
@@ -363,20 +436,11 @@ class DynamoPlaceRepository:
             remaining = [put for put in remaining if put.after.id not in failed]
 
     def _failed_outcome(self, place_id: str, *, history_ahead: bool) -> WriteOutcome:
-        current = self._current_version(place_id)
+        current = current_version(place_id)
         if current is None:
             return WriteOutcome(place_id, WriteStatus.NOT_FOUND)
         return WriteOutcome(
             place_id, WriteStatus.CONFLICT, current_version=current, history_ahead=history_ahead
-        )
-
-    def _conflict(self, place_id: str, expected_version: int) -> NotFound | VersionConflict:
-        current = self._current_version(place_id)
-        if current is None:
-            return NotFound(f"no place with id {place_id!r}", field="id")
-        return VersionConflict(
-            f"place {place_id!r} is at version {current}, not {expected_version}",
-            current_version=current,
         )
 
     def get_many(self, place_ids: Sequence[str]) -> dict[str, Place]:
@@ -468,16 +532,6 @@ class DynamoPlaceRepository:
             if page.next_cursor is None:
                 return
             cursor = page.next_cursor
-
-    @staticmethod
-    def _current_version(place_id: str) -> int | None:
-        try:
-            record = PlaceRecord.get(
-                place_id, consistent_read=True, attributes_to_get=[PlaceRecord.version.attr_name]
-            )
-        except PlaceRecord.DoesNotExist:
-            return None
-        return int(record.version)
 
 
 def _reject_duplicate_ids(places: list[Place]) -> None:

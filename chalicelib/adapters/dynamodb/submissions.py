@@ -7,14 +7,16 @@
 - A counter item: ``id`` = ``rate#<client hash>#<hour>``, ``hits`` incremented atomically,
   expiring (TTL) two hours later. Counters have no GSI keys, so no queue ever reads them.
 
-``DynamoDecisionStore`` writes a decision and its place change (place, history entry, search
-cells) in one TransactWriteItems across the tables, each item conditional: two moderators
-approving the same submission at once make one place and one conflict.
+``DynamoDecisionStore`` gives ``DynamoDecisionTransaction``s: a place transaction
+(place_repository.py) that also holds the decided submission, so a decision and its place
+change (place, history entry, search cells) are one TransactWriteItems across the tables,
+each item conditional: two moderators approving the same submission at once make one place
+and one conflict.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
@@ -23,19 +25,9 @@ from pynamodb.exceptions import PutError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from chalicelib.adapters.dynamodb.models import PlaceRecord
-from chalicelib.adapters.dynamodb.place_repository import (
-    PlacePut,
-    check_write,
-    history_label,
-    place_label,
-    write_places,
-)
+from chalicelib.adapters.dynamodb.place_repository import DynamoPlaceTransaction
 from chalicelib.adapters.dynamodb.transaction import Transaction
-from chalicelib.domain.errors import Conflict, NotFound, VersionConflict
-from chalicelib.domain.places.history import HistoryEntry
-from chalicelib.domain.places.models import Place
-from chalicelib.domain.places.ports import HistoryAhead, PlaceWrite
+from chalicelib.domain.errors import NotFound, VersionConflict
 from chalicelib.domain.submissions.models import QueuePosition, Submission
 from chalicelib.domain.submissions.status import SubmissionStatus
 
@@ -195,51 +187,27 @@ class DynamoRateLimiter:
 
 
 class DynamoDecisionStore:
-    """A decision and its place change in one ``write_places`` transaction: the place, its
-    history entry, its search cells and the decided submission, each conditional."""
-
     def __init__(self, repository: DynamoSubmissionRepository) -> None:
         self._repository = repository
 
-    def create_place(
-        self, place: Place, entry: HistoryEntry, decided: Submission, *, expected_version: int
-    ) -> None:
-        check_write(place, 0, entry)
-        failed = self._transact(PlacePut(None, place, None, entry), decided, expected_version)
-        if _submission_label(decided.id) in failed:
-            self._submission_moved(decided.id, expected_version)
-        if failed:
-            raise Conflict(f"a place with id {place.id!r} already exists", field="id")
+    def transaction(self) -> DynamoDecisionTransaction:
+        return DynamoDecisionTransaction(self._repository)
 
-    def update_place(
-        self, write: PlaceWrite, decided: Submission, *, expected_version: int
-    ) -> None:
-        failed = self._transact(PlacePut.of(write), decided, expected_version)
-        if _submission_label(decided.id) in failed:
-            self._submission_moved(decided.id, expected_version)
-        if failed:
-            place_id = write.place.id
-            try:
-                current = PlaceRecord.get(place_id, consistent_read=True)
-            except PlaceRecord.DoesNotExist:
-                raise NotFound(f"no place with id {place_id!r}", field="id") from None
-            version = int(current.version) if current.version is not None else None
-            message = f"place {place_id!r} is at version {version}, not {write.expected_version}"
-            if place_label(place_id) not in failed and history_label(place_id) in failed:
-                # The place is behind its history: the editor rolls it forward (as for
-                # an admin's edit) rather than answer a version that cannot succeed.
-                raise HistoryAhead(message, current_version=version)
-            raise VersionConflict(message, current_version=version)
 
-    def _transact(
-        self, put: PlacePut, decided: Submission, expected_version: int
-    ) -> frozenset[Hashable]:
-        """Write the place change and the decision; the labels whose condition failed (empty
-        when written). Two moderators at once: the second sees the first's decision (409)."""
+class DynamoDecisionTransaction(DynamoPlaceTransaction):
+    """A place transaction that also writes a decided submission, conditional on its version
+    and on its being still pending: the second of two moderators sees the first's decision
+    (409, naming the submission's version) and nothing of theirs is written."""
+
+    def __init__(self, repository: DynamoSubmissionRepository) -> None:
+        super().__init__()
+        self._repository = repository
+
+    def record_decision(self, decided: Submission, *, expected_version: int) -> None:
         if decided.version != expected_version + 1:
             raise ValueError("a submission saved over version n must carry version n + 1")
 
-        def decision(transaction: Transaction) -> None:
+        def add(transaction: Transaction) -> None:
             transaction.put(
                 _submission_label(decided.id),
                 _record(decided),
@@ -247,16 +215,15 @@ class DynamoDecisionStore:
                 & (SubmissionRecord.status == SubmissionStatus.PENDING.value),
             )
 
-        cancelled = write_places([put], extra=decision)
-        return frozenset() if cancelled is None else cancelled.failed
+        def moved() -> VersionConflict:
+            current = self._repository.get(decided.id)
+            return VersionConflict(
+                f"submission {decided.id!r} is at version {current.version} "
+                f"({current.status.value}), not {expected_version}",
+                current_version=current.version,
+            )
 
-    def _submission_moved(self, submission_id: str, expected_version: int) -> None:
-        current = self._repository.get(submission_id)
-        raise VersionConflict(
-            f"submission {submission_id!r} is at version {current.version} "
-            f"({current.status.value}), not {expected_version}",
-            current_version=current.version,
-        )
+        self._add_item(_submission_label(decided.id), add, moved)
 
 
 def _submission_label(submission_id: str) -> tuple[str, str]:

@@ -1,6 +1,9 @@
 """Back-office edits of one place: create, edit field groups, verify, soft delete, history,
-listing. Every write is conditional on the version the editor read and carries its history
-entry in the same transaction (``PlaceEditStore``).
+listing. A write is computed first, purely (``plan_create``, ``plan_edit``: the place, its
+history entry and the version it was read at, checked once against the caller's If-Match),
+then committed through a ``PlaceTransaction``, the store enforcing the version once more as
+the write's condition. Callers that write more in the same transaction (a submission's
+decision) plan the change here and commit their own transaction with ``commit``.
 
 Authorization is checked here, with the pure rules of chalicelib/domain/auth.py, so the HTTP
 API, the batch Lambda and any later caller get the same answers.
@@ -8,6 +11,7 @@ API, the batch Lambda and any later caller get the same answers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -61,7 +65,13 @@ from chalicelib.domain.places.models import (
     Service,
     Source,
 )
-from chalicelib.domain.places.ports import HistoryAhead, PlaceEditStore, PlaceWrite
+from chalicelib.domain.places.ports import (
+    HistoryAhead,
+    PlaceCreation,
+    PlaceEditStore,
+    PlaceTransaction,
+    PlaceWrite,
+)
 from chalicelib.domain.places.reconcile import PlaceReconciler, Prefer, ReconcileReport
 from chalicelib.domain.places.sections import Section
 from chalicelib.domain.search.text import normalise
@@ -268,6 +278,22 @@ class PlaceEditor:
         comment: str | None = None,
         channel: Channel = Channel.ADMIN,
     ) -> Place:
+        creation = self.plan_create(principal, new, comment=comment, channel=channel)
+        transaction = self._store.transaction()
+        transaction.create(creation)
+        transaction.commit()
+        return creation.place
+
+    def plan_create(
+        self,
+        principal: Principal,
+        new: NewPlace,
+        *,
+        comment: str | None = None,
+        channel: Channel = Channel.ADMIN,
+    ) -> PlaceCreation:
+        """The place ``new`` describes, with its creation entry, once the principal may
+        create it: nothing written."""
         status = new.status or PlaceStatus.DRAFT
         if new.address is None:  # NewPlace checks it; this tells the type checker
             raise InvalidInput("address is required", field="address")
@@ -301,8 +327,7 @@ class PlaceEditor:
             changes=diff_places(None, place),
             comment=comment,
         )
-        self._store.create(place, entry)
-        return place
+        return PlaceCreation(place=place, entry=entry)
 
     def edit(
         self,
@@ -314,11 +339,46 @@ class PlaceEditor:
         comment: str | None = None,
         channel: Channel = Channel.ADMIN,
     ) -> Place:
-        current = self._current(principal, place_id, expected_version)
+        current = self.get(principal, place_id)
+        change = self.plan_edit(
+            principal,
+            current,
+            expected_version=expected_version,
+            patch=patch,
+            comment=comment,
+            channel=channel,
+        )
+        return self._commit_one(change, current)
+
+    def plan_edit(
+        self,
+        principal: Principal,
+        current: Place,
+        *,
+        expected_version: int,
+        patch: PlacePatch,
+        comment: str | None = None,
+        channel: Channel = Channel.ADMIN,
+        merged_fields: Sequence[str] | None = None,
+    ) -> PlaceWrite | None:
+        """The change ``patch`` makes to ``current`` (the place as the caller read it, with
+        ``get``), checked against the principal's rights and ``expected_version`` (the
+        caller's If-Match: VersionConflict when ``current`` is at another version); None
+        when it changes nothing. ``merged_fields``: the submission's fields a merge took,
+        named in the history entry. Nothing written."""
+        self.check_editable(principal, current, expected_version)
         updated = apply_patch(current, patch)
         check_patch_allowed(principal, current, updated)
         self._check_categories(patch)
-        return self._write(principal, current, updated, Action.EDITED, comment, channel=channel)
+        return self._change(
+            actor_of(principal),
+            channel,
+            current,
+            updated,
+            action=Action.EDITED,
+            comment=comment,
+            merged_fields=merged_fields,
+        )
 
     def verify(
         self,
@@ -358,13 +418,15 @@ class PlaceEditor:
 
     def _current(self, principal: Principal, place_id: str, expected_version: int) -> Place:
         current = self.get(principal, place_id)
-        require(can_edit_place(principal, current), OUT_OF_SCOPE, code="out_of_scope")
-        if current.version != expected_version:
-            raise VersionConflict(
-                f"place {place_id!r} is at version {current.version}, not {expected_version}",
-                current_version=current.version,
-            )
+        self.check_editable(principal, current, expected_version)
         return current
+
+    @staticmethod
+    def check_editable(principal: Principal, current: Place, expected_version: int) -> None:
+        """The principal may edit ``current``, read at ``expected_version`` (the If-Match):
+        Forbidden, or VersionConflict naming the version read."""
+        require(can_edit_place(principal, current), OUT_OF_SCOPE, code="out_of_scope")
+        _check_version(current, expected_version)
 
     def _write(
         self,
@@ -373,12 +435,11 @@ class PlaceEditor:
         updated: Place,
         action: Action,
         comment: str | None,
-        *,
-        channel: Channel = Channel.ADMIN,
     ) -> Place:
-        return self._write_as(
-            actor_of(principal), channel, current, updated, action=action, comment=comment
+        change = self._change(
+            actor_of(principal), Channel.ADMIN, current, updated, action=action, comment=comment
         )
+        return self._commit_one(change, current)
 
     def reconcile(
         self, principal: Principal, place_id: str, request: ReconcileRequest
@@ -397,7 +458,7 @@ class PlaceEditor:
 
     def apply_self_update(
         self,
-        place_id: str,
+        current: Place,
         *,
         expected_version: int,
         patch: PlacePatch | None,
@@ -408,17 +469,13 @@ class PlaceEditor:
         versioned, history-writing path as back-office edits, with channel ``self-update``;
         ``verified_at`` moves to now either way, and the history entry records the
         ``sections`` the link asked to check. The caller (SelfUpdateService) has checked the
-        link and limits the patch to the fields a structure may edit."""
-        current = self._store.get(place_id)
-        if current.version != expected_version:
-            raise VersionConflict(
-                f"place {place_id!r} is at version {current.version}, not {expected_version}",
-                current_version=current.version,
-            )
+        link, read ``current`` (the place it names) and limits the patch to the fields a
+        structure may edit."""
+        _check_version(current, expected_version)
         updated = apply_patch(current, patch) if patch is not None else current
         updated = updated.model_copy(update={"verified_at": self._clock.now()})
         action = Action.EDITED if patch is not None else Action.VERIFIED
-        return self._write_as(
+        change = self._change(
             actor,
             Channel.SELF_UPDATE,
             current,
@@ -427,8 +484,39 @@ class PlaceEditor:
             comment=None,
             sections=sections,
         )
+        return self._commit_one(change, current)
 
-    def _write_as(
+    # Commit ------------------------------------------------------------------------------
+
+    def commit(self, transaction: PlaceTransaction, change: PlaceWrite | None = None) -> None:
+        """Commit ``transaction``, which holds ``change`` (when given) among its writes.
+
+        ``HistoryAhead`` on the change's place (a write the store lost, a restore of the
+        places table) means no write could succeed, and a 409 naming the place's version
+        would send a retrying client round for ever: the place is rolled forward to the
+        writes its history acknowledges, and the 409 names the version that now succeeds.
+        """
+        try:
+            transaction.commit()
+        except HistoryAhead:
+            if change is None:
+                raise
+            place_id = change.place.id
+            version = PlaceReconciler(self._store, self._clock).roll_forward(place_id)
+            raise VersionConflict(
+                f"place {place_id!r} is at version {version}, not {change.expected_version}",
+                current_version=version,
+            ) from None
+
+    def _commit_one(self, change: PlaceWrite | None, current: Place) -> Place:
+        if change is None:
+            return current  # nothing to write, and no version spent on it
+        transaction = self._store.transaction()
+        transaction.write(change)
+        self.commit(transaction, change)
+        return change.place
+
+    def _change(
         self,
         actor: Actor,
         channel: Channel,
@@ -438,10 +526,13 @@ class PlaceEditor:
         action: Action,
         comment: str | None,
         sections: tuple[Section, ...] | None = None,
-    ) -> Place:
+        merged_fields: Sequence[str] | None = None,
+    ) -> PlaceWrite | None:
+        """``current`` becoming ``updated`` as a write (next version, its history entry);
+        None when nothing changes."""
         changes = diff_places(current, updated)
         if not changes:
-            return current  # nothing to write, and no version spent on it
+            return None
         now = self._clock.now()
         new = updated.model_copy(update={"version": current.version + 1, "updated_at": now})
         entry = HistoryEntry(
@@ -454,20 +545,9 @@ class PlaceEditor:
             changes=changes,
             comment=comment,
             sections=sections,
+            merged_fields=list(merged_fields) if merged_fields is not None else None,
         )
-        try:
-            self._store.update(PlaceWrite(before=current, place=new, entry=entry))
-        except HistoryAhead:
-            # The place is behind its history (a write the store lost, a restore of the
-            # places table): no write could succeed, and a 409 naming the place's version
-            # would send a retrying client round for ever. Roll the place forward to the
-            # writes its history acknowledges, and name the version that now succeeds.
-            version = PlaceReconciler(self._store, self._clock).roll_forward(current.id)
-            raise VersionConflict(
-                f"place {current.id!r} is at version {version}, not {current.version}",
-                current_version=version,
-            ) from None
-        return new
+        return PlaceWrite(before=current, place=new, entry=entry)
 
     def _check_categories(self, content: PlaceContent) -> None:
         for service in content.services or []:
@@ -476,6 +556,16 @@ class PlaceEditor:
                     f"unknown category {service.category!r}; see GET /categories",
                     field="services.category",
                 )
+
+
+def _check_version(current: Place, expected_version: int) -> None:
+    """The one check of the caller's If-Match (the store's write condition only guards
+    against a writer in between)."""
+    if current.version != expected_version:
+        raise VersionConflict(
+            f"place {current.id!r} is at version {current.version}, not {expected_version}",
+            current_version=current.version,
+        )
 
 
 def apply_patch(place: Place, patch: PlaceContent) -> Place:

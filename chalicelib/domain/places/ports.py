@@ -40,6 +40,24 @@ class PlaceRepository(Protocol):
 
 
 @dataclass(frozen=True)
+class PlaceCreation:
+    """A new place (version 1) with its creation entry, written only if its id is free.
+    Checked once, here: the entry describes version 1 of this place."""
+
+    place: Place
+    entry: HistoryEntry
+
+    def __post_init__(self) -> None:
+        if self.place.version != 1:
+            raise ValueError(f"a new place carries version 1, not {self.place.version}")
+        if self.entry.place_id != self.place.id or self.entry.version != 1:
+            raise ValueError(
+                f"the history entry ({self.entry.place_id!r}, version {self.entry.version}) "
+                f"does not describe place {self.place.id!r} at version 1"
+            )
+
+
+@dataclass(frozen=True)
 class PlaceWrite:
     """A change to store: the place as it was read (``before``) and as it becomes
     (``place``), with its history entry; written together, only if the stored version is
@@ -127,23 +145,40 @@ class WriteOutcome:
     history_ahead: bool = False
 
 
+class PlaceTransaction(Protocol):
+    """Place changes collected, then written by ``commit`` all together or not at all (one
+    TransactWriteItems on DynamoDB): each place with its history entry and its search record,
+    plus what a feature's transaction adds (a submission's decision: ``DecisionTransaction``).
+
+    The writer checked the version it read (a stale If-Match is a 409 before anything is
+    sent); the store enforces it once more only as the write's condition, against writers in
+    between. A transaction is committed once; a place appears in it at most once.
+    """
+
+    def create(self, creation: PlaceCreation) -> None:
+        """Add a new place (its id must be free)."""
+        ...
+
+    def write(self, change: PlaceWrite) -> None:
+        """Add a change of a stored place (over ``change.expected_version``)."""
+        ...
+
+    def commit(self) -> None:
+        """Write everything added, atomically. Nothing is written when it raises:
+        Conflict (a created id is taken), VersionConflict (with the current version) or
+        NotFound for a changed place, ``HistoryAhead`` when a changed place was at the
+        expected version but its new entry's version is already taken."""
+        ...
+
+
 class PlaceEditStore(PlaceRepository, Protocol):
     """The place store as the back office uses it: every change is written with its history
     entry, atomically (docs/backoffice.md). Both implementations pass
     tests/contract/test_place_edit_store_contract.py.
-
-    ``entry.place_id`` and ``entry.version`` must be the place's id and (new) version.
     """
 
-    def create(self, place: Place, entry: HistoryEntry) -> None:
-        """Store a new place (version 1) with its creation entry. Raises Conflict when the id
-        is already taken."""
-        ...
-
-    def update(self, write: PlaceWrite) -> None:
-        """Like ``save``, plus the history entry in the same transaction. Raises
-        VersionConflict (with the current version) or NotFound; ``HistoryAhead`` when the
-        place was at the expected version but the entry's version is already taken."""
+    def transaction(self) -> PlaceTransaction:
+        """A new, empty transaction on this store (creations and edits of places)."""
         ...
 
     def repair(self, repair: PlaceRepair) -> None:

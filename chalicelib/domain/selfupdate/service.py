@@ -183,7 +183,7 @@ class SelfUpdateService:
             # because someone else changed it is no reason for a 400.
             check_within_sections(current, patch, claims.sections)
         place = self._editor.apply_self_update(
-            claims.place_id,
+            current,  # read once: the editor checks its version and writes over it
             expected_version=expected_version,
             patch=patch,
             actor=_actor(claims),
@@ -198,7 +198,7 @@ class SelfUpdateService:
         records the sections confirmed (the link's)."""
         claims = self._writable(token, place_id)
         place = self._editor.apply_self_update(
-            claims.place_id,
+            self._places.get(claims.place_id),
             expected_version=expected_version,
             patch=None,
             actor=_actor(claims),

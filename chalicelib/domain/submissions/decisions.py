@@ -2,31 +2,30 @@
 into an existing place, reject; then the decision mail.
 
 Decisions go through the back office's ``PlaceEditor`` (versioned, with a history entry on
-channel ``submission``) and its role and territory rules: there is no second edit path.
+channel ``submission``) and its role and territory rules: there is no second edit path. The
+editor plans the place change; the decision store's transaction writes it together with the
+decided submission (``DecisionTransaction``), so both are written or neither.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from pydantic import Field
 
-from chalicelib.domain.auth import Principal, can_edit_place, require
+from chalicelib.domain.auth import Principal
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.errors import Conflict, InvalidInput, VersionConflict
 from chalicelib.domain.hours.models import DomainModel
-from chalicelib.domain.ids import IdGenerator
 from chalicelib.domain.places.editing import (
-    OUT_OF_SCOPE,
     NewPlace,
     PlaceContent,
     PlaceEditor,
     PlacePatch,
 )
-from chalicelib.domain.places.history import Channel, HistoryEntry
+from chalicelib.domain.places.history import Channel
 from chalicelib.domain.places.models import Place, PlaceStatus
-from chalicelib.domain.places.ports import PlaceEditStore, PlaceRepository, PlaceWrite
+from chalicelib.domain.places.ports import PlaceRepository, PlaceWrite
 from chalicelib.domain.places.views import public_url
 from chalicelib.domain.submissions.merging import MergeField, MergePreview, merge_plan, preview
 from chalicelib.domain.submissions.models import (
@@ -44,7 +43,6 @@ from chalicelib.domain.submissions.ports import (
     SubmissionRepository,
 )
 from chalicelib.domain.submissions.status import SubmissionStatus
-from chalicelib.domain.taxonomy.taxonomy import Taxonomy
 
 
 class Approval(DomainModel):
@@ -79,68 +77,23 @@ class Rejection(DomainModel):
     reason: str = Field(min_length=1, max_length=1000)
 
 
-class _DecidingStore:
-    """The place store as ``PlaceEditor`` sees it during one decision: reads go to the store;
-    the one write (create or update) goes to the ``DecisionStore`` together with the
-    submission's decision, in one transaction. ``decide`` builds the decided submission from
-    the place as written (its id and version)."""
-
-    def __init__(
-        self,
-        store: PlaceEditStore,
-        decisions: DecisionStore,
-        decide: Callable[[Place], Submission],
-        expected_version: int,
-        merged_fields: list[str] | None = None,
-    ) -> None:
-        self._store = store
-        self._decisions = decisions
-        self._decide = decide
-        self._expected_version = expected_version
-        self._merged_fields = merged_fields
-        self.decided: Submission | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
-
-    def create(self, place: Place, entry: HistoryEntry) -> None:
-        decided = self._decide(place)
-        self._decisions.create_place(place, entry, decided, expected_version=self._expected_version)
-        self.decided = decided
-
-    def update(self, write: PlaceWrite) -> None:
-        if self._merged_fields is not None:
-            # The history entry of a merge names the submission's fields it took.
-            entry = write.entry.model_copy(update={"merged_fields": self._merged_fields})
-            write = PlaceWrite(before=write.before, place=write.place, entry=entry)
-        decided = self._decide(write.place)
-        self._decisions.update_place(write, decided, expected_version=self._expected_version)
-        self.decided = decided
-
-
 class SubmissionDecisions:
     def __init__(
         self,
         repository: SubmissionRepository,
         *,
         places: PlaceRepository,
-        store: PlaceEditStore,
         decisions: DecisionStore,
         notifier: DecisionNotifier | None,
         editor: PlaceEditor,
-        ids: IdGenerator,
-        taxonomy: Taxonomy,
         clock: Clock,
         site_url: str,
     ) -> None:
         self._repository = repository
         self._places = places
-        self._store = store
         self._decisions = decisions
         self._notifier = notifier
         self._editor = editor
-        self._ids = ids
-        self._taxonomy = taxonomy
         self._clock = clock
         self._site_url = site_url
 
@@ -156,30 +109,36 @@ class SubmissionDecisions:
                 data.update(approval.edits.model_dump(include=approval.edits.model_fields_set))
             data["status"] = approval.status
             new = NewPlace.model_validate(data)
-            store, editor = self._deciding(principal, submission, status)
-            place = editor.create(principal, new, comment=comment, channel=Channel.SUBMISSION)
-        else:
-            if approval.place_version is None or submission.place_id is None:
-                raise InvalidInput(
-                    "approving a suggestion needs place_version (the version you read)",
-                    field="place_version",
-                )
-            current = self._editor.get(principal, submission.place_id)
-            data = patch_fields(submission, current)
-            if approval.edits is not None:
-                data.update(approval.edits.model_dump(include=approval.edits.model_fields_set))
-            if not data:
-                raise InvalidInput("the submission changes nothing on this place", field="edits")
-            store, place = self._apply(
-                principal,
-                submission,
-                status,
-                place_id=submission.place_id,
-                place_version=approval.place_version,
-                data=data,
-                comment=comment,
+            creation = self._editor.plan_create(
+                principal, new, comment=comment, channel=Channel.SUBMISSION
             )
-        return self._decided(principal, submission, store, status, place), place
+            place = creation.place
+            decided = self._decision(principal, submission, status, place)
+            transaction = self._decisions.transaction()
+            transaction.create(creation)
+            transaction.record_decision(decided, expected_version=submission.version)
+            transaction.commit()
+            return self._notify(decided, place), place
+        if approval.place_version is None or submission.place_id is None:
+            raise InvalidInput(
+                "approving a suggestion needs place_version (the version you read)",
+                field="place_version",
+            )
+        current = self._editor.get(principal, submission.place_id)
+        data = patch_fields(submission, current)
+        if approval.edits is not None:
+            data.update(approval.edits.model_dump(include=approval.edits.model_fields_set))
+        if not data:
+            raise InvalidInput("the submission changes nothing on this place", field="edits")
+        return self._apply(
+            principal,
+            submission,
+            status,
+            current=current,
+            place_version=approval.place_version,
+            data=data,
+            comment=comment,
+        )
 
     def merge(
         self, principal: Principal, submission_id: str, *, expected_version: int, merge: Merge
@@ -199,28 +158,20 @@ class SubmissionDecisions:
         if not data:
             # Nothing to take (the place has it all, or ``fields: []``): the decision alone,
             # still only over the version of the place the moderator read.
-            require(can_edit_place(principal, current), OUT_OF_SCOPE, code="out_of_scope")
-            if current.version != merge.place_version:
-                raise VersionConflict(
-                    f"place {current.id!r} is at version {current.version}, "
-                    f"not {merge.place_version}",
-                    current_version=current.version,
-                )
+            self._editor.check_editable(principal, current, merge.place_version)
             decided = self._decision(principal, submission, status, current, merged_fields=taken)
             self._repository.save(decided, expected_version=submission.version)
             return self._notify(decided, current), current
-        store, place = self._apply(
+        return self._apply(
             principal,
             submission,
             status,
-            place_id=merge.place_id,
+            current=current,
             place_version=merge.place_version,
             data=data,
             comment=comment,
             merged_fields=taken,
         )
-        decided = self._decided(principal, submission, store, status, place, merged_fields=taken)
-        return decided, place
 
     def merge_preview(
         self, principal: Principal, submission_id: str, place_id: str | None
@@ -276,63 +227,39 @@ class SubmissionDecisions:
         submission: Submission,
         status: SubmissionStatus,
         *,
-        place_id: str,
+        current: Place,
         place_version: int,
         data: dict[str, Any],
         comment: str,
         merged_fields: list[str] | None = None,
-    ) -> tuple[_DecidingStore, Place]:
-        store, editor = self._deciding(principal, submission, status, merged_fields)
-        place = editor.edit(
+    ) -> tuple[Submission, Place]:
+        """The edit of ``current`` (as the moderator's request read it) planned by the back
+        office's editor (same rules, same history), written with the decision in one
+        transaction; the decision alone when the edit leaves the place as it was."""
+        change = self._editor.plan_edit(
             principal,
-            place_id,
+            current,
             expected_version=place_version,
             patch=PlacePatch.model_validate(data),
             comment=comment,
             channel=Channel.SUBMISSION,
+            merged_fields=merged_fields,
         )
-        return store, place
-
-    def _deciding(
-        self,
-        principal: Principal,
-        submission: Submission,
-        status: SubmissionStatus,
-        merged_fields: list[str] | None = None,
-    ) -> tuple[_DecidingStore, PlaceEditor]:
-        """The back office's editor (same rules, same history) over a store that writes the
-        place and this decision in one transaction."""
-        store = _DecidingStore(
-            self._store,
-            self._decisions,
-            lambda place: self._decision(
-                principal, submission, status, place, merged_fields=merged_fields
-            ),
-            submission.version,
-            merged_fields,
-        )
-        editor = PlaceEditor(cast(PlaceEditStore, store), self._clock, self._ids, self._taxonomy)
-        return store, editor
-
-    def _decided(
-        self,
-        principal: Principal,
-        submission: Submission,
-        store: _DecidingStore,
-        status: SubmissionStatus,
-        place: Place,
-        *,
-        merged_fields: list[str] | None = None,
-    ) -> Submission:
-        decided = store.decided
-        if decided is None:
-            # The editor wrote nothing (the moderator's edits left the place as it was):
-            # the decision alone, conditional on the submission's version.
-            decided = self._decision(
-                principal, submission, status, place, merged_fields=merged_fields
-            )
+        place = change.place if change is not None else current
+        decided = self._decision(principal, submission, status, place, merged_fields=merged_fields)
+        if change is None:
+            # The moderator's edits left the place as it was: the decision alone,
+            # conditional on the submission's version.
             self._repository.save(decided, expected_version=submission.version)
-        return self._notify(decided, place)
+        else:
+            self._commit(change, decided, submission.version)
+        return self._notify(decided, place), place
+
+    def _commit(self, change: PlaceWrite, decided: Submission, expected_version: int) -> None:
+        transaction = self._decisions.transaction()
+        transaction.write(change)
+        transaction.record_decision(decided, expected_version=expected_version)
+        self._editor.commit(transaction, change)
 
     def _decision(
         self,

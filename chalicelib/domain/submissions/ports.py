@@ -6,9 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol
 
-from chalicelib.domain.places.history import HistoryEntry
-from chalicelib.domain.places.models import Place
-from chalicelib.domain.places.ports import PlaceWrite
+from chalicelib.domain.places.ports import PlaceTransaction
 from chalicelib.domain.submissions.models import (
     DecisionNotice,
     GeocodeResult,
@@ -61,24 +59,23 @@ class Geocoder(Protocol):
         ...
 
 
-class DecisionStore(Protocol):
-    """A decision and its place change in one transaction across the places, history and
-    submissions tables: two moderators deciding at once yield one place and one conflict."""
+class DecisionTransaction(PlaceTransaction, Protocol):
+    """A place transaction that also records a moderator's decision: the place change, its
+    history entry, its search record and the decided submission in one transaction across
+    the places, history and submissions tables, so two moderators deciding at once yield one
+    place and one conflict."""
 
-    def create_place(
-        self, place: Place, entry: HistoryEntry, decided: Submission, *, expected_version: int
-    ) -> None:
-        """The new place (its id free) with its creation entry, and ``decided`` over the
-        submission (still pending, at ``expected_version``). Raises VersionConflict when the
-        submission moved on (nothing written), Conflict when the place id is taken."""
+    def record_decision(self, decided: Submission, *, expected_version: int) -> None:
+        """Add ``decided`` over the submission, written only if it is still pending at
+        ``expected_version`` (``decided.version`` is ``expected_version + 1``). When it is
+        not, ``commit`` raises VersionConflict naming the submission's version (before any
+        place's error), and writes nothing."""
         ...
 
-    def update_place(
-        self, write: PlaceWrite, decided: Submission, *, expected_version: int
-    ) -> None:
-        """The place's change (over its stored version ``write.expected_version``) with its
-        entry, and ``decided`` over the pending submission at ``expected_version``. Raises
-        VersionConflict (the place or the submission moved on) or NotFound."""
+
+class DecisionStore(Protocol):
+    def transaction(self) -> DecisionTransaction:
+        """A new, empty transaction for one decision and its place change."""
         ...
 
 

@@ -101,12 +101,9 @@ class SubmissionService:
         self._decisions = SubmissionDecisions(
             repository,
             places=places,
-            store=store,
             decisions=decisions,
             notifier=notifier,
             editor=editor,
-            ids=ids,
-            taxonomy=taxonomy,
             clock=clock,
             site_url=site_url,
         )

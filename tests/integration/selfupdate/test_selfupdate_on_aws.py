@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from aws_lambda_powertools.utilities.parameters.base import ExpirableValue
 from chalicelib import wiring
 from chalicelib.adapters.auth.link_tokens import JwtLinkCodec, KeyRing, SsmKeySource
 from chalicelib.adapters.dynamodb.link_state import DynamoLinkStateStore
+from chalicelib.adapters.dynamodb.tables import TABLES
 from chalicelib.config import get_settings
 from chalicelib.domain.auth import Principal, Role
 from chalicelib.domain.clock import FixedClock
@@ -157,3 +159,51 @@ def _token(codec: JwtLinkCodec) -> str:
             expires_at=NOW + timedelta(days=1),
         )
     )
+
+
+@contextmanager
+def dynamodb_calls() -> Iterator[list[tuple[str, str]]]:
+    """(operation, table) of every DynamoDB request made inside the block, in order."""
+    calls: list[tuple[str, str]] = []
+
+    def record(params: dict[str, Any], model: Any, **_: Any) -> None:
+        names = {params["TableName"]} if "TableName" in params else set()
+        names |= set(params.get("RequestItems", {}))
+        names |= {
+            next(iter(item.values()))["TableName"] for item in params.get("TransactItems", [])
+        }
+        short = sorted(name.removeprefix(f"{TEST_TABLE_PREFIX}-") for name in names)
+        calls.append((model.name, ",".join(short)))
+
+    emitters = []
+    for table in TABLES.values():
+        emitter = table._get_connection().connection.client.meta.events
+        if emitter not in emitters:
+            emitter.register("provide-client-params.dynamodb.*", record)
+            emitters.append(emitter)
+    try:
+        yield calls
+    finally:
+        for emitter in emitters:
+            emitter.unregister("provide-client-params.dynamodb.*", record)
+
+
+def test_a_self_update_edit_reads_the_place_once(ssm: Any) -> None:
+    """The PATCH reads the link's generation, counts the write, reads the place, reads the
+    search cells it leaves and writes everything in one transaction: the editor writes over
+    the place the service read (it used to read it again)."""
+    wiring.place_store().load_fresh([make_place("p1")])
+    service = wiring.self_update_service()
+    token = service.issue(ADMIN, "p1").token
+    change = SelfUpdateChange.model_validate({"description": "Mise à jour"})
+
+    with dynamodb_calls() as calls:
+        assert service.edit(token, expected_version=1, change=change).version == 2
+
+    assert calls == [
+        ("GetItem", "self-update-links"),  # the link's generation
+        ("UpdateItem", "self-update-links"),  # the write counter
+        ("GetItem", "places"),  # the place, read once
+        ("Query", "search-cells"),  # the search cell it is in
+        ("TransactWriteItems", "place-history,places,search-cells"),
+    ]

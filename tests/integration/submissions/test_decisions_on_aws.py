@@ -229,6 +229,12 @@ def test_the_transaction_writes_nothing_when_one_condition_fails(aws: Aws) -> No
             update={"status": SubmissionStatus.MERGED, "decision": decision, "version": version}
         )
 
+    def commit(write: PlaceWrite, submission: Any, *, expected_version: int) -> None:
+        transaction = store.transaction()
+        transaction.write(write)
+        transaction.record_decision(submission, expected_version=expected_version)
+        transaction.commit()
+
     moved = place.model_copy(update={"version": place.version + 1, "name": "Autre nom"})
     entry = HistoryEntry(
         place_id=place.id,
@@ -242,7 +248,7 @@ def test_the_transaction_writes_nothing_when_one_condition_fails(aws: Aws) -> No
     # The place moved on since it was read: neither the place nor the decision is written.
     stale = moved.model_copy(update={"version": place.version + 2})
     with pytest.raises(VersionConflict):
-        store.update_place(
+        commit(
             PlaceWrite(moved, stale, entry.model_copy(update={"version": place.version + 2})),
             decided(2),
             expected_version=1,
@@ -250,7 +256,7 @@ def test_the_transaction_writes_nothing_when_one_condition_fails(aws: Aws) -> No
     assert repository.get(submission_id).status is SubmissionStatus.PENDING
     # The submission moved on: the place change is not written either.
     with pytest.raises(VersionConflict):
-        store.update_place(PlaceWrite(place, moved, entry), decided(6), expected_version=5)
+        commit(PlaceWrite(place, moved, entry), decided(6), expected_version=5)
     assert wiring.places().get("pne-01") == place
     assert repository.get(submission_id) == pending
     assert_search_cells_match_places()

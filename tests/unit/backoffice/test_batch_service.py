@@ -20,6 +20,7 @@ from chalicelib.domain.taxonomy.taxonomy import default_taxonomy
 from tests.backoffice_fakes import Crash, CrashingPlaceStore, InMemoryBatchLedger
 from tests.builders import make_place
 from tests.fakes import InMemoryPlaceRepository
+from tests.place_writes import update
 
 NOW = datetime(2020, 3, 17, 11, 0, tzinfo=UTC)
 ADMIN = Principal(subject="admin-1", role=Role.ADMIN)
@@ -146,12 +147,13 @@ def test_the_same_key_never_applies_twice(
     first = service(store, ledger).run(ADMIN, request(ids=ids))
     # Someone lifts a closure by hand; replaying the batch must not close the place again.
     read = store.get("p001")
-    store.update(
+    update(
+        store,
         PlaceWrite(
             read,
             read.model_copy(update={"temporary_closure": None, "version": 3}),
             store.history_entry("p001", 2).model_copy(update={"version": 3}),  # type: ignore[union-attr]
-        )
+        ),
     )
 
     replay = service(store, ledger).run(ADMIN, request(ids=ids))
@@ -237,7 +239,7 @@ def test_a_place_edited_between_crash_and_resume_is_a_conflict(
     entry = store.history_entry("p000", 2).model_copy(  # type: ignore[union-attr]
         update={"place_id": "p004", "batch_id": None}
     )
-    store.update(PlaceWrite(read, edited, entry))
+    update(store, PlaceWrite(read, edited, entry))
 
     report = service(store, ledger, chunk_size=3).run(ADMIN, request(ids=ids))
 

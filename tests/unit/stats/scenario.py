@@ -84,9 +84,9 @@ def play(store: PlaceEditStore, clock: FixedClock) -> None:
         patch=PlacePatch.model_validate({"status": "permanently_closed"}),
     )
     clock.set(at(date(2020, 3, 31), 10))
-    editor.apply_self_update("a", expected_version=1, patch=None, actor=STRUCTURE)
+    editor.apply_self_update(store.get("a"), expected_version=1, patch=None, actor=STRUCTURE)
     clock.set(at(DAY, 8))
-    editor.apply_self_update("d", expected_version=1, patch=None, actor=STRUCTURE)
+    editor.apply_self_update(store.get("d"), expected_version=1, patch=None, actor=STRUCTURE)
     editor.verify(ADMIN, "a", expected_version=2)
     clock.set(SNAPSHOT_AT)
 

@@ -20,6 +20,7 @@ from chalicelib.domain.submissions.status import SubmissionStatus
 from chalicelib.domain.taxonomy.taxonomy import default_taxonomy
 from tests.builders import make_place
 from tests.fakes import InMemoryPlaceRepository
+from tests.place_writes import create
 from tests.stats_fakes import (
     FakeMailActivity,
     FixedExportDownloads,
@@ -87,7 +88,7 @@ class World:
             patch=_patch(temporary_hours=HOURS),
             channel=Channel.BATCH,
         )
-        e.apply_self_update("b", expected_version=2, patch=None, actor=STRUCTURE)
+        e.apply_self_update(self.places.get("b"), expected_version=2, patch=None, actor=STRUCTURE)
         # c: its closure lifted (clearing is not a signal).
         e.edit(ADMIN, "c", expected_version=2, patch=_patch(temporary_closure=None))
         # 93: a place created from a merged submission, one received, one rejected.
@@ -102,7 +103,7 @@ class World:
             action=Action.CREATED,
             changes=diff_places(None, added),
         )
-        self.places.create(added, entry)
+        create(self.places, added, entry)
         self.submissions.append(_submission("s1", "93", at(6)))
         rejected = _submission("s2", "93", at(5, DAY - timedelta(days=2)))
         decision = Decision(status=SubmissionStatus.REJECTED, at=at(10), by="mod-1")
@@ -254,7 +255,9 @@ def test_coverage_as_of_day_seven_reproduces_eighty_three_percent_in_week_one() 
         if n % 3 == 0:
             editor.verify(ADMIN, f"p{n}", expected_version=1)
         elif n % 3 == 1:
-            editor.apply_self_update(f"p{n}", expected_version=1, patch=None, actor=STRUCTURE)
+            editor.apply_self_update(
+                places.get(f"p{n}"), expected_version=1, patch=None, actor=STRUCTURE
+            )
         else:
             patch = _patch(temporary_closure=CLOSURE)
             editor.edit(ADMIN, f"p{n}", expected_version=1, patch=patch, channel=Channel.BATCH)
