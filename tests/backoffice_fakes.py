@@ -128,12 +128,15 @@ def fresh_tables(*models: type[Model]) -> None:
     """Bind every model to a new table prefix and create only ``models``' tables, inside an
     already running moto mock. Cheaper than the ``dynamodb_tables`` fixture (which creates
     every registered table) for contract suites that need one or two tables per test.
-    The places table comes with its search cells: every place write keeps them."""
+    The places table comes with its search cells and the change feed's table: every place
+    write keeps them."""
+    from chalicelib.adapters.dynamodb.changes import ChangeRecord
     from chalicelib.adapters.dynamodb.models import PlaceRecord
     from chalicelib.adapters.dynamodb.search_cells import SearchCellRecord
 
     bind_tables(f"bo{next(_TABLE_SETS)}", region="eu-west-3")
-    if PlaceRecord in models and SearchCellRecord not in models:
-        models = (*models, SearchCellRecord)
+    if PlaceRecord in models:
+        # Every place write keeps its search cells and its pending change for the feed.
+        models = (*models, *(m for m in (SearchCellRecord, ChangeRecord) if m not in models))
     for model in models:
         model.create_table(wait=True)

@@ -19,6 +19,7 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from chalicelib.adapters.dynamodb.geo_cells import MAX_RADIUS_M
+from chalicelib.domain.changes.models import pending_change
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, VersionConflict
 from chalicelib.domain.places.history import HistoryEntry, HistoryPage
 from chalicelib.domain.places.listing import (
@@ -52,15 +53,27 @@ from chalicelib.domain.search.records import (
     encode_joined,
     search_record,
 )
+from tests.change_fakes import InMemoryChangeLog
 
 
 class InMemoryPlaceRepository:
     """``PlaceRepository`` and ``PlaceEditStore`` over a dict ``id -> Place`` (and a dict
     ``id -> {version: HistoryEntry}`` for the history)."""
 
-    def __init__(self, places: dict[str, Place] | None = None) -> None:
+    def __init__(
+        self, places: dict[str, Place] | None = None, *, changes: InMemoryChangeLog | None = None
+    ) -> None:
         self.places: dict[str, Place] = places if places is not None else {}
         self.history_entries: dict[str, dict[int, HistoryEntry]] = {}
+        # The change feed's log, given the pending change of every public write (as the
+        # DynamoDB store puts it in the write's transaction); None: no feed.
+        self.changes = changes
+
+    def publish(self, before: Place | None, after: Place) -> None:
+        if self.changes is not None:
+            pending = pending_change(before, after)
+            if pending is not None:
+                self.changes.add_pending(pending)
 
     def get(self, place_id: str) -> Place:
         try:
@@ -72,6 +85,7 @@ class InMemoryPlaceRepository:
         if place.id in self.places:
             raise Conflict(f"a place with id {place.id!r} already exists", field="id")
         self.places[place.id] = _copy(place)
+        self.publish(None, place)
 
     def save(self, place: Place, *, expected_version: int) -> None:
         if place.version != expected_version + 1:
@@ -88,6 +102,7 @@ class InMemoryPlaceRepository:
                 current_version=current.version,
             )
         self.places[place.id] = _copy(place)
+        self.publish(current, place)
 
     def load_fresh(self, places: Iterable[Place]) -> int:
         batch = list(places)
@@ -127,6 +142,7 @@ class InMemoryPlaceRepository:
             else:
                 self.places[place_id] = _copy(write.place)
                 history[write.entry.version] = write.entry
+                self.publish(write.before, write.place)
                 outcomes.append(WriteOutcome(place_id, WriteStatus.APPLIED))
         return outcomes
 
@@ -146,6 +162,7 @@ class InMemoryPlaceRepository:
                 f"the history of place {place_id!r} changed while it was reconciled: try again"
             )
         self.places[place_id] = _copy(repair.place)
+        self.publish(repair.before, repair.place)
         if repair.entry is not None:
             history[repair.entry.version] = repair.entry
 
@@ -271,6 +288,7 @@ class InMemoryPlaceTransaction:
                 )
         written: list[PlaceCreation | PlaceWrite] = [*self._creations, *self._changes]
         for item in written:
+            self.store.publish(item.before if isinstance(item, PlaceWrite) else None, item.place)
             places[item.place.id] = _copy(item.place)
             history.setdefault(item.place.id, {})[item.entry.version] = item.entry
         for apply in self._applies:

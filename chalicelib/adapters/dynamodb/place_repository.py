@@ -4,7 +4,8 @@
 stored ``PlaceRecord``: the index attributes are derived from the place here and nowhere else.
 
 Every write of a place goes through ``write_places``: one TransactWriteItems holding the place
-(conditional on its version, or on its absence), its history entry when it has one, the
+(conditional on its version, or on its absence), its history entry when it has one, its
+pending change for the change feed when the write is public news (docs/changes.md), the
 search cells it leaves and enters (search_cells.py: conditional on their own versions), and
 whatever the caller adds (a submission's decision). So a search record never disagrees with
 its place, and a history entry never exists without its change. A transaction cancelled only
@@ -34,6 +35,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import GlobalSecondaryIndex
 
 from chalicelib.adapters.dynamodb.backoffice_models import PlaceHistoryRecord
+from chalicelib.adapters.dynamodb.changes import add_pending
 from chalicelib.adapters.dynamodb.models import PlaceRecord
 from chalicelib.adapters.dynamodb.search_cells import (
     CellPlanner,
@@ -43,6 +45,7 @@ from chalicelib.adapters.dynamodb.search_cells import (
     online,
 )
 from chalicelib.adapters.dynamodb.transaction import MAX_BYTES, MAX_ITEMS, Cancelled, Transaction
+from chalicelib.domain.changes.models import pending_change
 from chalicelib.domain.errors import (
     Conflict,
     InvalidCursor,
@@ -210,6 +213,10 @@ def write_places(
                     to_history_record(put.entry),
                     PlaceHistoryRecord.version.does_not_exist(),
                 )
+            # The change feed's news of this write, committed with it (docs/changes.md).
+            pending = pending_change(put.before, put.after)
+            if pending is not None:
+                add_pending(transaction, pending)
         if extra is not None:
             extra(transaction)
         for cell_write in planner.plan([(put.before, put.after) for put in puts]):
@@ -551,9 +558,10 @@ def _connection() -> Connection:
 
 
 def _transaction_chunks(puts: list[PlacePut]) -> Iterator[list[PlacePut]]:
-    """Puts grouped so each group's transaction stays within DynamoDB's limits: two items a
-    place and one per search cell it touches (a cell shared by several places of the group
-    counts once; a cell with several shards is caught by ``write_places`` and split)."""
+    """Puts grouped so each group's transaction stays within DynamoDB's limits: three items a
+    place (itself, its history entry, its pending change for the feed) and one per search
+    cell it touches (a cell shared by several places of the group counts once; a cell with
+    several shards is caught by ``write_places`` and split)."""
     chunk: list[PlacePut] = []
     cells: set[tuple[str, str]] = set()
     size = 0
@@ -563,8 +571,8 @@ def _transaction_chunks(puts: list[PlacePut]) -> Iterator[list[PlacePut]]:
             for place in (put.before, put.after)
             if place is not None and online(place)
         }
-        item_size = 2 * len(put.after.model_dump_json()) + 4096 * len(touched - cells)
-        items = 2 * (len(chunk) + 1) + len(cells | touched)
+        item_size = 3 * len(put.after.model_dump_json()) + 4096 * len(touched - cells)
+        items = 3 * (len(chunk) + 1) + len(cells | touched)
         if chunk and (items > TRANSACTION_ITEMS or size + item_size > TRANSACTION_BYTES):
             yield chunk
             chunk, cells, size = [], set(), 0

@@ -13,6 +13,7 @@ from tests.conftest import TEST_REGION, TEST_TABLE_PREFIX
 USED = (
     "places",
     "search-cells",
+    "changes",
     "place-history",
     "sent-mail",
     "mail-suppressions",

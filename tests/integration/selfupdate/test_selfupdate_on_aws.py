@@ -205,5 +205,6 @@ def test_a_self_update_edit_reads_the_place_once(ssm: Any) -> None:
         ("UpdateItem", "self-update-links"),  # the write counter
         ("GetItem", "places"),  # the place, read once
         ("Query", "search-cells"),  # the search cell it is in
-        ("TransactWriteItems", "place-history,places,search-cells"),
+        # The place, its history entry, its search cells and its news for the change feed.
+        ("TransactWriteItems", "changes,place-history,places,search-cells"),
     ]

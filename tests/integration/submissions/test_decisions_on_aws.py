@@ -42,7 +42,15 @@ from tests.mail_support import FROM_ADDRESS, receive_all, ses_sent, sqs_event
 from tests.search_support import assert_search_cells_match_places
 from tests.submission_fakes import StaleReads
 
-USED = ("places", "search-cells", "place-history", "submissions", "sent-mail", "mail-suppressions")
+USED = (
+    "places",
+    "search-cells",
+    "changes",
+    "place-history",
+    "submissions",
+    "sent-mail",
+    "mail-suppressions",
+)
 MODERATOR_75 = bearer(token(Role.TERRITORY_MODERATOR, ("75",), "mod-75"))
 ADMIN = bearer(token(Role.ADMIN, (), "admin-1"))
 EMAIL = "camille@example.org"
