@@ -55,14 +55,13 @@ def _environment(**variables: str) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def _fresh_wiring() -> None:
-    from chalicelib import wiring
+def _fresh_root() -> None:
+    from chalicelib import composition
     from chalicelib.config import get_settings
 
     get_settings.cache_clear()
     get_settings()
-    wiring.use_api_budget()
-    wiring.reset()
+    composition.uninstall()
 
 
 def _timed(call: Callable[[], Any]) -> tuple[Any, float]:
@@ -87,7 +86,7 @@ def store_frozen() -> dict[str, Any]:
             REPERE_DYNAMODB_SEARCH_TRANSPORT="http",
         ),
     ):
-        _fresh_wiring()
+        _fresh_root()
         token = verifier_for(get_settings()).issue(
             subject="bench-admin",
             role=Role.ADMIN,
@@ -138,10 +137,11 @@ def opensearch_hung() -> dict[str, Any]:
     from moto import mock_aws
 
     from app import app
-    from chalicelib import wiring
+    from chalicelib import composition
     from chalicelib.adapters.dynamodb.tables import create_tables
     from chalicelib.adapters.opensearch.fallback import FallbackPlaceSearch
     from chalicelib.adapters.opensearch.search import OpenSearchPlaceSearch
+    from chalicelib.composition.root import Services
     from chalicelib.config import get_settings
     from chalicelib.domain.clock import FixedClock
     from chalicelib.domain.search.models import SearchQuery
@@ -159,11 +159,12 @@ def opensearch_hung() -> dict[str, Any]:
             REPERE_SEARCH_STATS_ENABLED="false",
         ),
     ):
-        _fresh_wiring()
-        wiring.override(clock=FixedClock(NOW))
-        wiring.places()  # binds the tables
+        _fresh_root()
+        settings = get_settings()
+        root = composition.install(Services.on_aws(settings, clock=FixedClock(NOW)))
+        places = root.adapters.places  # binds the tables
         create_tables()
-        wiring.places().load_fresh(leaflet_places(NOW))
+        places.load_fresh(leaflet_places(NOW))
         figures: dict[str, Any] = {}
 
         with Client(app, stage_name="local") as client:
@@ -177,18 +178,17 @@ def opensearch_hung() -> dict[str, Any]:
             "breaker_s": get_settings().opensearch_breaker_seconds,
         }
 
-        settings = get_settings()
         primary = OpenSearchPlaceSearch(
-            wiring.opensearch_index(), wiring.taxonomy(), wiring.clock(), settings.public_site_url
+            root.adapters.search_index, root.taxonomy, root.clock, settings.public_site_url
         )
-        unguarded = FallbackPlaceSearch(primary, wiring.search_service())  # no breaker
+        unguarded = FallbackPlaceSearch(primary, root.search_service)  # no breaker
         query = SearchQuery(center=leaflet_places(NOW)[0].location, radius_m=2000)
         before = server.accepted
         times, statuses = _run_for(SECONDS, lambda: len(unguarded.search(query).results) and 200)
         figures["breaker_off_service"] = _summary(times, statuses) | {
             "cluster_requests": server.accepted - before
         }
-        wiring.reset()
+        composition.uninstall()
     return figures
 
 

@@ -65,7 +65,7 @@ def _environment(moto_port: int) -> None:
 
 def _seed() -> dict[str, list[str]]:
     """Online place ids by department."""
-    from chalicelib import wiring
+    from chalicelib.composition import services
     from chalicelib.domain.places.models import Place, PlaceStatus
     from devtools.demo_data import synthetic_places
 
@@ -75,7 +75,7 @@ def _seed() -> dict[str, list[str]]:
         places.extend(
             synthetic_places(count, seed=SEED + offset, now=now, departments=[department])
         )
-    wiring.places().load_fresh(places)
+    services().adapters.places.load_fresh(places)
     online: dict[str, list[str]] = {}
     for place in places:
         if place.status is PlaceStatus.ONLINE:

@@ -193,11 +193,11 @@ def run(subscribers: int) -> dict[str, Any]:
     from moto.core.models import DEFAULT_ACCOUNT_ID
     from moto.ses.models import ses_backends
 
-    from chalicelib import wiring
     from chalicelib.adapters.dynamodb.tables import bind_tables, create_tables
     from chalicelib.config import get_settings
     from chalicelib.domain.clock import FixedClock
     from functions import newsletters
+    from tests import composition_support as roots
     from tests.newsletter_support import FixedExports, codec
     from tests.unit.newsletters.test_digest import EXPORT
 
@@ -209,11 +209,11 @@ def run(subscribers: int) -> dict[str, Any]:
         get_settings.cache_clear()
         bind_tables("bench", region=REGION)
         create_tables()
-        wiring.reset()
+        roots.reset()
 
-        wiring.override(clock=FixedClock(NOW), places=_places())
+        roots.use(clock=FixedClock(NOW), places=_places())
         counters = Counters()
-        wiring.override_newsletters(
+        roots.use(
             subscription_codec=codec(),
             latest_exports=FixedExports([EXPORT]),
             newsletter_queue=DrainingQueue(sqs, queue_url, counters),
@@ -224,7 +224,7 @@ def run(subscribers: int) -> dict[str, Any]:
         report = newsletters.handler({"time": NOW.isoformat(), "detail": {}}, None)
         total_s = time.perf_counter() - started
         sent = len(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages)
-        wiring.reset()
+        roots.reset()
 
     handler_s = counters.handler_s
     fan_out_s = counters.fan_out_s

@@ -4,7 +4,7 @@ PostGIS answering the same searches, in the same run (docs/search.md, "Benchmark
 * Data: ``synthetic_places(BENCH_PLACES, seed=7)`` (100,000 by default), loaded into dynalite
   (DynamoDB on LevelDB, a separate process started here: its CPU is not ours) as the places
   table and the search cells, exactly the items the application writes.
-* Repère: the API's own search (``import app``, then ``wiring.place_search()``, the DynamoDB
+* Repère: the API's own search (``import app``, then ``services().place_search``, the DynamoDB
   backend, a fixed clock), its own signed HTTP requests (``wire.HttpWire``, as deployed) to
   dynalite. Per search, CPU of this process (``time.process_time``: the parallel Queries'
   threads included) for the search and the JSON of the response body: the best of 3 runs at
@@ -217,12 +217,14 @@ _COLD = """
 import json, sys, time
 started = time.process_time()
 import app
-from chalicelib import wiring
+from chalicelib import composition
+from chalicelib.composition.root import Services
+from chalicelib.config import get_settings
 from chalicelib.domain.clock import FixedClock
 from bench.search_cpu import CASES, NOW, _one_search, _query
 imported = time.process_time() - started
-wiring.override(clock=FixedClock(NOW))
-search = wiring.place_search()
+root = composition.install(Services.on_aws(get_settings(), clock=FixedClock(NOW)))
+search = root.place_search
 query = _query(CASES["paris_5km"], CASES["paris_5km"].center)
 first, _ = _one_search(search, query)
 warm = sorted(_one_search(search, query)[0] for _ in range(5))[2]
@@ -357,11 +359,13 @@ def main() -> None:
         _log(f"loaded: {figures['load']}")
 
         import app  # noqa: F401 - the API's own init (gc.freeze, settings, logging)
-        from chalicelib import wiring
+        from chalicelib import composition
+        from chalicelib.composition.root import Services
+        from chalicelib.config import get_settings
         from chalicelib.domain.clock import FixedClock
 
-        wiring.override(clock=FixedClock(NOW))
-        search = wiring.place_search()
+        root = composition.install(Services.on_aws(get_settings(), clock=FixedClock(NOW)))
+        search = root.place_search
 
         anchor = PostgisAnchor.start()
         figures["postgis"] = (

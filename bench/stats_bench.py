@@ -133,11 +133,12 @@ def moto(count: int) -> dict[str, Any]:
             "REPERE_TABLE_PREFIX": "bench",
         }
     )
-    from chalicelib import wiring
+    from chalicelib import composition
     from chalicelib.adapters.dynamodb.place_repository import DynamoPlaceRepository
     from chalicelib.adapters.dynamodb.place_scan import DynamoPlaceScan
     from chalicelib.adapters.dynamodb.search_counter import DynamoSearchCounter
     from chalicelib.adapters.dynamodb.tables import bind_tables, create_tables
+    from chalicelib.composition.root import Services
     from chalicelib.config import get_settings
     from chalicelib.domain.clock import FixedClock
     from chalicelib.domain.stats.search_counts import SearchEvent, counter_names
@@ -159,10 +160,11 @@ def moto(count: int) -> dict[str, Any]:
         scan_s = time.perf_counter() - started
 
         _log("snapshot worker")
-        wiring.reset()
-        wiring.override(clock=FixedClock(NOW))
+        composition.uninstall()
+        root = Services.on_aws(get_settings(), clock=FixedClock(NOW))
+        composition.install(root)
         started = time.perf_counter()
-        rows = wiring.snapshot_service().run()
+        rows = root.snapshot_service.run()
         worker_s = time.perf_counter() - started
 
         _log("counter writes")
@@ -178,7 +180,7 @@ def moto(count: int) -> dict[str, Any]:
         for _ in range(10_000):
             counter_names(event)
         names_us = (time.perf_counter() - started) / 10_000 * 1e6
-        wiring.reset()
+        composition.uninstall()
 
     average_item = body_bytes / count
     return {

@@ -1,4 +1,4 @@
-"""Repère's shared code: the API (api/), the domain (domain/), adapters, settings, wiring."""
+"""Repère's shared code: the API (api/), the domain (domain/), adapters, settings, composition."""
 
 import os
 

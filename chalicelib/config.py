@@ -206,7 +206,7 @@ class Settings(BaseModel):
     # Public submissions (docs/submissions.md). Client addresses are kept only as an HMAC
     # under this key; "fake" geocodes a few cities offline (tests, `make run`).
     # Unset: the development key on local stages; on a deployed stage only the API (the one
-    # function given the variable) needs it, and wiring refuses to build submissions without.
+    # function given the variable) needs it, and submissions cannot be built without.
     submissions_hash_secret: SecretStr | None = Field(default=None, min_length=32)
     submissions_per_hour: int = Field(default=10, ge=1, le=1000)
     submissions_queue_max_limit: int = Field(default=100, ge=1, le=100)

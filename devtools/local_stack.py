@@ -109,13 +109,14 @@ def _reconcile_in_background() -> None:
     import threading
 
     def sweep() -> None:
-        from chalicelib import wiring
+        from chalicelib.composition import services
         from chalicelib.domain.auth import Principal, Role
         from chalicelib.domain.places.reconcile import PlaceReconciler
 
         operator = Principal(subject="local-stack", role=Role.ADMIN)
         try:
-            report = PlaceReconciler(wiring.place_store(), wiring.clock()).sweep(
+            root = services()
+            report = PlaceReconciler(root.adapters.places, root.clock).sweep(
                 operator, behind_only=True
             )
         except Exception as error:  # a console line, never a dead stack
@@ -140,7 +141,7 @@ def _has_search_cells() -> bool:
 
 
 def _seed(synthetic_count: int) -> int:
-    from chalicelib import wiring
+    from chalicelib.composition import services
     from devtools.data.departments import DEPARTMENTS
     from devtools.demo_data import leaflet_places, synthetic_places
 
@@ -150,7 +151,7 @@ def _seed(synthetic_count: int) -> int:
     # places fill the other departments (department pages, rural searches).
     elsewhere = [department.code for department in DEPARTMENTS if department.code != "75"]
     places.extend(synthetic_places(synthetic_count, seed=2020, now=now, departments=elsewhere))
-    return wiring.places().load_fresh(places)
+    return services().adapters.places.load_fresh(places)
 
 
 def _start_workers(table_prefix: str) -> LocalScheduler:

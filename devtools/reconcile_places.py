@@ -19,7 +19,7 @@ import json
 import os
 import sys
 
-from chalicelib import wiring
+from chalicelib.composition import services
 from chalicelib.domain.auth import Principal, Role
 from chalicelib.domain.places.reconcile import PlaceReconciler, Prefer
 
@@ -37,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     options = parser.parse_args(argv)
     if options.endpoint:
         os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = options.endpoint
-    reconciler = PlaceReconciler(wiring.place_store(), wiring.clock())
+    root = services()
+    reconciler = PlaceReconciler(root.adapters.places, root.clock)
     report = reconciler.sweep(
         OPERATOR,
         place_ids=options.places,

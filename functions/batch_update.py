@@ -31,17 +31,12 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import EventType
 from pydantic import ValidationError
 
-from chalicelib import wiring
 from chalicelib.domain.auth import Principal
 from chalicelib.domain.batch.models import BatchRequest
 from chalicelib.domain.errors import InvalidInput, RepereError
 from chalicelib.domain.hours.models import DomainModel
 from chalicelib.observability import logger
-from functions.runtime import RecordBatch, SqsMessage, worker
-
-# A worker: no caller waits, and a failure redelivers a whole batch, so its store calls
-# wait longer and retry more than the API's (chalicelib/config.py, worker_store_*).
-wiring.use_worker_budget()
+from functions.runtime import RecordBatch, SqsMessage, services, worker
 
 SAFETY_MARGIN_MS = 60_000
 """Time kept for the chunk in flight and the answer: a chunk of 50 places takes well under
@@ -99,7 +94,7 @@ def _run_invoked(event: Any, context: Any) -> dict[str, Any]:
 
     caller = payload.caller
     try:
-        report = wiring.batch_update_service().run(caller, payload.batch, should_stop=should_stop)
+        report = services().batch_update_service.run(caller, payload.batch, should_stop=should_stop)
     except RepereError as error:
         return _failure(error, caller)
     logger.info(

@@ -13,19 +13,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib import wiring
 from chalicelib.observability import logger
-from functions.runtime import worker
-
-# A worker: no caller waits, and a failure redelivers a whole batch, so its store calls
-# wait longer and retry more than the API's (chalicelib/config.py, worker_store_*).
-wiring.use_worker_budget()
+from functions.runtime import services, worker
 
 
 @worker("repere-campaign-reminders")
 def handler(event: Any, context: Any) -> dict[str, Any]:
     del event, context
-    run = wiring.campaign_service().run_reminders()
+    run = services().campaign_service.run_reminders()
     logger.info("campaign_reminders", extra=run.model_dump(mode="json"))
     result: dict[str, Any] = run.model_dump(mode="json")
     return result

@@ -16,13 +16,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import EventType
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib import wiring
 from chalicelib.observability import logger
-from functions.runtime import RecordBatch, SqsMessage, worker
-
-# A worker: no caller waits, and a failure redelivers a whole batch, so its store calls
-# wait longer and retry more than the API's (chalicelib/config.py, worker_store_*).
-wiring.use_worker_budget()
+from functions.runtime import RecordBatch, SqsMessage, services, worker
 
 
 class StartMessage(BaseModel):
@@ -40,7 +35,7 @@ batch: RecordBatch[StartRecord] = RecordBatch(EventType.SQS, StartRecord)
 
 def _start_record(record: StartRecord) -> None:
     message = record.body
-    done = wiring.campaign_service().continue_start(message.campaign_id)
+    done = services().campaign_service.continue_start(message.campaign_id)
     logger.info("campaign_start", extra={"campaign_id": message.campaign_id, "complete": done})
 
 

@@ -25,17 +25,11 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 )
 from pydantic import ValidationError
 
-from chalicelib import wiring
 from chalicelib.adapters.opensearch.indexer import OpenSearchIndexWriter
-from chalicelib.config import get_settings
 from chalicelib.domain.places.models import Place
 from chalicelib.domain.search.indexing import PlaceChange, SearchIndexWriter
 from chalicelib.observability import logger
-from functions.runtime import RecordBatch, worker
-
-# A worker: no caller waits, and a failure redelivers a whole batch, so its store calls
-# wait longer and retry more than the API's (chalicelib/config.py, worker_store_*).
-wiring.use_worker_budget()
+from functions.runtime import RecordBatch, services, worker
 
 # The whole batch is indexed in bulk first (``index_records``); the processor then reports
 # the records that failed. A batch where every record failed is raised, so Lambda retries it
@@ -97,14 +91,7 @@ def _sequence(record: DynamoDBRecord) -> str:
 
 
 def writer() -> OpenSearchIndexWriter:
-    settings = get_settings()
-    return OpenSearchIndexWriter(
-        wiring.opensearch_index(for_indexing=True),
-        wiring.taxonomy(),
-        wiring.clock(),
-        days=settings.opensearch_hours_days,
-        bulk_size=settings.opensearch_bulk_size,
-    )
+    return services().index_writer()
 
 
 @worker("repere-indexer")

@@ -20,17 +20,11 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.batch import EventType
 
-from chalicelib import wiring
-from chalicelib.config import get_settings
 from chalicelib.domain.mail.models import MailMessage
 from chalicelib.domain.mail.service import Mailer, SendPacer, record_feedback
 from chalicelib.observability import logger
 from functions.mail_render import JinjaMailRenderer
-from functions.runtime import RecordBatch, SqsMessage, worker
-
-# A worker: no caller waits, and a failure redelivers a whole batch, so its store calls
-# wait longer and retry more than the API's (chalicelib/config.py, worker_store_*).
-wiring.use_worker_budget()
+from functions.runtime import RecordBatch, SqsMessage, services, worker
 
 
 class MailRecord(SqsMessage[MailMessage]):
@@ -58,16 +52,8 @@ def pacer(rate_per_second: float) -> SendPacer:
 
 def mailer() -> Mailer:
     """Built once per invocation (one SES client for the batch), from current settings."""
-    return Mailer(
-        wiring.sent_ledger(),
-        wiring.suppression_list(),
-        renderer(),
-        wiring.mail_sender(),
-        wiring.clock(),
-        shared=wiring.mail_shared_context(),
-        subscriptions=wiring.mail_subscription_check(),
-        pacer=pacer(get_settings().mail_send_rate_per_second),
-    )
+    root = services()
+    return root.mailer(renderer(), pacer(root.settings.mail_send_rate_per_second))
 
 
 def _deliver_record(record: MailRecord, current: Mailer | None = None) -> None:
@@ -107,7 +93,7 @@ def _feedback_record(record: FeedbackRecord) -> None:
         body = json.loads(body["Message"])
     if not isinstance(body, dict):
         raise ValueError("an SES notification is a JSON object")
-    count = record_feedback(body, wiring.suppression_list(), wiring.clock())
+    count = record_feedback(body, services().adapters.suppression_list, services().clock)
     logger.info("mail_feedback", extra={"suppressed": count})
 
 

@@ -16,18 +16,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from chalicelib import wiring
 from chalicelib.domain.auth import DEPARTMENT_CODE
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.newsletters.models import IssueWeek
-from chalicelib.domain.newsletters.preview import DigestPreviewer
 from chalicelib.observability import logger
 from functions.mail_render import JinjaMailRenderer
-from functions.runtime import worker
-
-# A worker: no caller waits, and a failure redelivers a whole batch, so its store calls
-# wait longer and retry more than the API's (chalicelib/config.py, worker_store_*).
-wiring.use_worker_budget()
+from functions.runtime import services, worker
 
 SERVICE = "repere-newsletters"
 
@@ -50,14 +44,14 @@ class RunEvent(BaseModel):
 @worker(SERVICE, event=RunEvent)
 def handler(parsed: RunEvent, context: Any) -> dict[str, Any]:
     del context
-    at = parsed.time or wiring.clock().now()
+    at = parsed.time or services().clock.now()
     week = IssueWeek.parse(parsed.detail.week) if parsed.detail.week else IssueWeek.before(at)
     departments = parsed.detail.departments
     if departments is not None:
         for code in departments:
             if not DEPARTMENT_CODE.fullmatch(code):
                 raise ValueError(f"{code!r} is not a department code")
-    report = wiring.newsletter_run().run(week, departments)
+    report = services().newsletter_run.run(week, departments)
     for issue in report.issues:
         logger.info("newsletter_issue", extra=issue.model_dump())
     result: dict[str, Any] = report.model_dump()
@@ -100,7 +94,7 @@ def preview_handler(parsed: PreviewEvent, context: Any) -> dict[str, Any]:
         week = IssueWeek.parse(parsed.week)
     except InvalidInput as error:
         return _refusal(error.code, error.message, error.field)
-    previewer = DigestPreviewer(wiring.digest_builder(), _renderer())
+    previewer = services().rendering_previewer(_renderer())
     result = previewer.preview(parsed.department, week, parsed.language)
     logger.info("newsletter_preview", extra={"department": parsed.department, "week": week.label})
     answer: dict[str, Any] = result.model_dump(mode="json")

@@ -16,15 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib import wiring
 from chalicelib.adapters.opensearch.reindex import ReindexError, ReindexReport, reindex
-from chalicelib.config import get_settings
 from chalicelib.observability import logger
-from functions.runtime import OptionalEvent, ok_false, worker
-
-# A worker: no caller waits, and a failure redelivers a whole batch, so its store calls
-# wait longer and retry more than the API's (chalicelib/config.py, worker_store_*).
-wiring.use_worker_budget()
+from functions.runtime import OptionalEvent, ok_false, services, worker
 
 
 class ReindexEvent(OptionalEvent):
@@ -33,12 +27,13 @@ class ReindexEvent(OptionalEvent):
 
 
 def run(options: ReindexEvent) -> ReindexReport:
-    settings = get_settings()
+    root = services()
+    settings = root.settings
     return reindex(
-        wiring.opensearch_index(for_indexing=True),
-        wiring.place_scan().all_places(),
-        wiring.taxonomy(),
-        wiring.clock(),
+        root.adapters.indexing_index,
+        root.adapters.place_scan.all_places(),
+        root.taxonomy,
+        root.clock,
         days=settings.opensearch_hours_days,
         bulk_size=settings.opensearch_bulk_size,
         replicas=settings.opensearch_replicas,

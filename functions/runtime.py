@@ -44,6 +44,8 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from pydantic import BaseModel, ConfigDict, Json, ValidationError, model_validator
 
+from chalicelib import composition
+from chalicelib.composition.root import Services
 from chalicelib.observability import logger
 
 Answer = dict[str, Any]
@@ -295,3 +297,11 @@ class RecordBatch(Generic[R]):
                 event=event, record_handler=handle, processor=self.processor, context=context
             )
         )
+
+
+def services() -> Services:
+    """The workers' composition root: the one installed (tests, local tools), else this
+    process's, built with the workers' store budget: no caller waits on a worker, and a
+    failure redelivers a whole batch, so its store calls wait longer and retry more than the
+    API's (chalicelib/config.py, worker_store_*)."""
+    return composition.services(worker=True)

@@ -20,13 +20,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from chalicelib import wiring
 from chalicelib.observability import logger
-from functions.runtime import OptionalEvent, ok_false, worker
-
-# A worker: no caller waits, and a failure redelivers a whole batch, so its store calls
-# wait longer and retry more than the API's (chalicelib/config.py, worker_store_*).
-wiring.use_worker_budget()
+from functions.runtime import OptionalEvent, ok_false, services, worker
 
 PHASES: tuple[Literal["cells", "places"], ...] = ("cells", "places")
 MARGIN_MS = 60_000
@@ -41,7 +36,7 @@ class BackfillEvent(OptionalEvent):
 def run(event: BackfillEvent, context: Any = None) -> dict[str, Any]:
     from chalicelib.adapters.dynamodb.search_backfill import SearchCellBackfill
 
-    wiring.places()  # binds the tables
+    services().adapters.place_scan  # noqa: B018 - binds the tables to the store
     backfill = SearchCellBackfill()
 
     def keep_going() -> bool:

@@ -16,13 +16,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from chalicelib import wiring
 from chalicelib.observability import logger
-from functions.runtime import OptionalEvent, ok_false, worker
-
-# A worker: no caller waits, and a failure redelivers a whole batch, so its store calls
-# wait longer and retry more than the API's (chalicelib/config.py, worker_store_*).
-wiring.use_worker_budget()
+from functions.runtime import OptionalEvent, ok_false, services, worker
 
 
 class SnapshotEvent(OptionalEvent):
@@ -32,7 +27,7 @@ class SnapshotEvent(OptionalEvent):
 @worker("repere-stats-snapshot", event=SnapshotEvent, refuse=ok_false)
 def handler(options: SnapshotEvent, context: Any) -> dict[str, Any]:
     del context
-    rows = wiring.snapshot_service().run(options.day)
+    rows = services().snapshot_service.run(options.day)
     france = rows[-1]
     logger.info(
         "stats_snapshot",

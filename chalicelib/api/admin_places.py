@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 from chalice.app import Blueprint, Request, Response
 from pydantic import Field
 
-from chalicelib import wiring
 from chalicelib.api.auth import admin_authorizer, authenticate
 from chalicelib.api.bodies import json_object, private_json, required_version
 from chalicelib.api.http import parse_query, reject_query, route
 from chalicelib.api.params import DEPARTMENT_PATTERN, Cursor, Params
 from chalicelib.api.path_ids import IdKind, checked_id
+from chalicelib.composition import services
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.places.models import PlaceStatus
@@ -72,7 +72,7 @@ def list_places() -> Response:
     from chalicelib.domain.places.editing import ListRequest
 
     listing = ListRequest(**params.model_dump(exclude={"limit"}), limit=limit)
-    page = wiring.place_editor().list(principal, listing)
+    page = services().place_editor.list(principal, listing)
     return private_json(page.model_dump(mode="json"))
 
 
@@ -85,7 +85,9 @@ def create_place() -> Response:
     comment = _pop_comment(data)
     from chalicelib.domain.places.editing import NewPlace
 
-    place = wiring.place_editor().create(principal, NewPlace.model_validate(data), comment=comment)
+    place = services().place_editor.create(
+        principal, NewPlace.model_validate(data), comment=comment
+    )
     response = private_json(_place_json(place), status=201, etag_version=place.version)
     response.headers["Location"] = f"/admin/places/{place.id}"
     return response
@@ -96,7 +98,7 @@ def get_place(place_id: str) -> Response:
     request = admin_places.current_request
     reject_query(request)
     principal = authenticate(request)
-    place = wiring.place_editor().get(principal, checked_id(place_id, IdKind.PLACE))
+    place = services().place_editor.get(principal, checked_id(place_id, IdKind.PLACE))
     return private_json(_place_json(place), etag_version=place.version)
 
 
@@ -111,7 +113,7 @@ def edit_place(place_id: str) -> Response:
     from chalicelib.domain.places.editing import PlacePatch
 
     patch = PlacePatch.model_validate(data)
-    place = wiring.place_editor().edit(
+    place = services().place_editor.edit(
         principal,
         checked,
         expected_version=required_version(request),
@@ -137,7 +139,7 @@ def delete_place(place_id: str) -> Response:
     principal = authenticate(request)
     checked = checked_id(place_id, IdKind.PLACE)
     comment = _comment_only_body(request)
-    place = wiring.place_editor().delete(
+    place = services().place_editor.delete(
         principal, checked, expected_version=required_version(request), comment=comment
     )
     return private_json(_place_json(place), etag_version=place.version)
@@ -151,7 +153,7 @@ def verify_place(place_id: str) -> Response:
     principal = authenticate(request)
     checked = checked_id(place_id, IdKind.PLACE)
     comment = _comment_only_body(request)
-    place = wiring.place_editor().verify(
+    place = services().place_editor.verify(
         principal, checked, expected_version=required_version(request), comment=comment
     )
     return private_json(_place_json(place), etag_version=place.version)
@@ -163,7 +165,7 @@ def place_history(place_id: str) -> Response:
     principal = authenticate(request)
     checked = checked_id(place_id, IdKind.PLACE)
     params = parse_query(request, HistoryParams)
-    page = wiring.place_editor().history(
+    page = services().place_editor.history(
         principal, checked, limit=params.limit, before=params.before
     )
     return private_json(page.model_dump(mode="json"))
@@ -182,7 +184,7 @@ def reconcile_place(place_id: str) -> Response:
     from chalicelib.domain.places.reconcile import ReconcileResult
 
     asked = ReconcileRequest.model_validate(json_object(request, optional=True))
-    report, place = wiring.place_editor().reconcile(principal, checked, asked)
+    report, place = services().place_editor.reconcile(principal, checked, asked)
     result = ReconcileResult(report=report, place=place)
     return private_json(result.model_dump(mode="json"), etag_version=place.version)
 

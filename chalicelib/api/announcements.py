@@ -6,12 +6,12 @@ from __future__ import annotations
 from chalice.app import Blueprint, Response
 from pydantic import Field
 
-from chalicelib import wiring
 from chalicelib.api.auth import admin_authorizer, authenticate
 from chalicelib.api.bodies import json_object, private_json, required_version
 from chalicelib.api.http import cacheable_json, parse_query, reject_query, route
 from chalicelib.api.params import DEPARTMENT_PATTERN, Params
 from chalicelib.api.path_ids import IdKind, checked_id
+from chalicelib.composition import services
 from chalicelib.config import get_settings
 from chalicelib.domain.announcements.models import (
     Announcement,
@@ -33,7 +33,7 @@ class ActiveParams(Params):
 def active_announcements() -> Response:
     request = announcements.current_request
     params = parse_query(request, ActiveParams)
-    shown = wiring.announcement_service().active(params.department, params.audience)
+    shown = services().announcement_service.active(params.department, params.audience)
     payload = {"announcements": [item.model_dump(mode="json") for item in shown]}
     return cacheable_json(request, payload, max_age=get_settings().public_cache_seconds)
 
@@ -43,7 +43,7 @@ def list_announcements() -> Response:
     request = announcements.current_request
     reject_query(request)
     principal = authenticate(request)
-    items = wiring.announcement_service().list_all(principal)
+    items = services().announcement_service.list_all(principal)
     return private_json({"announcements": [_json(item) for item in items]})
 
 
@@ -53,7 +53,7 @@ def create_announcement() -> Response:
     reject_query(request)
     principal = authenticate(request)
     content = AnnouncementContent.model_validate(json_object(request))
-    created = wiring.announcement_service().create(principal, content)
+    created = services().announcement_service.create(principal, content)
     response = private_json(_json(created), status=201, etag_version=created.version)
     response.headers["Location"] = f"/admin/announcements/{created.id}"
     return response
@@ -69,7 +69,7 @@ def get_announcement(announcement_id: str) -> Response:
     request = announcements.current_request
     reject_query(request)
     principal = authenticate(request)
-    item = wiring.announcement_service().get(
+    item = services().announcement_service.get(
         principal, checked_id(announcement_id, IdKind.ANNOUNCEMENT)
     )
     return private_json(_json(item), etag_version=item.version)
@@ -87,7 +87,7 @@ def replace_announcement(announcement_id: str) -> Response:
     principal = authenticate(request)
     checked = checked_id(announcement_id, IdKind.ANNOUNCEMENT)
     content = AnnouncementContent.model_validate(json_object(request))
-    item = wiring.announcement_service().replace(
+    item = services().announcement_service.replace(
         principal, checked, content, expected_version=required_version(request)
     )
     return private_json(_json(item), etag_version=item.version)
@@ -104,7 +104,7 @@ def delete_announcement(announcement_id: str) -> Response:
     reject_query(request)
     principal = authenticate(request)
     checked = checked_id(announcement_id, IdKind.ANNOUNCEMENT)
-    wiring.announcement_service().delete(
+    services().announcement_service.delete(
         principal, checked, expected_version=required_version(request)
     )
     return Response(body="", status_code=204, headers={"Cache-Control": "no-store"})

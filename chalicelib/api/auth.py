@@ -20,12 +20,12 @@ Missing, malformed, wrongly signed or expired credentials → Unauthorized (401,
 
 from __future__ import annotations
 
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from chalice.app import CognitoUserPoolAuthorizer, Request
 
 from chalicelib.adapters.auth.claims import principal_from_claims
+from chalicelib.composition import backoffice, services
 from chalicelib.config import Settings, get_settings
 from chalicelib.domain.auth import Principal
 from chalicelib.domain.errors import Unauthorized
@@ -68,19 +68,13 @@ def _verified_claims(request: Request) -> dict[str, Any]:
     return claims
 
 
-@cache
 def local_verifier() -> LocalJwtVerifier:
-    return verifier_for(get_settings())
+    return services().local_verifier
 
 
 def verifier_for(settings: Settings) -> LocalJwtVerifier:
-    from chalicelib.adapters.auth.local_jwt import LocalJwtVerifier
-
-    return LocalJwtVerifier(
-        settings.local_jwt_secret.get_secret_value(),
-        issuer=settings.local_jwt_issuer,
-        audience=settings.local_jwt_audience,
-    )
+    """A verifier (and issuer) of ``settings``' local tokens (devtools, tests)."""
+    return backoffice.local_verifier(settings)
 
 
 def admin_authorizer(settings: Settings | None = None) -> CognitoUserPoolAuthorizer | None:

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
-from chalicelib import wiring
 from chalicelib.api.auth import admin_authorizer, authenticate
 from chalicelib.api.bodies import json_object, private_json
 from chalicelib.api.http import reject_query, route
+from chalicelib.composition import services
 from chalicelib.config import get_settings
 
 batch_updates = Blueprint(__name__)
@@ -36,8 +36,8 @@ def run_batch_update() -> Response:
 
     batch = BatchRequest.model_validate(json_object(request))
     settings = get_settings()
-    queue = wiring.batch_queue()
-    report = wiring.batch_update_service().run(
+    queue = services().adapters.batch_queue
+    report = services().batch_update_service.run(
         principal,
         batch,
         max_places=settings.batch_http_max_places,
@@ -66,5 +66,5 @@ def batch_update_status(idempotency_key: str) -> Response:
     request = batch_updates.current_request
     reject_query(request)
     principal = authenticate(request)
-    report = wiring.batch_update_service().status(principal, idempotency_key)
+    report = services().batch_update_service.status(principal, idempotency_key)
     return private_json(report.model_dump(mode="json"))

@@ -11,11 +11,11 @@ import re
 
 from chalice.app import Blueprint, Request, Response
 
-from chalicelib import wiring
 from chalicelib.api.auth import admin_authorizer, authenticate
 from chalicelib.api.bodies import json_object, private_json
 from chalicelib.api.http import reject_query, route
 from chalicelib.api.path_ids import IdKind, checked_id
+from chalicelib.composition import services
 from chalicelib.domain.errors import InvalidInput, PreconditionRequired
 
 campaigns = Blueprint(__name__)
@@ -32,7 +32,7 @@ def campaigns_collection() -> Response:
     request = campaigns.current_request
     reject_query(request)
     principal = authenticate(request)
-    service = wiring.campaign_service()
+    service = services().campaign_service
     if request.method == "GET":
         return private_json(service.list_campaigns(principal).model_dump(mode="json"))
     body = CampaignRequest.model_validate(json_object(request))
@@ -47,7 +47,7 @@ def get_campaign(campaign_id: str) -> Response:
     request = campaigns.current_request
     reject_query(request)
     principal = authenticate(request)
-    report = wiring.campaign_service().report(principal, checked_id(campaign_id, IdKind.CAMPAIGN))
+    report = services().campaign_service.report(principal, checked_id(campaign_id, IdKind.CAMPAIGN))
     return private_json(report.model_dump(mode="json"))
 
 
@@ -60,7 +60,7 @@ def end_campaign(campaign_id: str) -> Response:
     if data:
         name = next(iter(data))
         raise InvalidInput(f"unknown parameter {name!r}", field=name, code="unknown_parameter")
-    report = wiring.campaign_service().end(principal, checked_id(campaign_id, IdKind.CAMPAIGN))
+    report = services().campaign_service.end(principal, checked_id(campaign_id, IdKind.CAMPAIGN))
     return private_json(report.model_dump(mode="json"))
 
 

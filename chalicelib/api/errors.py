@@ -18,7 +18,7 @@ from typing import Any
 from chalice.app import Response
 from pydantic import ValidationError
 
-from chalicelib import wiring
+from chalicelib.composition import services
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import (
     Conflict,
@@ -74,7 +74,7 @@ def domain_error_response(error: RepereError) -> Response:
     if isinstance(error, Unavailable):
         response.headers["Retry-After"] = str(get_settings().unavailable_retry_after_seconds)
     if isinstance(error, TooManyRequests):
-        seconds = error.retry_after_seconds or seconds_to_next_hour(wiring.clock().now())
+        seconds = error.retry_after_seconds or seconds_to_next_hour(services().clock.now())
         response.headers["Retry-After"] = str(seconds)
     if isinstance(error, VersionConflict) and error.current_version is not None:
         body = json.loads(response.body)

@@ -15,12 +15,12 @@ from collections.abc import Mapping
 from chalice.app import Blueprint, Response
 from pydantic import Field
 
-from chalicelib import wiring
 from chalicelib.api.auth import admin_authorizer, authenticate
 from chalicelib.api.bodies import json_object, private_json
 from chalicelib.api.http import cacheable_json, parse_query, reject_query, route
 from chalicelib.api.params import Cursor, Department, Params
 from chalicelib.api.path_ids import IdKind, checked_id
+from chalicelib.composition import services
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.exports.models import (
@@ -53,7 +53,7 @@ def list_exports() -> Response:
         raise InvalidInput(
             f"limit must be at most {settings.exports_list_max_limit}", field="limit"
         )
-    summaries, next_cursor = wiring.export_service().list_exports(
+    summaries, next_cursor = services().export_service.list_exports(
         department=params.department,
         export_format=params.format,
         limit=params.limit,
@@ -69,7 +69,7 @@ def list_exports() -> Response:
 @route(exports, "/exports/{export_id}/download", methods=["GET"], cors=True)
 def download_export(export_id: str) -> Response:
     reject_query(exports.current_request)
-    link = wiring.export_service().download(checked_id(export_id, IdKind.EXPORT))
+    link = services().export_service.download(checked_id(export_id, IdKind.EXPORT))
     return Response(
         body="",
         status_code=302,
@@ -85,7 +85,7 @@ def request_export() -> Response:
     reject_query(request)
     principal = authenticate(request)
     body = ExportRequest.model_validate(json_object(request))
-    record = wiring.export_service().request_export_as(
+    record = services().export_service.request_export_as(
         principal, body, idempotency_key=_idempotency_key(request.headers)
     )
     status_url = f"/admin/exports/{record.id}"
@@ -101,7 +101,7 @@ def get_export_job(export_id: str) -> Response:
     request = exports.current_request
     reject_query(request)
     principal = authenticate(request)
-    record = wiring.export_service().job(principal, checked_id(export_id, IdKind.EXPORT))
+    record = services().export_service.job(principal, checked_id(export_id, IdKind.EXPORT))
     return private_json(export_job(record).model_dump(mode="json"))
 
 

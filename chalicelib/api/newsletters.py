@@ -17,11 +17,11 @@ from urllib.parse import parse_qs
 from chalice.app import Blueprint, Request, Response
 from pydantic import Field
 
-from chalicelib import wiring
 from chalicelib.api.auth import MAX_TOKEN_LENGTH, admin_authorizer, authenticate, bearer_token
 from chalicelib.api.bodies import body_bytes, json_object, private_json
 from chalicelib.api.http import client_address, parse_query, reject_query, route
 from chalicelib.api.params import Department, Params
+from chalicelib.composition import services
 from chalicelib.domain.errors import InvalidInput, Unauthorized, Unprocessable
 from chalicelib.domain.hours.models import DomainModel
 
@@ -64,7 +64,7 @@ def subscribe() -> Response:
     request = newsletters.current_request
     reject_query(request)
     body = SubscriptionRequest.model_validate(json_object(request, limit=MAX_BODY_BYTES))
-    wiring.subscription_service().subscribe(body, client_address=client_address(request))
+    services().subscription_service.subscribe(body, client_address=client_address(request))
     # The same answer whether the address is new, pending or subscribed: no enumeration.
     return private_json({"status": "accepted", "message": ACCEPTED}, status=202)
 
@@ -73,7 +73,7 @@ def subscribe() -> Response:
 def confirm() -> Response:
     request = newsletters.current_request
     reject_query(request)
-    view = wiring.subscription_service().confirm(_token(request))
+    view = services().subscription_service.confirm(_token(request))
     return private_json(view.model_dump(mode="json"))
 
 
@@ -87,7 +87,7 @@ def confirm() -> Response:
 def unsubscribe() -> Response:
     request = newsletters.current_request
     token = _one_click_token(request) if request.query_params else _token(request)
-    wiring.subscription_service().unsubscribe(token)
+    services().subscription_service.unsubscribe(token)
     return private_json({"status": "unsubscribed"})
 
 
@@ -101,9 +101,9 @@ def preview() -> Response:
     week = (
         IssueWeek.parse(params.week)
         if params.week
-        else IssueWeek.containing(wiring.clock().now().date())
+        else IssueWeek.containing(services().clock.now().date())
     )
-    result = wiring.newsletter_preview_service().preview(
+    result = services().newsletter_preview_service.preview(
         principal, params.department, week, params.locale
     )
     if params.format == "html":

@@ -6,10 +6,10 @@ import re
 
 from chalice.app import Blueprint, Response
 
-from chalicelib import wiring
 from chalicelib.api.http import cacheable_json, parse_query, reject_query, route
 from chalicelib.api.params import DEPARTMENT_PATTERN, DepartmentListingParams, SearchParams
 from chalicelib.api.path_ids import IdKind, checked_id
+from chalicelib.composition import services
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.search.models import SearchPage, SearchQuery
@@ -33,7 +33,7 @@ def health_ready() -> Response:
     """Readiness: the store answered one read within the API's budget; else 503 unavailable
     with Retry-After (the route's error map), never a 200 over a frozen store."""
     reject_query(public.current_request)
-    wiring.store_probe().check()
+    services().readiness.check()
     return Response(body={"status": "ready"}, status_code=200, headers=dict(_PROBE_HEADERS))
 
 
@@ -41,7 +41,7 @@ def health_ready() -> Response:
 def categories() -> Response:
     request = public.current_request
     reject_query(request)
-    payload = {"categories": wiring.taxonomy().as_tree()}
+    payload = {"categories": services().taxonomy.as_tree()}
     return cacheable_json(request, payload, max_age=get_settings().taxonomy_cache_seconds)
 
 
@@ -50,7 +50,7 @@ def search() -> Response:
     request = public.current_request
     settings = get_settings()
     query = parse_query(request, SearchParams).to_query(settings)
-    page = wiring.place_search().search(query)
+    page = services().place_search.search(query)
     response = cacheable_json(request, search_payload(page), max_age=settings.public_cache_seconds)
     if query.cursor is None:  # a next page is the same search: counted once
         _count_search(query, page)
@@ -62,7 +62,7 @@ def _count_search(query: SearchQuery, page: SearchPage) -> None:
     from chalicelib.domain.stats.search_counts import search_department
 
     territory = query.territory
-    wiring.search_stats().record(
+    services().search_stats.record(
         department=search_department(
             None if territory is None else territory.kind.value,
             None if territory is None else territory.code,
@@ -88,7 +88,7 @@ def search_payload(page: SearchPage) -> dict[str, object]:
 def place(place_id: str) -> Response:
     request = public.current_request
     reject_query(request)
-    detail = wiring.public_place_service().get(checked_id(place_id, IdKind.PLACE))
+    detail = services().public_place_service.get(checked_id(place_id, IdKind.PLACE))
     return cacheable_json(
         request, detail.model_dump(mode="json"), max_age=get_settings().public_cache_seconds
     )
@@ -100,13 +100,13 @@ def department_places(department: str) -> Response:
     if not re.fullmatch(DEPARTMENT_PATTERN, department):
         raise InvalidInput(f"{department!r} is not a French department code", field="department")
     params = parse_query(request, DepartmentListingParams)
-    listing = wiring.place_search().department_listing(
+    listing = services().place_search.department_listing(
         department,
         tuple(dict.fromkeys(params.category)),
         params.open,
         params.limit_per_category,
     )
-    wiring.search_stats().record(
+    services().search_stats.record(
         department=department,
         categories=params.category,
         open_filter=params.open.value,
@@ -114,7 +114,7 @@ def department_places(department: str) -> Response:
         zero_results=listing.total_places == 0,
         listing=True,
     )
-    taxonomy = wiring.taxonomy()
+    taxonomy = services().taxonomy
     payload = {
         "department": listing.department,
         "total_places": listing.total_places,
@@ -138,4 +138,4 @@ def department_places(department: str) -> Response:
 def openapi() -> Response:
     request = public.current_request
     reject_query(request)
-    return cacheable_json(request, wiring.openapi_document(), max_age=3600)
+    return cacheable_json(request, services().openapi_document, max_age=3600)

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 from chalice.app import Blueprint, Response
 from pydantic import Field
 
-from chalicelib import wiring
 from chalicelib.api.auth import admin_authorizer, authenticate, bearer_token
 from chalicelib.api.bodies import json_object, private_json, required_version
 from chalicelib.api.http import reject_query, route
 from chalicelib.api.path_ids import IdKind, checked_id
+from chalicelib.composition import services
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.hours.models import DomainModel
 
@@ -57,7 +57,7 @@ def issue_link(place_id: str) -> Response:
     from chalicelib.domain.selfupdate.models import IssueLinkBody
 
     body = IssueLinkBody.model_validate(json_object(request, optional=True))
-    link = wiring.self_update_service().issue(
+    link = services().self_update_service.issue(
         principal, checked_id(place_id, IdKind.PLACE), send=body.send
     )
     return private_json(link.model_dump(mode="json"), status=201)
@@ -74,7 +74,7 @@ def revoke_links(place_id: str) -> Response:
     reject_query(request)
     principal = authenticate(request)
     _reject_fields(json_object(request, optional=True))
-    revoked = wiring.self_update_service().revoke(principal, checked_id(place_id, IdKind.PLACE))
+    revoked = services().self_update_service.revoke(principal, checked_id(place_id, IdKind.PLACE))
     return private_json(revoked.model_dump(mode="json"))
 
 
@@ -85,7 +85,7 @@ def self_update() -> Response:
     request = selfupdate.current_request
     reject_query(request)
     token = bearer_token(request)
-    service = wiring.self_update_service()
+    service = services().self_update_service
     if request.method == "GET":
         return _view(service.view(token))
     from chalicelib.domain.selfupdate.models import SelfUpdateChange
@@ -101,7 +101,7 @@ def confirm_self_update() -> Response:
     reject_query(request)
     token = bearer_token(request)
     body = ConfirmBody.model_validate(json_object(request, optional=True, limit=MAX_CONFIRM_BYTES))
-    view = wiring.self_update_service().confirm(
+    view = services().self_update_service.confirm(
         token, expected_version=required_version(request), place_id=body.place_id
     )
     return _view(view)

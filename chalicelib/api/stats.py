@@ -13,11 +13,11 @@ from typing import Literal
 from chalice.app import Blueprint, Request, Response
 from pydantic import Field
 
-from chalicelib import wiring
 from chalicelib.api.auth import admin_authorizer, authenticate
 from chalicelib.api.bodies import private_json
 from chalicelib.api.http import parse_query, route
 from chalicelib.api.params import Params
+from chalicelib.composition import services
 
 stats = Blueprint(__name__)
 
@@ -62,7 +62,9 @@ def stats_report() -> Response:
     request = stats.current_request
     principal = authenticate(request)
     params = parse_query(request, ReportParams)
-    report = wiring.stats_service().report(principal, params.department, params.first, params.last)
+    report = services().stats_service.report(
+        principal, params.department, params.first, params.last
+    )
     if _wants_csv(request, params):
         name = f"repere-stats-{report.first.isoformat()}-{report.last.isoformat()}.csv"
         return _no_store(report.as_csv(), "text/csv; charset=utf-8", name)
@@ -74,7 +76,7 @@ def open_closed_chart() -> Response:
     request = stats.current_request
     principal = authenticate(request)
     params = parse_query(request, StatsParams)
-    svg = wiring.stats_service().open_closed_chart(
+    svg = services().stats_service.open_closed_chart(
         principal, params.department, params.first, params.last
     )
     return _no_store(svg, "image/svg+xml; charset=utf-8")
@@ -85,7 +87,7 @@ def top_categories_chart() -> Response:
     request = stats.current_request
     principal = authenticate(request)
     params = parse_query(request, TopCategoriesParams)
-    svg = wiring.stats_service().top_categories_chart(
+    svg = services().stats_service.top_categories_chart(
         principal, params.department, params.first, params.last, params.limit
     )
     return _no_store(svg, "image/svg+xml; charset=utf-8")

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 from chalice.app import Blueprint, Request, Response
 from pydantic import Field
 
-from chalicelib import wiring
 from chalicelib.api.auth import admin_authorizer, authenticate
 from chalicelib.api.bodies import json_object, private_json, required_version
 from chalicelib.api.http import client_address, parse_query, reject_query, route
 from chalicelib.api.params import DEPARTMENT_PATTERN, Cursor, Params
 from chalicelib.api.path_ids import ID_PATTERN, IdKind, checked_id
+from chalicelib.composition import services
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.submissions.status import SubmissionStatus
@@ -59,7 +59,7 @@ def submit_place() -> Response:
     from chalicelib.domain.submissions.models import NewPlaceForm
 
     form = NewPlaceForm.model_validate(_small_body(request))
-    receipt = wiring.submission_service().submit_place(form, client_address(request))
+    receipt = services().submission_service.submit_place(form, client_address(request))
     return _accepted(receipt)
 
 
@@ -70,7 +70,7 @@ def suggest_change(place_id: str) -> Response:
     from chalicelib.domain.submissions.models import SuggestionForm
 
     form = SuggestionForm.model_validate(_small_body(request))
-    receipt = wiring.submission_service().suggest(
+    receipt = services().submission_service.suggest(
         checked_id(place_id, IdKind.PLACE), form, client_address(request)
     )
     return _accepted(receipt)
@@ -80,7 +80,7 @@ def suggest_change(place_id: str) -> Response:
 def submission_status(submission_id: str) -> Response:
     request = submissions.current_request
     reject_query(request)
-    view = wiring.submission_service().status(checked_id(submission_id, IdKind.SUBMISSION))
+    view = services().submission_service.status(checked_id(submission_id, IdKind.SUBMISSION))
     return private_json(view.model_dump(mode="json"))
 
 
@@ -95,7 +95,7 @@ def moderation_queue() -> Response:
     max_limit = get_settings().submissions_queue_max_limit
     if params.limit > max_limit:
         raise InvalidInput(f"limit must be at most {max_limit}", field="limit")
-    page = wiring.submission_service().queue(
+    page = services().submission_service.queue(
         principal,
         status=params.status,
         department=params.department,
@@ -108,7 +108,7 @@ def moderation_queue() -> Response:
     }
     # Drafts (volunteers' places awaiting publication) come with the first page only.
     if params.status is SubmissionStatus.PENDING and params.cursor is None:
-        drafts = wiring.submission_service().drafts(
+        drafts = services().submission_service.drafts(
             principal, department=params.department, limit=params.limit
         )
         payload["drafts"] = [draft.model_dump(mode="json") for draft in drafts]
@@ -120,7 +120,7 @@ def moderation_view(submission_id: str) -> Response:
     request = submissions.current_request
     reject_query(request)
     principal = authenticate(request)
-    submission = wiring.submission_service().get(
+    submission = services().submission_service.get(
         principal, checked_id(submission_id, IdKind.SUBMISSION)
     )
     return private_json(_moderation_json(submission), etag_version=submission.version)
@@ -139,7 +139,7 @@ def approve(submission_id: str) -> Response:
     from chalicelib.domain.submissions.service import Approval
 
     approval = Approval.model_validate(json_object(request, optional=True))
-    submission, place = wiring.submission_service().approve(
+    submission, place = services().submission_service.approve(
         principal,
         checked_id(submission_id, IdKind.SUBMISSION),
         expected_version=required_version(request),
@@ -161,7 +161,7 @@ def merge(submission_id: str) -> Response:
     from chalicelib.domain.submissions.service import Merge
 
     merge_request = Merge.model_validate(json_object(request))
-    submission, place = wiring.submission_service().merge(
+    submission, place = services().submission_service.merge(
         principal,
         checked_id(submission_id, IdKind.SUBMISSION),
         expected_version=required_version(request),
@@ -180,7 +180,7 @@ def merge_preview(submission_id: str) -> Response:
     request = submissions.current_request
     principal = authenticate(request)
     params = parse_query(request, MergePreviewParams)
-    result = wiring.submission_service().merge_preview(
+    result = services().submission_service.merge_preview(
         principal, checked_id(submission_id, IdKind.SUBMISSION), params.place_id
     )
     return private_json(result.model_dump(mode="json"))
@@ -199,7 +199,7 @@ def reject(submission_id: str) -> Response:
     from chalicelib.domain.submissions.service import Rejection
 
     rejection = Rejection.model_validate(json_object(request))
-    submission = wiring.submission_service().reject(
+    submission = services().submission_service.reject(
         principal,
         checked_id(submission_id, IdKind.SUBMISSION),
         expected_version=required_version(request),
@@ -213,7 +213,7 @@ def figures() -> Response:
     request = submissions.current_request
     principal = authenticate(request)
     params = parse_query(request, FiguresParams)
-    result = wiring.submission_service().figures(principal, params.department)
+    result = services().submission_service.figures(principal, params.department)
     return private_json(result.model_dump(mode="json"))
 
 

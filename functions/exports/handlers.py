@@ -25,17 +25,12 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import EventType
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib import wiring
 from chalicelib.config import get_settings
 from chalicelib.domain.exports.models import ExportMessage, ExportSchedule
 from chalicelib.domain.exports.service import ExportRunner
 from chalicelib.observability import logger
 from functions.exports.render import FileRenderer
-from functions.runtime import RecordBatch, SqsMessage, worker
-
-# A worker: no caller waits, and a failure redelivers a whole batch, so its store calls
-# wait longer and retry more than the API's (chalicelib/config.py, worker_store_*).
-wiring.use_worker_budget()
+from functions.runtime import RecordBatch, SqsMessage, services, worker
 
 DEFAULT_SETS_FILE = Path(__file__).resolve().parent / "export_sets.json"
 
@@ -69,23 +64,15 @@ def renderer() -> FileRenderer:
 
 
 def runner() -> ExportRunner:
-    return ExportRunner(
-        wiring.export_repository(),
-        wiring.candidates(),
-        files=wiring.export_files(),
-        renderer=renderer(),
-        taxonomy=wiring.taxonomy(),
-        clock=wiring.clock(),
-        base_url=get_settings().public_site_url,
-    )
+    return services().export_runner(renderer())
 
 
 @worker(SERVICE, event=ScheduleEvent)
 def schedule_handler(parsed: ScheduleEvent, context: Any) -> dict[str, Any]:
     del context
-    at = parsed.time or wiring.clock().now()
+    at = parsed.time or services().clock.now()
     schedule = load_schedule(get_settings().exports_sets_file)
-    records = wiring.export_service().schedule(schedule, at, parsed.detail.sets)
+    records = services().export_service.schedule(schedule, at, parsed.detail.sets)
     logger.info("exports_scheduled", extra={"count": len(records), "at": at.isoformat()})
     return {"scheduled": len(records), "export_ids": [record.id for record in records]}
 

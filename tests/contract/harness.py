@@ -171,11 +171,11 @@ def running_api() -> Iterator[ChaliceWsgi]:
     import boto3
     from moto import mock_aws
 
-    from chalicelib import wiring
     from chalicelib.adapters.dynamodb.tables import bind_tables, create_tables
     from chalicelib.config import get_settings
     from chalicelib.domain.clock import FixedClock
     from devtools.demo_data import leaflet_places
+    from tests import composition_support as roots
 
     with _environment({}), mock_aws():
         get_settings.cache_clear()
@@ -207,9 +207,9 @@ def running_api() -> Iterator[ChaliceWsgi]:
             settings = get_settings()
             bind_tables(settings.table_prefix, region=REGION)
             create_tables()
-            wiring.reset()
-            wiring.override(clock=FixedClock(NOW))
-            wiring.places().load_fresh(leaflet_places(NOW))
+            roots.reset()
+            roots.use(clock=FixedClock(NOW))
+            roots.current().adapters.places.load_fresh(leaflet_places(NOW))
             try:
                 from app import app
 
@@ -218,7 +218,7 @@ def running_api() -> Iterator[ChaliceWsgi]:
                     _create_known(api, queues["REPERE_EXPORTS_QUEUE_URL"])
                     yield api
             finally:
-                wiring.reset()
+                roots.reset()
                 get_settings.cache_clear()
 
 

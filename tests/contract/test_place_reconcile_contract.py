@@ -308,16 +308,16 @@ def test_the_sweep_script_reports_as_json(
 ) -> None:
     import json
 
-    from chalicelib import wiring
     from devtools.reconcile_places import main
+    from tests import composition_support as roots
 
     place = created(editor)
     lost_edit(store, place, name="Perdu")
-    wiring.override(places=store, clock=FixedClock(NOW))
+    roots.use(places=store, clock=FixedClock(NOW))
     try:
         assert main(["--dry-run", "--place", place.id]) == 0
     finally:
-        wiring.reset()
+        roots.reset()
     printed = json.loads(capsys.readouterr().out)
     assert (printed["checked"], printed["repaired"][0]["drift"]) == (1, "place_behind")
 

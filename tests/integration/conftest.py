@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 from chalice.test import Client
 
-from chalicelib import wiring
 from chalicelib.domain.clock import FixedClock
+from tests import composition_support as roots
 from tests.fakes import InMemoryPlaceRepository, InMemorySearchRecords
 
 # Tuesday 1 December 2026, 20:45 in Paris: the Tuesday evening food trucks are serving.
@@ -30,9 +30,9 @@ def api() -> Iterator[Api]:
 
     places = InMemoryPlaceRepository()
     clock = FixedClock(TUESDAY_EVENING)
-    wiring.override(clock=clock, places=places, records=InMemorySearchRecords(places.places))
+    roots.use(clock=clock, places=places, search_records=InMemorySearchRecords(places.places))
     try:
         with Client(app) as client:
             yield Api(client=client, places=places, clock=clock)
     finally:
-        wiring.reset()
+        roots.reset()

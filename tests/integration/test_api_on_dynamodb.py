@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
-from chalicelib import wiring
 from chalicelib.config import get_settings
 from chalicelib.domain.clock import FixedClock
 from devtools.demo_data import leaflet_places
+from tests import composition_support as roots
 from tests.conftest import TEST_TABLE_PREFIX
 from tests.integration.conftest import TUESDAY_EVENING
 
@@ -21,17 +21,17 @@ from tests.integration.conftest import TUESDAY_EVENING
 def client(dynamodb_tables: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Client]:
     from app import app
 
-    # The wiring builds the DynamoDB adapters from the settings, as in Lambda.
+    # The composition root builds the DynamoDB adapters from the settings, as in Lambda.
     monkeypatch.setenv("REPERE_TABLE_PREFIX", TEST_TABLE_PREFIX)
     get_settings.cache_clear()
-    wiring.reset()
-    wiring.override(clock=FixedClock(TUESDAY_EVENING))
-    wiring.places().load_fresh(leaflet_places(TUESDAY_EVENING))
+    roots.reset()
+    roots.use(clock=FixedClock(TUESDAY_EVENING))
+    roots.current().adapters.places.load_fresh(leaflet_places(TUESDAY_EVENING))
     try:
         with Client(app) as test_client:
             yield test_client
     finally:
-        wiring.reset()
+        roots.reset()
         get_settings.cache_clear()
 
 

@@ -27,12 +27,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 
-from chalicelib import wiring
 from chalicelib.adapters.auth.link_tokens import AUDIENCE as LINK_AUDIENCE
 from chalicelib.adapters.auth.link_tokens import ISSUER as LINK_ISSUER
 from chalicelib.adapters.auth.newsletter_tokens import AUDIENCE as NEWSLETTER_AUDIENCE
 from chalicelib.adapters.dynamodb.tables import bind_tables, create_tables
 from chalicelib.config import get_settings
+from tests import composition_support as roots
 from tests.conftest import TEST_REGION, TEST_TABLE_PREFIX
 from tests.hostile import (
     HOSTILE_CURSORS,
@@ -127,12 +127,12 @@ def client() -> Iterator[Client]:
             Type="SecureString",
             Value=json.dumps({"current": "k1", "keys": {"k1": LINK_KEY}}),
         )
-        wiring.reset()
+        roots.reset()
         try:
             with Client(app, stage_name="local") as test_client:
                 yield test_client
         finally:
-            wiring.reset()
+            roots.reset()
             get_settings.cache_clear()
 
 

@@ -20,12 +20,12 @@ import pytest
 from chalice.test import Client
 from pypdf import PdfReader
 
-from chalicelib import wiring
 from chalicelib.adapters.dynamodb.place_repository import DynamoPlaceRepository
 from chalicelib.config import get_settings
 from chalicelib.domain.auth import Role
 from chalicelib.domain.clock import FixedClock
 from functions.exports import handlers
+from tests import composition_support as roots
 from tests.builders import make_place
 from tests.conftest import TEST_REGION, TEST_TABLE_PREFIX
 from tests.integration.backoffice.conftest import (
@@ -116,8 +116,8 @@ def stack(dynamodb_tables: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[St
     monkeypatch.setenv("REPERE_EXPORTS_QUEUE_URL", queue_url)
     get_settings.cache_clear()
     get_settings()  # read now, from this environment (not the Chalice stage's)
-    wiring.reset()
-    wiring.override(clock=FixedClock(NOW))
+    roots.reset()
+    roots.use(clock=FixedClock(NOW))
     DynamoPlaceRepository().load_fresh(
         [
             make_place("p1", categories=("food_packages",), name="Épicerie du canal"),
@@ -128,7 +128,7 @@ def stack(dynamodb_tables: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[St
         with Client(app, stage_name="local") as client:
             yield Stack(client, s3, sqs, queue_url)
     finally:
-        wiring.reset()
+        roots.reset()
         get_settings.cache_clear()
 
 

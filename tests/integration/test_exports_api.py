@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 import pytest
 from chalice.test import Client
 
-from chalicelib import wiring
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.exports.models import ExportFormat, ExportRequest, Territory
 from chalicelib.domain.exports.service import ExportRunner
 from chalicelib.domain.taxonomy.taxonomy import default_taxonomy
 from functions.exports.render import FileRenderer
+from tests import composition_support as roots
 from tests.builders import make_place
 from tests.export_fakes import InMemoryExportFiles, InMemoryExportQueue, InMemoryExportRepository
 from tests.fakes import InMemoryCandidateSource, InMemoryPlaceRepository, InMemorySearchRecords
@@ -35,7 +35,7 @@ class ExportsApi:
             categories=["food"],
             format=export_format,
         )
-        record = wiring.export_service().request_export(request)
+        record = roots.current().export_service.request_export(request)
         self.runner.run(record.id)
         return record.id
 
@@ -50,8 +50,8 @@ def exports_api() -> Iterator[ExportsApi]:
     clock = FixedClock(NOW)
     repository = InMemoryExportRepository()
     files = InMemoryExportFiles()
-    wiring.override(clock=clock, places=places, records=InMemorySearchRecords(places.places))
-    wiring.override_exports(repository=repository, files=files, queue=InMemoryExportQueue())
+    roots.use(clock=clock, places=places, search_records=InMemorySearchRecords(places.places))
+    roots.use(export_repository=repository, export_files=files, export_queue=InMemoryExportQueue())
     runner = ExportRunner(
         repository,
         candidates,
@@ -65,7 +65,7 @@ def exports_api() -> Iterator[ExportsApi]:
         with Client(app) as client:
             yield ExportsApi(client, repository, runner)
     finally:
-        wiring.reset()
+        roots.reset()
 
 
 def _get(api: ExportsApi, path: str, **headers: str) -> tuple[int, dict[str, str], object]:
@@ -146,7 +146,7 @@ def test_download_of_an_export_not_ready_is_409(exports_api: ExportsApi) -> None
     request = ExportRequest(
         territory=Territory(department="75"), categories=["food"], format=ExportFormat.CSV
     )
-    record = wiring.export_service().request_export(request)
+    record = roots.current().export_service.request_export(request)
     status, _, body = _get(exports_api, f"/exports/{record.id}/download")
     assert status == 409
     assert body["code"] == "export_not_ready"  # type: ignore[index]

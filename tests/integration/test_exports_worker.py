@@ -18,11 +18,11 @@ import pytest
 import requests
 from chalice.test import Client
 
-from chalicelib import wiring
 from chalicelib.adapters.dynamodb.place_repository import DynamoPlaceRepository
 from chalicelib.config import get_settings
 from chalicelib.domain.clock import FixedClock
 from functions.exports import handlers
+from tests import composition_support as roots
 from tests.builders import make_place
 from tests.conftest import TEST_REGION, TEST_TABLE_PREFIX
 
@@ -80,8 +80,8 @@ def worker(
     monkeypatch.setenv("REPERE_EXPORTS_SETS_FILE", _sets_file(tmp_path))
     get_settings.cache_clear()
     handlers.load_schedule.cache_clear()
-    wiring.reset()
-    wiring.override(clock=FixedClock(datetime(2024, 3, 18, 5, 0, tzinfo=UTC)))
+    roots.reset()
+    roots.use(clock=FixedClock(datetime(2024, 3, 18, 5, 0, tzinfo=UTC)))
     DynamoPlaceRepository().load_fresh(
         [
             make_place("p1", categories=("food_packages",), name="Épicerie du canal"),
@@ -91,7 +91,7 @@ def worker(
     try:
         yield Worker(s3, sqs, queue_url)
     finally:
-        wiring.reset()
+        roots.reset()
         get_settings.cache_clear()
         handlers.load_schedule.cache_clear()
 

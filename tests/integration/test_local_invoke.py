@@ -11,7 +11,6 @@ from pathlib import Path
 import boto3
 import pytest
 
-from chalicelib import wiring
 from chalicelib.adapters.dynamodb.search_cells import table_name
 from chalicelib.adapters.dynamodb.stats import StatsRecord
 from chalicelib.config import get_settings
@@ -24,6 +23,7 @@ from devtools.invoke import (
     stack_environment,
     write_env,
 )
+from tests import composition_support as roots
 from tests.conftest import TEST_REGION, TEST_TABLE_PREFIX
 
 AWKWARD = {
@@ -115,11 +115,11 @@ def stack_env(
     }
     for name, value in values.items():
         monkeypatch.setenv(name, value)
-    wiring.reset()
+    roots.reset()
     try:
         yield write_env(values, tmp_path / "env")
     finally:
-        wiring.reset()
+        roots.reset()
         get_settings.cache_clear()
 
 

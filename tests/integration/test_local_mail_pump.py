@@ -12,12 +12,12 @@ from pathlib import Path
 import boto3
 import pytest
 
-from chalicelib import wiring
 from chalicelib.adapters.ses.sender import SesV2Sender
 from chalicelib.config import get_settings
 from chalicelib.domain.mail.models import RenderedMail
 from devtools import local_mail
 from devtools.local_mail import FEEDBACK_QUEUE, MAIL_QUEUE, MailPump
+from tests import composition_support as roots
 from tests.conftest import TEST_REGION, TEST_TABLE_PREFIX
 
 SENDER = "no-reply@repere.example.org"
@@ -33,7 +33,7 @@ def pump(
     monkeypatch.setattr(local_mail, "OUTBOX", tmp_path / "outbox")
     (tmp_path / "outbox").mkdir()
     get_settings.cache_clear()
-    wiring.reset()
+    roots.reset()
     sqs = boto3.client("sqs", region_name=TEST_REGION)
     mail = sqs.create_queue(QueueName=MAIL_QUEUE)["QueueUrl"]
     feedback = sqs.create_queue(QueueName=FEEDBACK_QUEUE)["QueueUrl"]
@@ -41,7 +41,7 @@ def pump(
     try:
         yield MailPump(mail, TEST_REGION, feedback)
     finally:
-        wiring.reset()
+        roots.reset()
         get_settings.cache_clear()
 
 
@@ -104,8 +104,8 @@ def test_a_bounce_on_the_feedback_queue_suppresses_the_address(pump: MailPump) -
     envelope = {"Type": "Notification", "Message": json.dumps(bounce)}
     sqs.send_message(QueueUrl=feedback, MessageBody=json.dumps(envelope))
 
-    assert not wiring.suppression_list().is_suppressed("gone@example.org")
+    assert not roots.current().adapters.suppression_list.is_suppressed("gone@example.org")
     pump.drain_once()
-    assert wiring.suppression_list().is_suppressed("gone@example.org")
+    assert roots.current().adapters.suppression_list.is_suppressed("gone@example.org")
     left = sqs.receive_message(QueueUrl=feedback, WaitTimeSeconds=0).get("Messages", [])
     assert left == []

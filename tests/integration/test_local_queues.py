@@ -15,7 +15,6 @@ import boto3
 import pytest
 from chalice.test import Client
 
-from chalicelib import wiring
 from chalicelib.adapters.auth.link_tokens import JwtLinkCodec, KeyRing, StaticKeySource
 from chalicelib.adapters.dynamodb.place_repository import DynamoPlaceRepository
 from chalicelib.config import get_settings
@@ -29,6 +28,7 @@ from devtools.local_queues import (
     prepare_queues,
 )
 from functions import mailer
+from tests import composition_support as roots
 from tests.builders import make_place
 from tests.conftest import TEST_REGION, TEST_TABLE_PREFIX
 from tests.integration.backoffice.conftest import ADMIN
@@ -77,9 +77,9 @@ def stack(dynamodb_tables: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Lo
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     get_settings()  # read now: inside chalice.test.Client the environment is the "dev" stage's
-    wiring.reset()
-    wiring.override(clock=FixedClock(NOW))
-    wiring.override_selfupdate(
+    roots.reset()
+    roots.use(clock=FixedClock(NOW))
+    roots.use(
         link_codec=JwtLinkCodec(StaticKeySource(KeyRing(current="k1", keys={"k1": "k" * 40})))
     )
     pumps = {
@@ -92,8 +92,7 @@ def stack(dynamodb_tables: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Lo
         with Client(app) as client:
             yield LocalStack(client, pumps, sqs, mail_url)
     finally:
-        wiring.use_api_budget()  # the worker modules switched this process to theirs
-        wiring.reset()
+        roots.reset()
         get_settings.cache_clear()
 
 

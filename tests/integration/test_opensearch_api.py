@@ -17,12 +17,12 @@ import pytest
 import requests
 from chalice.test import Client
 
-from chalicelib import wiring
 from chalicelib.adapters.opensearch.client import sigv4_auth
 from chalicelib.config import Settings, get_settings
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.hours.models import TimeSlot, WeeklyHours
 from chalicelib.domain.places.models import Place
+from tests import composition_support as roots
 from tests.builders import PARIS_19, make_place, offset_point
 from tests.fakes import InMemoryPlaceRepository, InMemorySearchRecords
 from tests.integration.conftest import TUESDAY_EVENING
@@ -63,10 +63,10 @@ def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenSearchApi]:
     cluster = Cluster()
     index = evaluator_index(clock, cluster=cluster, alias=get_settings().opensearch_alias)
     places = InMemoryPlaceRepository()
-    wiring.override(
+    roots.use(
         clock=clock,
         places=places,
-        records=InMemorySearchRecords(places.places),
+        search_records=InMemorySearchRecords(places.places),
         opensearch_client=cluster.client(),
     )
     try:
@@ -74,7 +74,7 @@ def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenSearchApi]:
         with Client(app, stage_name="local") as client:
             yield OpenSearchApi(client, cluster, index, places, clock)
     finally:
-        wiring.reset()
+        roots.reset()
         get_settings.cache_clear()
         index.close()
 
@@ -88,13 +88,13 @@ def dynamodb_backend_payload(api: OpenSearchApi, path: str, monkeypatch: pytest.
     """The same request answered by the DynamoDB backend (over the same places)."""
     monkeypatch.setenv("REPERE_SEARCH_BACKEND", "dynamodb")
     get_settings.cache_clear()
-    wiring.override()  # clears the cached engines
+    roots.use()  # clears the cached engines
     try:
         return body(api.get(path))
     finally:
         monkeypatch.setenv("REPERE_SEARCH_BACKEND", "opensearch")
         get_settings.cache_clear()
-        wiring.override()
+        roots.use()
 
 
 def seed(api: OpenSearchApi) -> None:
@@ -261,8 +261,8 @@ def test_requests_to_amazon_opensearch_are_signed_with_sigv4() -> None:
 def test_a_dynamodb_deployment_never_imports_opensearch_py() -> None:
     root = Path(__file__).resolve().parents[2]
     code = (
-        "import sys, app; from chalicelib import wiring; "
-        "print('opensearchpy' in sys.modules, type(wiring.place_search()).__name__)"
+        "import sys, app; from chalicelib.composition import services; "
+        "print('opensearchpy' in sys.modules, type(services().place_search).__name__)"
     )
     output = subprocess.run(  # noqa: S603 - our interpreter, a fixed statement
         [sys.executable, "-c", code],

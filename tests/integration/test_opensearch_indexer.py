@@ -12,7 +12,6 @@ from typing import Any
 import boto3
 import pytest
 
-from chalicelib import wiring
 from chalicelib.adapters.dynamodb.models import PlaceRecord
 from chalicelib.adapters.dynamodb.place_repository import DynamoPlaceRepository
 from chalicelib.adapters.dynamodb.search_cells import table_name
@@ -23,6 +22,7 @@ from chalicelib.domain.places.models import PlaceStatus
 from chalicelib.domain.search.models import OpenFilter, SearchQuery
 from chalicelib.domain.taxonomy.taxonomy import default_taxonomy
 from functions import indexer
+from tests import composition_support as roots
 from tests.builders import PARIS_19, make_place
 from tests.conftest import TEST_REGION
 from tests.opensearch_eval import Cluster
@@ -44,11 +44,11 @@ def setup(dynamodb_tables: None) -> Iterator[Setup]:
     clock = FixedClock(NOW)
     cluster = Cluster()
     index = evaluator_index(clock, cluster=cluster, alias=get_settings().opensearch_alias)
-    wiring.override(clock=clock, opensearch_client=cluster.client())
+    roots.use(clock=clock, opensearch_client=cluster.client())
     try:
         yield Setup(cluster, index, DynamoPlaceRepository())
     finally:
-        wiring.reset()
+        roots.reset()
         index.close()
 
 
@@ -97,7 +97,7 @@ def assert_final_state(setup: Setup) -> None:
     assert p2 is not None and p2["status"] == "online" and p2["version"] == 1
     assert p3 == {"version": 2, "id": "p3", "status": "removed"}
     search = OpenSearchPlaceSearch(
-        setup.index.index, default_taxonomy(), wiring.clock(), "https://x"
+        setup.index.index, default_taxonomy(), roots.current().clock, "https://x"
     )
     page = search.search(SearchQuery(center=PARIS_19, open=OpenFilter.ANY))
     assert [result.id for result in page.results] == ["p2"]

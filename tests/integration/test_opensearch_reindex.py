@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib import wiring
 from chalicelib.adapters.dynamodb.place_repository import DynamoPlaceRepository
 from chalicelib.adapters.opensearch.client import PlacesIndex
 from chalicelib.adapters.opensearch.indexer import OpenSearchIndexWriter
@@ -19,6 +18,7 @@ from chalicelib.domain.places.models import Place, PlaceStatus
 from chalicelib.domain.search.indexing import PlaceChange
 from chalicelib.domain.taxonomy.taxonomy import default_taxonomy
 from functions.reindex import handler
+from tests import composition_support as roots
 from tests.builders import make_place
 from tests.conftest import TEST_TABLE_PREFIX
 from tests.opensearch_eval import Cluster
@@ -136,10 +136,10 @@ def test_the_reindex_function_rebuilds_from_the_places_table(
     monkeypatch.setenv("REPERE_TABLE_PREFIX", TEST_TABLE_PREFIX)
     get_settings.cache_clear()
     cluster = Cluster()
-    wiring.reset()
-    wiring.override(clock=FixedClock(NOW), opensearch_client=cluster.client())
+    roots.reset()
+    roots.use(clock=FixedClock(NOW), opensearch_client=cluster.client())
     try:
-        wiring.place_scan()  # binds the tables like the Lambda does
+        roots.current().adapters.place_scan  # noqa: B018 - binds the tables like the Lambda
         DynamoPlaceRepository().load_fresh(
             [make_place("p1"), make_place("p2", status=PlaceStatus.DRAFT)]
         )
@@ -151,5 +151,5 @@ def test_the_reindex_function_rebuilds_from_the_places_table(
         assert cluster.aliases[get_settings().opensearch_alias] == {report["index"]}
         assert handler({"keep_olds": True}, None)["ok"] is False
     finally:
-        wiring.reset()
+        roots.reset()
         get_settings.cache_clear()

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from chalicelib import wiring
 from chalicelib.adapters.dynamodb.cell_format import encode_cell
 from chalicelib.adapters.dynamodb.models import PlaceRecord
 from chalicelib.adapters.dynamodb.place_repository import to_record
@@ -22,6 +21,7 @@ from chalicelib.config import get_settings
 from chalicelib.domain.places.models import PlaceStatus
 from chalicelib.domain.search.records import SearchRecord, search_record
 from functions.search_backfill import handler
+from tests import composition_support as roots
 from tests.builders import PARIS_19, make_place
 from tests.conftest import TEST_TABLE_PREFIX
 from tests.search_support import assert_search_cells_match_places, cell_records
@@ -32,11 +32,11 @@ def aws(dynamodb_tables: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None
     # The function builds its adapters from the settings, as in Lambda.
     monkeypatch.setenv("REPERE_TABLE_PREFIX", TEST_TABLE_PREFIX)
     get_settings.cache_clear()
-    wiring.reset()
+    roots.reset()
     try:
         yield
     finally:
-        wiring.reset()
+        roots.reset()
         get_settings.cache_clear()
 
 

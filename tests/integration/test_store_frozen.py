@@ -13,9 +13,9 @@ from collections.abc import Iterator
 import pytest
 from chalice.test import Client
 
-from chalicelib import wiring
 from chalicelib.config import get_settings
 from devtools.hung_server import HungServer
+from tests import composition_support as roots
 from tests.conftest import TEST_TABLE_PREFIX
 from tests.integration.backoffice.conftest import ADMIN
 
@@ -30,12 +30,11 @@ def frozen_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[HungServer]:
         monkeypatch.setenv("REPERE_STORE_READ_TIMEOUT_SECONDS", "0.3")
         get_settings.cache_clear()
         get_settings()  # now, not inside the Chalice client's "dev" stage environment
-        wiring.use_api_budget()
-        wiring.reset()
+        roots.reset()
         try:
             yield server
         finally:
-            wiring.reset()
+            roots.reset()
             get_settings.cache_clear()
 
 
@@ -75,7 +74,7 @@ def test_a_search_answers_503_with_retry_after_when_the_store_is_frozen(
     monkeypatch.setenv("REPERE_DYNAMODB_SEARCH_TRANSPORT", "http")
     get_settings.cache_clear()
     get_settings()
-    wiring.reset()
+    roots.reset()
     with Client(app) as client:
         _assert_unavailable(client.http.get("/search?lat=48.8867&lon=2.3795&radius_km=2"))
 

@@ -72,6 +72,17 @@ def bind_tables(prefix: str, region: str, host: str | None = None) -> None:
     forget_search_client()  # the search client follows the binding too
 
 
+def set_timeouts(connect_seconds: float, read_seconds: float, attempts: int) -> None:
+    """Give every model this process's store budget (``attempts`` counts the first try)."""
+    for model in TABLES.values():
+        meta: Any = model.Meta  # PynamoDB types Meta as read-only settings
+        meta.connect_timeout_seconds = connect_seconds
+        meta.read_timeout_seconds = read_seconds
+        # PynamoDB counts retries after the first attempt (botocore standard mode); its
+        # base_backoff_ms is no longer read by PynamoDB 6: botocore's jittered backoff applies.
+        meta.max_retry_attempts = attempts - 1
+
+
 def create_tables(wait: bool = True) -> None:
     """Create the bound tables that do not exist yet (tests, local stack; AWS uses infra/)."""
     for model in TABLES.values():

@@ -103,7 +103,7 @@ class SearchCounter(Protocol):
 
 
 class NullSearchCounter:
-    """Counts nothing: counting turned off, or a wiring made of in-memory fakes."""
+    """Counts nothing: counting turned off, or places that are in-memory fakes."""
 
     def record(self, event: SearchEvent) -> None:
         del event

@@ -8,7 +8,7 @@
 * ``hashing`` (keyed hashes, signed queue cursors) and ``place_fields`` (a submission as
   place fields) serve them.
 
-``SubmissionService`` is what the API and the wiring build; the request models and settings
+``SubmissionService`` is what the composition root builds; the request models and settings
 they need (``Approval``, ``Merge``, ``Rejection``, ``ClientHasher``, ``IntakeLimits``...) are
 importable from here too.
 """

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
-from chalicelib import wiring
 from chalicelib.api.auth import verifier_for
 from chalicelib.config import get_settings
 from chalicelib.domain.auth import Role
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.ids import SequentialIds
+from tests import composition_support as roots
 from tests.backoffice_fakes import InMemoryAnnouncementRepository, InMemoryBatchLedger
 from tests.fakes import InMemoryPlaceRepository, InMemorySearchRecords
 
@@ -90,10 +90,10 @@ def admin_api() -> Iterator[AdminApi]:
     ledger = InMemoryBatchLedger()
     announcements = InMemoryAnnouncementRepository()
     clock = FixedClock(LOCKDOWN)
-    wiring.override(
+    roots.use(
         clock=clock,
         places=places,
-        records=InMemorySearchRecords(places.places),
+        search_records=InMemorySearchRecords(places.places),
         batch_ledger=ledger,
         announcements=announcements,
         ids=SequentialIds("id"),
@@ -102,4 +102,4 @@ def admin_api() -> Iterator[AdminApi]:
         with Client(app, stage_name="local") as client:
             yield AdminApi(client, places, ledger, announcements, clock)
     finally:
-        wiring.reset()
+        roots.reset()

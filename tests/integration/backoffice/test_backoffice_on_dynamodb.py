@@ -1,5 +1,5 @@
-"""The back office end to end on DynamoDB (moto): the wiring builds the real adapters, each
-edit is one transaction with its history, a batch goes through the ledger."""
+"""The back office end to end on DynamoDB (moto): the composition root builds the real
+adapters, each edit is one transaction with its history, a batch goes through the ledger."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
-from chalicelib import wiring
 from chalicelib.adapters.dynamodb.backoffice_models import BatchLedgerRecord, PlaceHistoryRecord
 from chalicelib.config import get_settings
 from chalicelib.domain.clock import FixedClock
+from tests import composition_support as roots
 from tests.builders import make_place
 from tests.conftest import TEST_TABLE_PREFIX
 from tests.integration.backoffice.conftest import ADMIN, LOCKDOWN, MODERATOR_75
@@ -24,9 +24,9 @@ def client(dynamodb_tables: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[C
 
     monkeypatch.setenv("REPERE_TABLE_PREFIX", TEST_TABLE_PREFIX)
     get_settings.cache_clear()
-    wiring.reset()
-    wiring.override(clock=FixedClock(LOCKDOWN))
-    wiring.places().load_fresh(
+    roots.reset()
+    roots.use(clock=FixedClock(LOCKDOWN))
+    roots.current().adapters.places.load_fresh(
         [make_place(f"p{number:03d}", organisation="Restos du Cœur") for number in range(52)]
         + [make_place("p13", department="13", postal_code="13001", city_code=None)]
     )
@@ -34,7 +34,7 @@ def client(dynamodb_tables: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[C
         with Client(app, stage_name="local") as test_client:
             yield test_client
     finally:
-        wiring.reset()
+        roots.reset()
         get_settings.cache_clear()
 
 
@@ -97,7 +97,7 @@ def test_batch_over_http_on_dynamodb(client: Client) -> None:
     assert status == 200
     assert (report["selected"], report["counts"]["applied"]) == (52, 52)
     assert replay["replayed"] is True
-    assert wiring.place_store().get("p051").status.value == "offline"
+    assert roots.current().adapters.places.get("p051").status.value == "offline"
     items = {record.item for record in BatchLedgerRecord.query(report["batch_id"])}
     assert {"meta", "done#00000", "done#00001"} <= items
     # Taken offline, the places left the public indexes in the same writes.

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from chalicelib import wiring
 from chalicelib.config import get_settings
 from chalicelib.domain.auth import Principal
 from chalicelib.domain.batch.models import BatchRequest
 from functions.batch_update import handler
+from tests import composition_support as roots
 from tests.builders import make_place
 from tests.integration.backoffice.conftest import ADMIN, MODERATOR_75, AdminApi
 from tests.integration.backoffice.test_batch_and_announcements_api import (
@@ -60,7 +60,7 @@ def _done(report: dict[str, Any]) -> dict[str, int]:
 @pytest.fixture
 def queue(admin_api: AdminApi) -> Iterator[FakeBatchQueue]:
     fake = FakeBatchQueue()
-    wiring.override_batch_queue(fake)
+    roots.use(batch_queue=fake)
     admin_api.places.load_fresh([make_place(f"p{number:03d}") for number in range(PLACES)])
     yield fake
 

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
-from chalicelib import wiring
 from chalicelib.adapters.dynamodb.place_repository import to_history_record
 from chalicelib.config import get_settings
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.places.history import Action, Actor, Channel, HistoryEntry, diff_places
+from tests import composition_support as roots
 from tests.builders import make_place
 from tests.conftest import TEST_TABLE_PREFIX
 from tests.integration.backoffice.conftest import ADMIN, LOCKDOWN, MODERATOR_75
@@ -25,14 +25,14 @@ def client(dynamodb_tables: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[C
 
     monkeypatch.setenv("REPERE_TABLE_PREFIX", TEST_TABLE_PREFIX)
     get_settings.cache_clear()
-    wiring.reset()
-    wiring.override(clock=FixedClock(LOCKDOWN))
-    wiring.places().load_fresh([make_place("p1"), make_place("p2")])
+    roots.reset()
+    roots.use(clock=FixedClock(LOCKDOWN))
+    roots.current().adapters.places.load_fresh([make_place("p1"), make_place("p2")])
     try:
         with Client(app, stage_name="local") as test_client:
             yield test_client
     finally:
-        wiring.reset()
+        roots.reset()
         get_settings.cache_clear()
 
 
@@ -58,7 +58,7 @@ def call(
 def lose_a_write(place_id: str, version: int, name: str) -> None:
     """Store the entry of ``version`` without its place write (what moto's unserialised
     transactions did, or a restore of the places table alone)."""
-    before = wiring.places().get(place_id)
+    before = roots.current().adapters.places.get(place_id)
     after = before.model_copy(update={"name": name, "version": version})
     to_history_record(
         HistoryEntry(

@@ -17,7 +17,6 @@ import boto3
 import pytest
 from chalice.test import Client
 
-from chalicelib import wiring
 from chalicelib.adapters.auth.link_tokens import JwtLinkCodec, KeyRing, StaticKeySource
 from chalicelib.adapters.dynamodb.place_repository import DynamoPlaceRepository
 from chalicelib.config import get_settings
@@ -25,6 +24,7 @@ from chalicelib.domain.auth import Role
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.places.models import PlaceStatus
 from functions import campaign_reminders, campaigns, mailer
+from tests import composition_support as roots
 from tests.builders import make_place
 from tests.conftest import TEST_REGION, TEST_TABLE_PREFIX
 from tests.integration.backoffice.conftest import ADMIN, MODERATOR_75, VOLUNTEER_75, bearer, token
@@ -113,7 +113,7 @@ def stack(
     get_settings.cache_clear()
     # Read now: inside chalice.test.Client the environment is the "dev" stage's.
     get_settings()
-    wiring.reset()
+    roots.reset()
     DynamoPlaceRepository().load_fresh(
         [
             _place("a1"),
@@ -126,13 +126,13 @@ def stack(
     )
     clock = FixedClock(NOW)
     codec = JwtLinkCodec(StaticKeySource(KeyRing(current="k1", keys={"k1": "k" * 40})))
-    wiring.override(clock=clock)
-    wiring.override_selfupdate(link_codec=codec)
+    roots.use(clock=clock)
+    roots.use(link_codec=codec)
     try:
         with Client(app) as client:
             yield Stack(client, clock, sqs, mail_url, campaigns_url)
     finally:
-        wiring.reset()
+        roots.reset()
         get_settings.cache_clear()
 
 

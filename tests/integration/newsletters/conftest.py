@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
-from chalicelib import wiring
 from chalicelib.config import get_settings
 from chalicelib.domain.clock import FixedClock
 from functions.mail_render import JinjaMailRenderer
+from tests import composition_support as roots
 from tests.conftest import TEST_TABLE_PREFIX
 from tests.fakes import InMemoryPlaceRepository
 from tests.newsletter_support import FixedExports, codec
@@ -64,15 +64,15 @@ def newsletter_api(
     monkeypatch.setenv("REPERE_NEWSLETTER_API_URL", "https://api.repere.example.org")
     get_settings.cache_clear()
     get_settings()  # read now, not inside a request (Chalice's "dev" stage environment)
-    wiring.reset()
+    roots.reset()
     clock = FixedClock(NOW)
     places = scripted_week()
     mail = InMemoryMailQueue()
-    wiring.override(clock=clock, places=places)
-    wiring.override_selfupdate(mail_queue=mail)
+    roots.use(clock=clock, places=places)
+    roots.use(mail_queue=mail)
     # Previews render in process here, as the newsletter-preview worker does in AWS (the
     # API's package holds no renderer: docs/newsletters.md, "Preview").
-    wiring.override_newsletters(
+    roots.use(
         subscription_codec=codec(),
         latest_exports=FixedExports([EXPORT]),
         newsletter_renderer=JinjaMailRenderer(),
@@ -81,6 +81,6 @@ def newsletter_api(
         with Client(app) as client:
             yield NewsletterApi(client=client, mail=mail, clock=clock, places=places)
     finally:
-        wiring.reset()
+        roots.reset()
         get_settings.cache_clear()
         get_settings()

@@ -14,7 +14,6 @@ import pytest
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import RawMessage, ses_backends
 
-from chalicelib import wiring
 from chalicelib.adapters.dynamodb.subscriptions import NewsletterIssueRecord
 from chalicelib.adapters.sqs.mail_queue import SqsMailQueue
 from chalicelib.config import get_settings
@@ -23,6 +22,7 @@ from chalicelib.domain.mail.models import SuppressionReason
 from chalicelib.domain.newsletters.models import SubscriptionRequest
 from chalicelib.domain.newsletters.subscriptions import SubscriberIds
 from functions import mailer, newsletters
+from tests import composition_support as roots
 from tests.conftest import TEST_REGION, TEST_TABLE_PREFIX
 from tests.integration.newsletters.conftest import NOW
 from tests.mail_support import FROM_ADDRESS, receive_all, sqs_event
@@ -40,7 +40,7 @@ class Stack:
     confirmations: InMemoryMailQueue
 
     def subscriber(self, address: str, *departments: str, language: str = "fr") -> None:
-        service = wiring.subscription_service()
+        service = roots.current().subscription_service
         service.subscribe(
             SubscriptionRequest(email=address, departments=list(departments), language=language)
         )
@@ -74,11 +74,11 @@ def stack(dynamodb_tables: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[St
     monkeypatch.setenv("REPERE_NEWSLETTER_API_URL", "https://api.repere.example.org")
     monkeypatch.setenv("REPERE_NEWSLETTER_UNSUBSCRIBE_MAILTO", "mailto:stop@repere.example.org")
     get_settings.cache_clear()
-    wiring.reset()
+    roots.reset()
     confirmations = InMemoryMailQueue()
-    wiring.override(clock=FixedClock(NOW), places=scripted_week())
-    wiring.override_selfupdate(mail_queue=confirmations)
-    wiring.override_newsletters(
+    roots.use(clock=FixedClock(NOW), places=scripted_week())
+    roots.use(mail_queue=confirmations)
+    roots.use(
         subscription_codec=codec(),
         latest_exports=FixedExports([EXPORT]),
         newsletter_queue=SqsMailQueue(sqs, queue_url),
@@ -86,7 +86,7 @@ def stack(dynamodb_tables: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[St
     try:
         yield Stack(sqs, queue_url, confirmations)
     finally:
-        wiring.reset()
+        roots.reset()
         get_settings.cache_clear()
 
 
@@ -95,7 +95,7 @@ def test_the_weekly_run_mails_each_confirmed_subscriber_once_with_one_click_head
 ) -> None:
     stack.subscriber("a@asso.org", "75")
     stack.subscriber("b@asso.org", "75", "93", language="en")
-    wiring.subscription_service().subscribe(
+    roots.current().subscription_service.subscribe(
         SubscriptionRequest(email="pending@asso.org", departments=["75"])
     )
     report = newsletters.handler(SCHEDULED, None)
@@ -158,7 +158,9 @@ def test_a_run_that_died_before_marking_the_issue_queued_sends_no_duplicate(
 def test_suppressed_addresses_get_no_newsletter(stack: Stack) -> None:
     stack.subscriber("a@asso.org", "75")
     stack.subscriber("bounced@asso.org", "75")
-    wiring.suppression_list().suppress("Bounced@asso.org", SuppressionReason.BOUNCE, NOW)
+    roots.current().adapters.suppression_list.suppress(
+        "Bounced@asso.org", SuppressionReason.BOUNCE, NOW
+    )
     newsletters.handler(SCHEDULED, None)
     stack.deliver_all()
     assert [str(m["To"]) for m in raw_sent()] == ["a@asso.org"]
@@ -176,7 +178,7 @@ def test_an_address_unsubscribed_after_the_fan_out_gets_nothing(stack: Stack) ->
     stack.subscriber("a@asso.org", "75")
     stack.subscriber("leaves@asso.org", "75")
     newsletters.handler(SCHEDULED, None)
-    service = wiring.subscription_service()
+    service = roots.current().subscription_service
     leaving = SubscriberIds(get_settings().newsletter_key()).of("leaves@asso.org")
     service.unsubscribe(service.unsubscribe_token(leaving))
     stack.deliver_all()

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from chalicelib import wiring
 from chalicelib.domain.auth import Role
+from tests import composition_support as roots
 from tests.integration.backoffice.conftest import bearer, token
 from tests.integration.newsletters.conftest import NewsletterApi
 
@@ -59,8 +59,8 @@ def test_without_a_renderer_the_preview_is_the_digest_alone(
     newsletter_api: NewsletterApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Neither a preview worker (REPERE_NEWSLETTER_PREVIEW_FUNCTION) nor an injected renderer:
-    # wiring falls back to the digest (the API itself never imports a renderer).
-    monkeypatch.delitem(wiring._overrides, "newsletter_renderer")
+    # the API falls back to the digest (the API itself never imports a renderer).
+    roots.use(newsletter_renderer=None)
     body = json.loads(newsletter_api.get(PATH, ADMIN).body)
     assert (body["subject"], body["text"], body["html"]) == (None, None, None)
     assert body["digest"]["total"] == 8

@@ -10,12 +10,13 @@ from collections.abc import Iterator
 import boto3
 import pytest
 
-from chalicelib import wiring
 from chalicelib.config import get_settings
 from chalicelib.domain.auth import Role
+from chalicelib.domain.mail.models import MailMessage, RenderedMail
 from chalicelib.domain.newsletters.models import IssueWeek
 from devtools.local_lambda import LocalLambda
 from functions.newsletters import preview_handler
+from tests import composition_support as roots
 from tests.integration.backoffice.conftest import bearer, token
 from tests.integration.newsletters.conftest import NewsletterApi
 from tests.integration.newsletters.lambda_fake import InProcessLambda
@@ -34,12 +35,12 @@ def worker(
     get_settings()
     client = InProcessLambda({FUNCTION: preview_handler})
     # No in-process renderer in the API: only the worker can render, as when deployed.
-    wiring.override_newsletters(lambda_client=client, newsletter_renderer=_Refuses())
+    roots.use(lambda_client=client, newsletter_renderer=_Refuses())
     yield client
 
 
 class _Refuses:
-    def render(self, message: object) -> object:
+    def render(self, message: MailMessage) -> RenderedMail:
         raise AssertionError("the API rendered in process although a worker is configured")
 
 
@@ -72,7 +73,7 @@ def test_a_crashing_worker_is_a_503_the_admin_can_retry(
     newsletter_api: NewsletterApi, worker: InProcessLambda, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The worker's digest builder fails (a table it cannot read): Lambda reports Unhandled.
-    monkeypatch.setattr(wiring, "digest_builder", _failing_builder)
+    monkeypatch.setattr(roots.current(), "digest_builder", _failing_builder())
     response = newsletter_api.get(PATH, ADMIN)
     assert response.status_code == 503
     # A few seconds, not 30: a render that failed may well succeed on the next click.
@@ -118,7 +119,7 @@ def test_under_make_run_the_api_invokes_the_worker_over_lambdas_http_api(
     server.start()
     try:
         client = boto3.client("lambda", region_name="eu-west-3", endpoint_url=server.endpoint)
-        wiring.override_newsletters(lambda_client=client)
+        roots.use(lambda_client=client)
         response = newsletter_api.get(PATH, ADMIN)
     finally:
         server.stop()

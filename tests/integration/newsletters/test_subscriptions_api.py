@@ -35,9 +35,9 @@ def _active(api: NewsletterApi) -> str:
 
 
 def _unsubscribe_token(api: NewsletterApi, subscriber_id: str) -> str:
-    from chalicelib import wiring
+    from tests import composition_support as roots
 
-    token: str = wiring.subscription_service().unsubscribe_token(subscriber_id)
+    token: str = roots.current().subscription_service.unsubscribe_token(subscriber_id)
     return token
 
 

@@ -11,11 +11,11 @@ from typing import Any
 import boto3
 import pytest
 
-from chalicelib import wiring
 from chalicelib.adapters.sqs.mail_queue import SqsMailQueue
 from chalicelib.config import get_settings
 from chalicelib.domain.mail.models import MailMessage
 from functions import mailer
+from tests import composition_support as roots
 from tests.conftest import TEST_REGION, TEST_TABLE_PREFIX
 from tests.mail_support import FROM_ADDRESS, receive_all, ses_sent, sqs_event
 
@@ -37,11 +37,11 @@ def stack(dynamodb_tables: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[St
     monkeypatch.setenv("REPERE_TABLE_PREFIX", TEST_TABLE_PREFIX)
     monkeypatch.setenv("REPERE_MAIL_QUEUE_URL", queue_url)
     get_settings.cache_clear()
-    wiring.reset()
+    roots.reset()
     try:
         yield Stack(sqs, queue_url, feedback_url, SqsMailQueue(sqs, queue_url))
     finally:
-        wiring.reset()
+        roots.reset()
         get_settings.cache_clear()
 
 
@@ -92,12 +92,14 @@ def test_an_unverified_sender_fails_and_is_retried_later(
 ) -> None:
     monkeypatch.setenv("REPERE_MAIL_FROM_ADDRESS", "someone@unverified.example")
     get_settings.cache_clear()
+    roots.refresh()
     stack.queue.send(_message("retry-1", "accueil@halte.org", "Halte"))
     received = receive_all(stack.sqs, stack.queue_url)
     response = mailer.handler(sqs_event(received, TEST_REGION), None)
     assert response == {"batchItemFailures": [{"itemIdentifier": received[0]["MessageId"]}]}
     monkeypatch.delenv("REPERE_MAIL_FROM_ADDRESS")
     get_settings.cache_clear()
+    roots.refresh()
     assert mailer.handler(sqs_event(received, TEST_REGION), None) == {"batchItemFailures": []}
     assert len(ses_sent(TEST_REGION)) == 1
 

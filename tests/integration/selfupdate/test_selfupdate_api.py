@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
-from chalicelib import wiring
 from chalicelib.adapters.auth.link_tokens import JwtLinkCodec, KeyRing, StaticKeySource
 from chalicelib.config import get_settings
 from chalicelib.domain.auth import Role
@@ -21,6 +20,7 @@ from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.ids import SequentialIds
 from chalicelib.domain.places.sections import Section
 from chalicelib.domain.selfupdate.service import GONE_MESSAGE, INVALID_MESSAGE
+from tests import composition_support as roots
 from tests.builders import make_place
 from tests.fakes import InMemoryPlaceRepository
 from tests.integration.backoffice.conftest import ADMIN, MODERATOR_75, VOLUNTEER_75, bearer, token
@@ -74,13 +74,13 @@ def api() -> Iterator[Api]:
     clock = FixedClock(NOW)
     links = InMemoryLinkStateStore()
     codec = JwtLinkCodec(StaticKeySource(KeyRing(current="k1", keys={"k1": "k" * 40})))
-    wiring.override(clock=clock, places=places, ids=SequentialIds("id-"))
-    wiring.override_selfupdate(link_state=links, link_codec=codec)
+    roots.use(clock=clock, places=places, ids=SequentialIds("id-"))
+    roots.use(link_state=links, link_codec=codec)
     try:
         with Client(app) as client:
             yield Api(client, places, links, clock)
     finally:
-        wiring.reset()
+        roots.reset()
 
 
 def test_link_to_edit_to_history_to_verified_at(api: Api) -> None:
@@ -182,7 +182,7 @@ def test_too_many_writes_with_one_link_is_429(api: Api, monkeypatch: pytest.Monk
     monkeypatch.setenv("REPERE_SELF_UPDATE_WRITES_PER_HOUR", "2")
     get_settings.cache_clear()
     get_settings()  # read now, outside the Client's stage environment
-    wiring.self_update_service.cache_clear()
+    roots.refresh()
     value = api.issue()
     for version, minute in ((1, 1), (2, 2)):
         api.clock.set(NOW + timedelta(minutes=minute))
@@ -240,7 +240,9 @@ def test_cors_answers_the_website_only(api: Api) -> None:
 
 def campaign_link(place_id: str, *sections: Section) -> dict[str, str]:
     """A link as a campaign issues it (the campaigns API tests mail them end to end)."""
-    return link(wiring.self_update_service().issue_unchecked(place_id, sections=sections).token)
+    return link(
+        roots.current().self_update_service.issue_unchecked(place_id, sections=sections).token
+    )
 
 
 def test_a_campaign_link_asks_its_sections_with_their_current_values(api: Api) -> None:

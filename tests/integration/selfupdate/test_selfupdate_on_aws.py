@@ -14,7 +14,6 @@ import pytest
 from aws_lambda_powertools.utilities.parameters import SSMProvider
 from aws_lambda_powertools.utilities.parameters.base import ExpirableValue
 
-from chalicelib import wiring
 from chalicelib.adapters.auth.link_tokens import JwtLinkCodec, KeyRing, SsmKeySource
 from chalicelib.adapters.dynamodb.link_state import DynamoLinkStateStore
 from chalicelib.adapters.dynamodb.tables import TABLES
@@ -26,6 +25,7 @@ from chalicelib.domain.ids import SequentialIds
 from chalicelib.domain.places.history import Channel
 from chalicelib.domain.selfupdate.models import SelfUpdateChange
 from chalicelib.domain.selfupdate.ports import InvalidLinkToken
+from tests import composition_support as roots
 from tests.builders import make_place
 from tests.conftest import TEST_REGION, TEST_TABLE_PREFIX
 from tests.search_support import assert_search_cells_match_places
@@ -51,24 +51,24 @@ def ssm(dynamodb_tables: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]
     monkeypatch.setenv("REPERE_TABLE_PREFIX", TEST_TABLE_PREFIX)
     monkeypatch.setenv("REPERE_SELF_UPDATE_KEYS_PARAMETER", PARAMETER)
     get_settings.cache_clear()
-    wiring.reset()
-    wiring.override(clock=FixedClock(NOW), ids=SequentialIds("id-"))
+    roots.reset()
+    roots.use(clock=FixedClock(NOW), ids=SequentialIds("id-"))
     try:
         yield client
     finally:
-        wiring.reset()
+        roots.reset()
 
 
 def test_the_wired_service_runs_on_dynamodb_and_ssm(ssm: Any) -> None:
-    wiring.place_store().load_fresh([make_place("p1")])
-    service = wiring.self_update_service()
+    roots.current().adapters.places.load_fresh([make_place("p1")])
+    service = roots.current().self_update_service
     token = service.issue(ADMIN, "p1").token
     change = SelfUpdateChange.model_validate({"description": "Mise à jour"})
     assert service.edit(token, expected_version=1, change=change).version == 2
     assert_search_cells_match_places()  # the description's words are searchable at once
-    entry = wiring.place_store().history("p1", limit=1).entries[0]
+    entry = roots.current().adapters.places.history("p1", limit=1).entries[0]
     assert entry.channel is Channel.SELF_UPDATE
-    assert wiring.place_store().get("p1").verified_at == NOW
+    assert roots.current().adapters.places.get("p1").verified_at == NOW
     service.revoke(ADMIN, "p1")
     with pytest.raises(Gone):
         service.view(token)
@@ -143,7 +143,7 @@ def test_a_key_ring_refuses_short_keys_and_a_missing_current_key() -> None:
 
 def test_a_garbage_token_is_unauthorized_on_the_wired_service(ssm: Any) -> None:
     with pytest.raises(Unauthorized):
-        wiring.self_update_service().view("not-a-token")
+        roots.current().self_update_service.view("not-a-token")
 
 
 def _token(codec: JwtLinkCodec) -> str:
@@ -192,8 +192,8 @@ def test_a_self_update_edit_reads_the_place_once(ssm: Any) -> None:
     """The PATCH reads the link's generation, counts the write, reads the place, reads the
     search cells it leaves and writes everything in one transaction: the editor writes over
     the place the service read (it used to read it again)."""
-    wiring.place_store().load_fresh([make_place("p1")])
-    service = wiring.self_update_service()
+    roots.current().adapters.places.load_fresh([make_place("p1")])
+    service = roots.current().self_update_service
     token = service.issue(ADMIN, "p1").token
     change = SelfUpdateChange.model_validate({"description": "Mise à jour"})
 

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
-from chalicelib import wiring
 from chalicelib.domain.clock import FixedClock
+from tests import composition_support as roots
 from tests.builders import make_place
 from tests.fakes import InMemoryPlaceRepository, InMemorySearchRecords
 from tests.integration.backoffice.conftest import bearer, token
@@ -67,17 +67,17 @@ def api() -> Iterator[StatsApi]:
     ):
         places.add(place)
     store = InMemoryStatsStore()
-    wiring.override(
+    roots.use(
         clock=FixedClock(TUESDAY_EVENING),
         places=places,
-        records=InMemorySearchRecords(places.places),
+        search_records=InMemorySearchRecords(places.places),
     )
-    wiring.override_stats(search_counter=store, stats_store=store)
+    roots.use(search_counter=store, stats_store=store)
     try:
         with Client(app) as client:
             yield StatsApi(client, store)
     finally:
-        wiring.reset()
+        roots.reset()
 
 
 SCRIPT = (
@@ -141,7 +141,7 @@ def test_next_pages_are_not_counted_again(api: StatsApi) -> None:
 
 def test_search_succeeds_when_counting_fails(api: StatsApi) -> None:
     failing = FailingSearchCounter()
-    wiring.override_stats(search_counter=failing)
+    roots.use(search_counter=failing)
     payload = api.json("/search?department=75&category=food_distribution")
     assert payload["total"] == 1
     listing = api.json("/territories/75/places")

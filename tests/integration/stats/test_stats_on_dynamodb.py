@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from chalice.test import Client
 
-from chalicelib import wiring
 from chalicelib.adapters.dynamodb.export_repository import DynamoExportRepository
 from chalicelib.adapters.dynamodb.mail_models import SentMailRecord, SuppressionRecord
 from chalicelib.adapters.dynamodb.place_repository import DynamoPlaceRepository
@@ -32,6 +31,7 @@ from chalicelib.domain.exports.models import (
     Territory,
 )
 from chalicelib.domain.stats.search_counts import SearchEvent
+from tests import composition_support as roots
 from tests.conftest import TEST_TABLE_PREFIX
 from tests.integration.backoffice.conftest import bearer, token
 from tests.stats_fakes import FixedExportDownloads
@@ -42,15 +42,15 @@ DAY = scenario.DAY
 
 @pytest.fixture
 def aws(dynamodb_tables: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    # The wiring builds the DynamoDB adapters from the settings, as in Lambda.
+    # The composition root builds the DynamoDB adapters from the settings, as in Lambda.
     monkeypatch.setenv("REPERE_TABLE_PREFIX", TEST_TABLE_PREFIX)
     monkeypatch.setenv("REPERE_STATS_COVERAGE_SINCE", scenario.COVERAGE_SINCE.isoformat())
     get_settings.cache_clear()
-    wiring.reset()
+    roots.reset()
     try:
         yield
     finally:
-        wiring.reset()
+        roots.reset()
         get_settings.cache_clear()
 
 
@@ -127,7 +127,7 @@ def test_snapshot_worker_on_dynamodb_counts_what_the_scenario_did(aws: None) -> 
     for _ in range(3):
         exports.count_download(export.id, DAY)
 
-    wiring.override(clock=clock)
+    roots.use(clock=clock)
     assert handler({}, None)["ok"] is True
     answer = handler({"day": DAY.isoformat()}, None)  # a rerun overwrites
     assert answer["day"] == DAY.isoformat()
@@ -208,8 +208,8 @@ def test_public_search_on_dynamodb_writes_one_counter_item(aws: None) -> None:
     from devtools.demo_data import leaflet_places
     from tests.integration.conftest import TUESDAY_EVENING
 
-    wiring.override(clock=FixedClock(TUESDAY_EVENING))
-    wiring.places().load_fresh(leaflet_places(TUESDAY_EVENING))
+    roots.use(clock=FixedClock(TUESDAY_EVENING))
+    roots.current().adapters.places.load_fresh(leaflet_places(TUESDAY_EVENING))
     with Client(app) as client:
         for path in (
             "/search?lat=48.8867&lon=2.3795&radius_km=2&category=food",
@@ -244,8 +244,8 @@ def test_the_days_history_figures_reach_the_report_through_the_worker_and_the_ap
     submissions = DynamoSubmissionRepository()
     for submission in world.submissions:
         submissions.add(submission)
-    wiring.override(clock=world.clock)
-    wiring.override_stats(export_downloads=FixedExportDownloads({}))
+    roots.use(clock=world.clock)
+    roots.use(export_downloads=FixedExportDownloads({}))
     day = world.clock.now().date()
     for _ in range(2):  # a retried run: the same items, the same figures
         assert handler({"day": day.isoformat()}, None)["ok"] is True

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
-from chalicelib import wiring
 from chalicelib.adapters.geocoding.fake import FakeGeocoder
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.ids import SequentialIds
 from devtools.demo_data import leaflet_places
+from tests import composition_support as roots
 from tests.fakes import InMemoryPlaceRepository, InMemorySearchRecords
 from tests.submission_fakes import (
     FakeMailQueue,
@@ -73,22 +73,22 @@ def sub_api() -> Iterator[SubmissionApi]:
     submissions = InMemorySubmissionRepository()
     geocoder = FakeGeocoder()
     clock = FixedClock(LOCKDOWN)
-    wiring.override(
+    roots.use(
         clock=clock,
         places=places,
-        records=InMemorySearchRecords(places.places),
+        search_records=InMemorySearchRecords(places.places),
         ids=SequentialIds("new-"),
     )
-    wiring.override_submissions(
-        repository=submissions,
-        limiter=InMemoryRateLimiter(),
+    roots.use(
+        submission_repository=submissions,
+        rate_limiter=InMemoryRateLimiter(),
         geocoder=geocoder,
-        decisions=InMemoryDecisionStore(places, submissions),
+        decision_store=InMemoryDecisionStore(places, submissions),
     )
     mail = FakeMailQueue()
-    wiring.override_selfupdate(mail_queue=mail)
+    roots.use(mail_queue=mail)
     try:
         with Client(app, stage_name="local") as client:
             yield SubmissionApi(client, places, submissions, geocoder, clock, mail)
     finally:
-        wiring.reset()
+        roots.reset()

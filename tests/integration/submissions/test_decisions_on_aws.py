@@ -15,7 +15,6 @@ import pytest
 from chalice.test import Client
 from moto import mock_aws
 
-from chalicelib import wiring
 from chalicelib.adapters.dynamodb.models import PlaceRecord
 from chalicelib.adapters.dynamodb.place_repository import to_place
 from chalicelib.adapters.dynamodb.submissions import (
@@ -34,6 +33,7 @@ from chalicelib.domain.submissions.models import Decision
 from chalicelib.domain.submissions.status import SubmissionStatus
 from devtools.demo_data import leaflet_places
 from functions import mailer
+from tests import composition_support as roots
 from tests.conftest import TEST_REGION, TEST_TABLE_PREFIX
 from tests.integration.backoffice.conftest import bearer, token
 from tests.integration.submissions.conftest import LOCKDOWN
@@ -101,17 +101,17 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
         monkeypatch.setenv("REPERE_GEOCODER", "fake")
         get_settings.cache_clear()
         get_settings()  # before any request: the test client applies its stage's variables
-        wiring.reset()
+        roots.reset()
         clock = FixedClock(LOCKDOWN)
-        wiring.override(clock=clock)
-        wiring.places().load_fresh(leaflet_places(LOCKDOWN))
+        roots.use(clock=clock)
+        roots.current().adapters.places.load_fresh(leaflet_places(LOCKDOWN))
         from app import app
 
         try:
             with Client(app, stage_name="local") as client:
                 yield Aws(client, clock, sqs, queue_url)
         finally:
-            wiring.reset()
+            roots.reset()
             get_settings.cache_clear()
 
 
@@ -181,7 +181,7 @@ def test_a_rejection_and_a_merge_are_mailed_with_the_reason_and_the_existing_pla
         )[0]
         == 200
     )
-    target = wiring.places().get("pne-25")
+    target = roots.current().adapters.places.get("pne-25")
     status, body = aws.call(
         "POST",
         f"/admin/submissions/{merged}/merge",
@@ -209,8 +209,9 @@ def test_two_moderators_approving_at_once_make_one_place_and_one_conflict(aws: A
     before = repository.get(submission_id)
     path = f"/admin/submissions/{submission_id}/approve"
     assert aws.call("POST", path, MODERATOR_75, {"status": "online"}, if_match=1)[0] == 200
-    wiring.override_submissions(
-        repository=StaleReads(repository, before), decisions=DynamoDecisionStore(repository)
+    roots.use(
+        submission_repository=StaleReads(repository, before),
+        decision_store=DynamoDecisionStore(repository),
     )
     status, body = aws.call("POST", path, ADMIN, {"status": "online"}, if_match=1)
     assert status == 409, body
@@ -228,7 +229,7 @@ def test_the_transaction_writes_nothing_when_one_condition_fails(aws: Aws) -> No
     repository = DynamoSubmissionRepository()
     store = DynamoDecisionStore(repository)
     pending = repository.get(submission_id)
-    place = wiring.places().get("pne-01")
+    place = roots.current().adapters.places.get("pne-01")
     actor = Actor(subject="mod-75", role="territory_moderator")
 
     def decided(version: int) -> Any:
@@ -265,7 +266,7 @@ def test_the_transaction_writes_nothing_when_one_condition_fails(aws: Aws) -> No
     # The submission moved on: the place change is not written either.
     with pytest.raises(VersionConflict):
         commit(PlaceWrite(place, moved, entry), decided(6), expected_version=5)
-    assert wiring.places().get("pne-01") == place
+    assert roots.current().adapters.places.get("pne-01") == place
     assert repository.get(submission_id) == pending
     assert_search_cells_match_places()
 
@@ -312,7 +313,7 @@ def test_a_merge_over_a_lost_write_rolls_the_place_forward_and_then_succeeds(aws
     from chalicelib.domain.places.history import diff_places
 
     merged = aws.submit(name="Restos du coeur Villette", location={"lat": 48.8979, "lon": 2.3859})
-    target = wiring.places().get("pne-25")
+    target = roots.current().adapters.places.get("pne-25")
     # An edit acknowledged to its writer whose place write was lost: its entry is stored,
     # the place is still at the version before it (what a restore of the places table leaves).
     acknowledged = target.model_copy(update={"version": target.version + 1, "name": "Perdu"})
@@ -338,10 +339,10 @@ def test_a_merge_over_a_lost_write_rolls_the_place_forward_and_then_succeeds(aws
     status, body = merge(target.version)
 
     assert (status, body["current_version"]) == (409, acknowledged.version), body
-    assert wiring.places().get(target.id).name == "Perdu"
+    assert roots.current().adapters.places.get(target.id).name == "Perdu"
     status, body = merge(acknowledged.version)
     assert status == 200, body
-    assert wiring.places().get(target.id).version == acknowledged.version + 1
+    assert roots.current().adapters.places.get(target.id).version == acknowledged.version + 1
     history = aws.call("GET", f"/admin/places/{target.id}/history", MODERATOR_75)[1]
     entry = history["entries"][0]
     assert (entry["version"], entry["merged_fields"]) == (acknowledged.version + 1, ["description"])

@@ -16,11 +16,11 @@ from botocore.exceptions import (
 )
 from pynamodb.exceptions import GetError, PutError, QueryError, TransactWriteError
 
-from chalicelib import wiring
 from chalicelib.api.errors import domain_error_response, seconds_to_next_hour, store_unavailable
 from chalicelib.config import Settings
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.errors import TooManyRequests, Unavailable
+from tests import composition_support as roots
 
 
 def _client_error(code: str, status: int = 400) -> ClientError:
@@ -87,11 +87,11 @@ def test_a_503_says_retry_in_a_few_seconds() -> None:
 
 
 def test_a_429_says_when_the_hourly_allowance_comes_back() -> None:
-    wiring.override(clock=FixedClock(datetime(2026, 12, 1, 19, 45, 30, tzinfo=UTC)))
+    roots.use(clock=FixedClock(datetime(2026, 12, 1, 19, 45, 30, tzinfo=UTC)))
     try:
         response = domain_error_response(TooManyRequests("slow down", code="rate_limited"))
     finally:
-        wiring.reset()
+        roots.reset()
     assert response.status_code == 429
     assert response.headers["Retry-After"] == str(14 * 60 + 30)
 
