@@ -38,6 +38,9 @@ API = Api(
         # few dozen items). Search reads the search cells, then the page's places by id.
         table("places", "read", "write"),
         table("search-cells", "read", "write"),
+        # Each public place write stores its pending change for the feed (docs/changes.md);
+        # the API reads the feed.
+        table("changes", "read", "write"),
         table("place-history", "read", "write"),
         table("batch-updates", "read", "write"),
         table("announcements", "read", "write", "scan"),
@@ -102,6 +105,7 @@ WORKERS: tuple[Worker, ...] = (
         access=(
             table("places", "read", "write"),
             table("search-cells", "read", "write"),
+            table("changes", "write"),  # each place's pending change for the feed
             # Resuming after a crash reads the history entries the batch already wrote.
             table("place-history", "read", "write"),
             table("batch-updates", "read", "write"),
@@ -314,6 +318,24 @@ WORKERS: tuple[Worker, ...] = (
             parameter("self-update-keys", env="REPERE_SELF_UPDATE_KEYS_PARAMETER"),
             queue("mail", "send"),
         ),
+    ),
+    Worker(
+        name="change-feed",
+        handler="functions.change_feed.handler",
+        description="Files pending public writes in the change feed (docs/changes.md)",
+        memory_mb=512,
+        timeout_seconds=120,
+        # One sequencer numbers the feeds (a second would be safe, only wasted).
+        reserved_concurrency=1,
+        triggers=(
+            Schedule(
+                name="change-feed-sequencer",
+                expression="rate(1 minute)",
+                description="Every minute: number the public writes waiting for the feed",
+                payload={},
+            ),
+        ),
+        access=(table("changes", "read", "write"),),
     ),
     Worker(
         name="stats-snapshot",

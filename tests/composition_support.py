@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.announcements.ports import AnnouncementRepository
     from chalicelib.domain.batch.ports import BatchLedger, BatchQueue
     from chalicelib.domain.campaigns.ports import CampaignRepository, StartQueue
+    from chalicelib.domain.changes.ports import ChangeLog
     from chalicelib.domain.clock import Clock
     from chalicelib.domain.exports.ports import ExportFiles, ExportQueue, ExportRepository
     from chalicelib.domain.ids import IdGenerator
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
         SubscriptionTokenCodec,
     )
     from chalicelib.domain.newsletters.preview import MessageRenderer
+    from chalicelib.domain.partners.ports import ApiKeyStore
     from chalicelib.domain.places.ports import PlaceEditStore
     from chalicelib.domain.readiness import ReadinessProbe
     from chalicelib.domain.search.indexing import PlaceSnapshotSource
@@ -103,6 +105,8 @@ class Members(TypedDict, total=False):
     submission_source: SubmissionSource
     export_downloads: ExportDownloads
     mail_activity: MailActivity
+    change_log: ChangeLog
+    api_keys: ApiKeyStore
 
 
 @dataclass

@@ -16,6 +16,7 @@ from chalicelib.adapters.auth.newsletter_tokens import JwtSubscriptionCodec
 from chalicelib.adapters.geocoding.fake import FakeGeocoder
 from chalicelib.domain.stats.search_counts import NullSearchCounter
 from tests.backoffice_fakes import InMemoryAnnouncementRepository, InMemoryBatchLedger
+from tests.change_fakes import InMemoryChangeLog
 from tests.composition_support import IssuesOf, SubscriptionsOf
 from tests.export_fakes import InMemoryExportFiles, InMemoryExportQueue, InMemoryExportRepository
 from tests.fakes import InMemoryPlaceRepository, InMemorySearchRecords
@@ -25,6 +26,7 @@ from tests.newsletter_support import (
     RecordingBatchQueue,
     codec,
 )
+from tests.partner_fakes import InMemoryApiKeyStore
 from tests.selfupdate_fakes import (
     InMemoryLinkStateStore,
     InMemoryMailQueue,
@@ -97,6 +99,17 @@ class InMemoryAdapters:
     stats_store: InMemoryStatsStore = field(default_factory=InMemoryStatsStore)
     export_downloads: FixedExportDownloads = field(default_factory=FixedExportDownloads)
     mail_activity: FakeMailActivity = field(default_factory=FakeMailActivity)
+    api_keys: InMemoryApiKeyStore = field(default_factory=InMemoryApiKeyStore)
+
+    def __post_init__(self) -> None:
+        # The store hands every public write to the feed, as the DynamoDB store does.
+        if self.places.changes is None:
+            self.places.changes = InMemoryChangeLog()
+
+    @property
+    def change_log(self) -> InMemoryChangeLog:
+        assert self.places.changes is not None  # set in __post_init__
+        return self.places.changes
 
     # Views over the storage above, as the AWS adapters share their tables.
 

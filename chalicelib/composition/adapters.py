@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.announcements.ports import AnnouncementRepository
     from chalicelib.domain.batch.ports import BatchLedger, BatchQueue
     from chalicelib.domain.campaigns.ports import CampaignRepository, StartQueue
+    from chalicelib.domain.changes.ports import ChangeLog
     from chalicelib.domain.exports.ports import ExportFiles, ExportQueue, ExportRepository
     from chalicelib.domain.mail.ports import (
         MailBatchQueue,
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
         SubscriptionTokenCodec,
     )
     from chalicelib.domain.newsletters.preview import MessageRenderer
+    from chalicelib.domain.partners.ports import ApiKeyStore
     from chalicelib.domain.places.ports import PlaceEditStore
     from chalicelib.domain.readiness import ReadinessProbe
     from chalicelib.domain.search.indexing import PlaceSnapshotSource
@@ -84,6 +86,13 @@ class Adapters(Protocol):
     def search_counter(self) -> SearchCounter: ...
     @property
     def readiness(self) -> ReadinessProbe: ...
+    @property
+    def change_log(self) -> ChangeLog:
+        """The change feed; ``places`` puts each public write's pending change in it."""
+
+    # Partners
+    @property
+    def api_keys(self) -> ApiKeyStore: ...
 
     # Back office
     @property
@@ -312,6 +321,20 @@ class AwsAdapters:
         return DynamoReadiness()
 
     # Back office -----------------------------------------------------------------------------
+
+    @cached_property
+    def change_log(self) -> ChangeLog:
+        from chalicelib.adapters.dynamodb.changes import DynamoChangeLog
+
+        self._bind_store()
+        return DynamoChangeLog()
+
+    @cached_property
+    def api_keys(self) -> ApiKeyStore:
+        from chalicelib.adapters.dynamodb.api_keys import DynamoApiKeyStore
+
+        self._bind_store()
+        return DynamoApiKeyStore()
 
     @cached_property
     def batch_ledger(self) -> BatchLedger:

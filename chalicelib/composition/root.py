@@ -9,7 +9,16 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from chalicelib.composition import backoffice, campaigns, exports, mail, newsletters, search, stats
+from chalicelib.composition import (
+    backoffice,
+    campaigns,
+    exports,
+    mail,
+    newsletters,
+    partners,
+    search,
+    stats,
+)
 from chalicelib.composition import submissions as submission_feature
 
 if TYPE_CHECKING:
@@ -21,6 +30,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.announcements.service import AnnouncementService
     from chalicelib.domain.batch.service import BatchUpdateService
     from chalicelib.domain.campaigns.service import CampaignService
+    from chalicelib.domain.changes.service import ChangeFeed
     from chalicelib.domain.clock import Clock
     from chalicelib.domain.exports.ports import Renderer
     from chalicelib.domain.exports.service import ExportRunner, ExportService
@@ -32,6 +42,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.newsletters.preview import MessageRenderer, Previewer, PreviewService
     from chalicelib.domain.newsletters.sending import NewsletterRun
     from chalicelib.domain.newsletters.subscriptions import SubscriptionService
+    from chalicelib.domain.partners.service import PartnerKeys
     from chalicelib.domain.places.editing import PlaceEditor
     from chalicelib.domain.places.public_service import PublicPlaceService
     from chalicelib.domain.readiness import ReadinessProbe
@@ -232,3 +243,13 @@ class Services:
     @cached_property
     def snapshot_service(self) -> SnapshotService:
         return stats.snapshot_service(self.settings, self.adapters, self.clock)
+
+    # Data out for partners (docs/changes.md, docs/partners.md) -----------------------------
+
+    @cached_property
+    def change_feed(self) -> ChangeFeed:
+        return partners.change_feed(self.settings, self.adapters)
+
+    @cached_property
+    def partner_keys(self) -> PartnerKeys:
+        return partners.partner_keys(self.settings, self.adapters, self.clock)

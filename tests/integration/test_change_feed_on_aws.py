@@ -156,3 +156,24 @@ def test_drafts_never_appear_and_closures_and_moves_are_tombstones() -> None:
     assert all(c.place_id == online.id for c in paris + bobigny)
     assert bobigny[0].place is not None
     assert "internal_note" not in bobigny[0].place
+
+
+def test_the_sequencer_worker_files_what_is_pending(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.config import get_settings
+    from functions import change_feed
+    from tests import composition_support as roots
+    from tests.conftest import TEST_TABLE_PREFIX
+
+    places = editor()
+    created = [places.create(ADMIN, new_place(f"Lieu {index}")).id for index in range(3)]
+    monkeypatch.setenv("REPERE_TABLE_PREFIX", TEST_TABLE_PREFIX)
+    get_settings.cache_clear()
+    roots.use(clock=FixedClock(NOW))
+    try:
+        answer = change_feed.handler({"limit": 2}, None)
+        assert answer == {"ok": True, "filed": 3, "batches": 3}
+        assert change_feed.handler({}, None) == {"ok": True, "filed": 0, "batches": 1}
+        assert change_feed.handler({"limit": 0}, None)["ok"] is False
+    finally:
+        roots.reset()
+    assert [c.place_id for c in DynamoChangeLog().read("75", 0, 10)] == created
