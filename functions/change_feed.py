@@ -5,7 +5,7 @@ Scheduled every minute (EventBridge), with a reserved concurrency of 1: one sequ
 the feeds (a second one would be safe, only wasted: see chalicelib/adapters/dynamodb/
 changes.py). A run files batches until nothing is pending or its time is nearly spent, so a
 backlog (a batch update of 5,000 places) drains over a few runs. ``make run`` runs it every
-few seconds (devtools/local_schedule.py); ``make invoke FN=change-feed`` runs it once.
+minute too (devtools/local_schedule.py); ``make invoke FN=change-feed`` runs it at once.
 
 Event: ``{"limit": n}`` (optional, changes per batch). Answers ``{"ok": true, "filed": n,
 "batches": n}``, or ``{"ok": false, "error": ...}`` for a bad event.
