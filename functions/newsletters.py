@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chalicelib import wiring
 from chalicelib.domain.auth import DEPARTMENT_CODE
-from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.errors import InvalidInput, first_problem
 from chalicelib.domain.newsletters.models import IssueWeek
 from chalicelib.domain.newsletters.preview import DigestPreviewer
 from chalicelib.observability import logger
@@ -83,9 +83,9 @@ def _renderer() -> JinjaMailRenderer:
 
 def _refused_preview(error: Exception) -> dict[str, Any]:
     if isinstance(error, ValidationError):
-        first = error.errors(include_url=False)[0]
-        field = ".".join(str(part) for part in first["loc"]) or None
-        return _refusal("invalid_parameter", f"{field}: {first['msg']}", field)
+        first = first_problem(error)
+        field = first.path or None
+        return _refusal("invalid_parameter", f"{field}: {first.raw_message}", field)
     raise error
 
 

@@ -29,7 +29,7 @@ class ActiveParams(Params):
     audience: AnnouncementAudience | None = None
 
 
-@route(announcements, "/announcements", methods=["GET"], cors=True)
+@route(announcements, "/announcements", methods=["GET"], cors=True, query=ActiveParams)
 def active_announcements() -> Response:
     request = announcements.current_request
     params = parse_query(request, ActiveParams)

@@ -44,7 +44,7 @@ class ExportListParams(Params):
     cursor: Cursor | None = None
 
 
-@route(exports, "/exports", methods=["GET"], cors=True)
+@route(exports, "/exports", methods=["GET"], cors=True, query=ExportListParams)
 def list_exports() -> Response:
     request = exports.current_request
     settings = get_settings()

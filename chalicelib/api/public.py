@@ -45,7 +45,7 @@ def categories() -> Response:
     return cacheable_json(request, payload, max_age=get_settings().taxonomy_cache_seconds)
 
 
-@route(public, "/search", methods=["GET"], cors=True)
+@route(public, "/search", methods=["GET"], cors=True, query=SearchParams)
 def search() -> Response:
     request = public.current_request
     settings = get_settings()
@@ -94,7 +94,13 @@ def place(place_id: str) -> Response:
     )
 
 
-@route(public, "/territories/{department}/places", methods=["GET"], cors=True)
+@route(
+    public,
+    "/territories/{department}/places",
+    methods=["GET"],
+    cors=True,
+    query=DepartmentListingParams,
+)
 def department_places(department: str) -> Response:
     request = public.current_request
     if not re.fullmatch(DEPARTMENT_PATTERN, department):
