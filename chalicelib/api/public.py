@@ -10,6 +10,16 @@ from chalicelib import wiring
 from chalicelib.api.http import cacheable_json, parse_query, reject_query, route
 from chalicelib.api.params import DEPARTMENT_PATTERN, DepartmentListingParams, SearchParams
 from chalicelib.api.path_ids import IdKind, checked_id
+from chalicelib.api.responses import (
+    DepartmentListing,
+    Health,
+    ListingCategory,
+    ListingGroup,
+    Ready,
+    SearchFacets,
+    SearchResponse,
+    body,
+)
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.search.models import SearchPage, SearchQuery
@@ -22,19 +32,19 @@ _PROBE_HEADERS: dict[str, str | list[str]] = {
 }
 
 
-@route(public, "/health", methods=["GET"])
+@route(public, "/health", methods=["GET"], responses={200: Health})
 def health() -> Response:
     reject_query(public.current_request)
-    return Response(body={"status": "ok"}, status_code=200, headers=dict(_PROBE_HEADERS))
+    return Response(body=body(Health(status="ok")), status_code=200, headers=dict(_PROBE_HEADERS))
 
 
-@route(public, "/health/ready", methods=["GET"])
+@route(public, "/health/ready", methods=["GET"], responses={200: Ready})
 def health_ready() -> Response:
     """Readiness: the store answered one read within the API's budget; else 503 unavailable
     with Retry-After (the route's error map), never a 200 over a frozen store."""
     reject_query(public.current_request)
     wiring.store_probe().check()
-    return Response(body={"status": "ready"}, status_code=200, headers=dict(_PROBE_HEADERS))
+    return Response(body=body(Ready(status="ready")), status_code=200, headers=dict(_PROBE_HEADERS))
 
 
 @route(public, "/categories", methods=["GET"], cors=True)
@@ -45,7 +55,14 @@ def categories() -> Response:
     return cacheable_json(request, payload, max_age=get_settings().taxonomy_cache_seconds)
 
 
-@route(public, "/search", methods=["GET"], cors=True, query=SearchParams)
+@route(
+    public,
+    "/search",
+    methods=["GET"],
+    cors=True,
+    query=SearchParams,
+    responses={200: SearchResponse},
+)
 def search() -> Response:
     request = public.current_request
     settings = get_settings()
@@ -76,12 +93,15 @@ def _count_search(query: SearchQuery, page: SearchPage) -> None:
 
 
 def search_payload(page: SearchPage) -> dict[str, object]:
-    return {
-        "total": page.total,
-        "results": [result.model_dump(mode="json") for result in page.results],
-        "next_cursor": page.next_cursor,
-        "facets": {"categories": page.facets},
-    }
+    # model_construct: the page's parts are validated domain values already (hot path).
+    return body(
+        SearchResponse.model_construct(
+            total=page.total,
+            results=page.results,
+            next_cursor=page.next_cursor,
+            facets=SearchFacets.model_construct(categories=page.facets),
+        )
+    )
 
 
 @route(public, "/places/{place_id}", methods=["GET"], cors=True)
@@ -100,6 +120,7 @@ def place(place_id: str) -> Response:
     methods=["GET"],
     cors=True,
     query=DepartmentListingParams,
+    responses={200: DepartmentListing},
 )
 def department_places(department: str) -> Response:
     request = public.current_request
@@ -121,23 +142,23 @@ def department_places(department: str) -> Response:
         listing=True,
     )
     taxonomy = wiring.taxonomy()
-    payload = {
-        "department": listing.department,
-        "total_places": listing.total_places,
-        "groups": [
-            {
-                "category": {
-                    "id": group.category,
-                    "fr": taxonomy.get(group.category).fr,
-                    "en": taxonomy.get(group.category).en,
-                },
-                "total": group.total,
-                "places": [place.model_dump(mode="json") for place in group.places],
-            }
+    payload = DepartmentListing.model_construct(
+        department=listing.department,
+        total_places=listing.total_places,
+        groups=[
+            ListingGroup.model_construct(
+                category=ListingCategory.model_construct(
+                    id=group.category,
+                    fr=taxonomy.get(group.category).fr,
+                    en=taxonomy.get(group.category).en,
+                ),
+                total=group.total,
+                places=group.places,
+            )
             for group in listing.groups
         ],
-    }
-    return cacheable_json(request, payload, max_age=get_settings().public_cache_seconds)
+    )
+    return cacheable_json(request, body(payload), max_age=get_settings().public_cache_seconds)
 
 
 @route(public, "/openapi.json", methods=["GET"], cors=True)

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
 
 from chalicelib.api import bodies, campaigns, exports, http, params, path_ids
 from chalicelib.domain.batch.models import IDEMPOTENCY_KEY_PATTERN
@@ -166,6 +167,7 @@ def apply(document: dict[str, Any]) -> dict[str, Any]:
     components["securitySchemes"] = SECURITY_SCHEMES
     _refine(components["schemas"], _request_schemas(document))
     query_models, optional_query = declared_queries()
+    _declared_responses(document)
     unused = set(query_models)
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
@@ -186,6 +188,34 @@ def apply(document: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(f"query models declared for operations not documented: {sorted(unused)}")
     components["schemas"] = dict(sorted(components["schemas"].items()))
     return document
+
+
+def _declared_responses(document: dict[str, Any]) -> None:
+    """The JSON body of each status a route declares (``route(..., responses={200: Model})``)
+    is its model's serialization schema; the part keeps the wording and headers."""
+    declared = http.RESPONSE_MODELS
+    models = sorted(
+        {model for statuses in declared.values() for model in statuses.values()},
+        key=lambda model: model.__name__,
+    )
+    keys, definitions = models_json_schema(
+        [(model, "serialization") for model in models], ref_template=REF
+    )
+    schemas = document["components"]["schemas"]
+    for name, schema in definitions.get("$defs", {}).items():
+        if name in schemas and schemas[name] != schema:
+            raise ValueError(f"two schemas named {name}: rename a response model")
+        schemas[name] = schema
+    for (method, path), statuses in declared.items():
+        operation = document["paths"].get(path, {}).get(method)
+        if operation is None:
+            raise ValueError(f"responses declared for {method.upper()} {path}, not documented")
+        for status, model in statuses.items():
+            response = operation["responses"].setdefault(
+                str(status), {"description": (model.__doc__ or model.__name__).strip()}
+            )
+            content = response.setdefault("content", {}).setdefault("application/json", {})
+            content["schema"] = keys[(model, "serialization")]
 
 
 def _path_parameters(operation: dict[str, Any]) -> None:
