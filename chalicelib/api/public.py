@@ -11,6 +11,7 @@ from chalicelib.api.http import cacheable_json, parse_query, reject_query, route
 from chalicelib.api.params import DEPARTMENT_PATTERN, DepartmentListingParams, SearchParams
 from chalicelib.api.path_ids import IdKind, checked_id
 from chalicelib.api.responses import (
+    Categories,
     DepartmentListing,
     Health,
     ListingCategory,
@@ -18,7 +19,7 @@ from chalicelib.api.responses import (
     Ready,
     SearchFacets,
     SearchResponse,
-    body,
+    to_json,
 )
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import InvalidInput
@@ -35,7 +36,9 @@ _PROBE_HEADERS: dict[str, str | list[str]] = {
 @route(public, "/health", methods=["GET"], responses={200: Health})
 def health() -> Response:
     reject_query(public.current_request)
-    return Response(body=body(Health(status="ok")), status_code=200, headers=dict(_PROBE_HEADERS))
+    return Response(
+        body=to_json(Health(status="ok")), status_code=200, headers=dict(_PROBE_HEADERS)
+    )
 
 
 @route(public, "/health/ready", methods=["GET"], responses={200: Ready})
@@ -44,14 +47,17 @@ def health_ready() -> Response:
     with Retry-After (the route's error map), never a 200 over a frozen store."""
     reject_query(public.current_request)
     wiring.store_probe().check()
-    return Response(body=body(Ready(status="ready")), status_code=200, headers=dict(_PROBE_HEADERS))
+    return Response(
+        body=to_json(Ready(status="ready")), status_code=200, headers=dict(_PROBE_HEADERS)
+    )
 
 
-@route(public, "/categories", methods=["GET"], cors=True)
+@route(public, "/categories", methods=["GET"], cors=True, responses={200: Categories})
 def categories() -> Response:
     request = public.current_request
     reject_query(request)
-    payload = {"categories": wiring.taxonomy().as_tree()}
+    # Validated (not constructed): the tree is plain dicts, and clients cache it for long.
+    payload = to_json(Categories.model_validate({"categories": wiring.taxonomy().as_tree()}))
     return cacheable_json(request, payload, max_age=get_settings().taxonomy_cache_seconds)
 
 
@@ -94,7 +100,7 @@ def _count_search(query: SearchQuery, page: SearchPage) -> None:
 
 def search_payload(page: SearchPage) -> dict[str, object]:
     # model_construct: the page's parts are validated domain values already (hot path).
-    return body(
+    return to_json(
         SearchResponse.model_construct(
             total=page.total,
             results=page.results,
@@ -158,7 +164,7 @@ def department_places(department: str) -> Response:
             for group in listing.groups
         ],
     )
-    return cacheable_json(request, body(payload), max_age=get_settings().public_cache_seconds)
+    return cacheable_json(request, to_json(payload), max_age=get_settings().public_cache_seconds)
 
 
 @route(public, "/openapi.json", methods=["GET"], cors=True)

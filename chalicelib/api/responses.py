@@ -1,5 +1,5 @@
 """Response bodies of the public read API, modelled once: the handler builds the model, the
-route serialises it (``body(model)``), and the OpenAPI document takes its schema from the
+route serialises it (``to_json(model)``), and the OpenAPI document takes its schema from the
 same model (``route(..., responses={200: Model})``, read by devtools/openapi/).
 
 Built with ``model_construct`` from values the domain has validated already: the search is
@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chalicelib.domain.announcements.models import PublicAnnouncement
+from chalicelib.domain.exports.models import ExportStatus, ExportSummary
 from chalicelib.domain.places.views import PlaceSummary
 
 
@@ -60,6 +62,38 @@ class DepartmentListing(ResponseBody):
     groups: list[ListingGroup]
 
 
-def body(model: BaseModel) -> dict[str, Any]:
+class CategoryLabels(ResponseBody):
+    fr: str
+    en: str
+
+
+class CategoryNode(ResponseBody):
+    id: str
+    labels: CategoryLabels
+    children: list[CategoryNode]
+
+
+class Categories(ResponseBody):
+    """The taxonomy as a tree."""
+
+    categories: list[CategoryNode]
+
+
+class ActiveAnnouncements(ResponseBody):
+    announcements: list[PublicAnnouncement]
+
+
+class ExportList(ResponseBody):
+    exports: list[ExportSummary]
+    next_cursor: str | None
+
+
+class ExportAccepted(ResponseBody):
+    id: str
+    status: ExportStatus
+    status_url: str = Field(description="GET it for the job's status.")
+
+
+def to_json(model: BaseModel) -> dict[str, Any]:
     """The JSON value of a response model."""
     return model.model_dump(mode="json")

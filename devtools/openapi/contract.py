@@ -165,9 +165,9 @@ def apply(document: dict[str, Any]) -> dict[str, Any]:
     components["schemas"]["Error"] = ERROR_SCHEMA
     components["schemas"][CATEGORY_ID] = category_id_schema()
     components["securitySchemes"] = SECURITY_SCHEMES
-    _refine(components["schemas"], _request_schemas(document))
     query_models, optional_query = declared_queries()
-    _declared_responses(document)
+    _declared_responses(document)  # before _refine: the parts' schemas as generated
+    _refine(components["schemas"], _request_schemas(document))
     unused = set(query_models)
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
