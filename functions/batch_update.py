@@ -33,7 +33,7 @@ from pydantic import ValidationError
 
 from chalicelib.domain.auth import Principal
 from chalicelib.domain.batch.models import BatchRequest
-from chalicelib.domain.errors import InvalidInput, RepereError
+from chalicelib.domain.errors import InvalidInput, RepereError, first_problem
 from chalicelib.domain.hours.models import DomainModel
 from chalicelib.observability import logger
 from functions.runtime import RecordBatch, SqsMessage, services, worker
@@ -82,9 +82,8 @@ def _run_invoked(event: Any, context: Any) -> dict[str, Any]:
     try:
         payload = WorkerEvent.model_validate(event)
     except ValidationError as error:
-        first = error.errors(include_url=False)[0]
-        field = ".".join(str(part) for part in first["loc"] if not isinstance(part, int)) or None
-        return _failure(InvalidInput(first["msg"].removeprefix("Value error, "), field=field))
+        first = first_problem(error)
+        return _failure(InvalidInput(first.message, field=first.field))
     except RepereError as error:
         return _failure(error)
 

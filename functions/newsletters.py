@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chalicelib.domain.auth import DEPARTMENT_CODE
-from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.errors import InvalidInput, first_problem
 from chalicelib.domain.newsletters.models import IssueWeek
 from chalicelib.observability import logger
 from functions.mail_render import JinjaMailRenderer
@@ -77,9 +77,9 @@ def _renderer() -> JinjaMailRenderer:
 
 def _refused_preview(error: Exception) -> dict[str, Any]:
     if isinstance(error, ValidationError):
-        first = error.errors(include_url=False)[0]
-        field = ".".join(str(part) for part in first["loc"]) or None
-        return _refusal("invalid_parameter", f"{field}: {first['msg']}", field)
+        first = first_problem(error)
+        field = first.path or None
+        return _refusal("invalid_parameter", f"{field}: {first.raw_message}", field)
     raise error
 
 

@@ -46,6 +46,7 @@ from pydantic import BaseModel, ConfigDict, Json, ValidationError, model_validat
 
 from chalicelib import composition
 from chalicelib.composition.root import Services
+from chalicelib.domain.errors import first_problem
 from chalicelib.observability import logger
 
 Answer = dict[str, Any]
@@ -138,8 +139,8 @@ class WorkerHandler:
 
 def refusal_message(error: ValidationError) -> str:
     """``"loc.of.field: what is wrong"`` for the first error (never the value itself)."""
-    first = error.errors(include_url=False)[0]
-    return f"{'.'.join(map(str, first['loc']))}: {first['msg']}"
+    first = first_problem(error)
+    return f"{first.path}: {first.raw_message}"
 
 
 def ok_false(error: Exception) -> Answer:

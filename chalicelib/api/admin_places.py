@@ -60,7 +60,7 @@ def me() -> Response:
     return private_json(principal.model_dump(mode="json"))
 
 
-@route(admin_places, "/admin/places", methods=["GET"], authorizer=AUTHORIZER)
+@route(admin_places, "/admin/places", methods=["GET"], authorizer=AUTHORIZER, query=ListParams)
 def list_places() -> Response:
     request = admin_places.current_request
     principal = authenticate(request)
@@ -159,7 +159,13 @@ def verify_place(place_id: str) -> Response:
     return private_json(_place_json(place), etag_version=place.version)
 
 
-@route(admin_places, "/admin/places/{place_id}/history", methods=["GET"], authorizer=AUTHORIZER)
+@route(
+    admin_places,
+    "/admin/places/{place_id}/history",
+    methods=["GET"],
+    authorizer=AUTHORIZER,
+    query=HistoryParams,
+)
 def place_history(place_id: str) -> Response:
     request = admin_places.current_request
     principal = authenticate(request)

@@ -11,6 +11,7 @@ from chalicelib.api.bodies import json_object, private_json, required_version
 from chalicelib.api.http import cacheable_json, parse_query, reject_query, route
 from chalicelib.api.params import DEPARTMENT_PATTERN, Params
 from chalicelib.api.path_ids import IdKind, checked_id
+from chalicelib.api.responses import ActiveAnnouncements, to_json
 from chalicelib.composition import services
 from chalicelib.config import get_settings
 from chalicelib.domain.announcements.models import (
@@ -29,12 +30,19 @@ class ActiveParams(Params):
     audience: AnnouncementAudience | None = None
 
 
-@route(announcements, "/announcements", methods=["GET"], cors=True)
+@route(
+    announcements,
+    "/announcements",
+    methods=["GET"],
+    cors=True,
+    query=ActiveParams,
+    responses={200: ActiveAnnouncements},
+)
 def active_announcements() -> Response:
     request = announcements.current_request
     params = parse_query(request, ActiveParams)
     shown = services().announcement_service.active(params.department, params.audience)
-    payload = {"announcements": [item.model_dump(mode="json") for item in shown]}
+    payload = to_json(ActiveAnnouncements.model_construct(announcements=list(shown)))
     return cacheable_json(request, payload, max_age=get_settings().public_cache_seconds)
 
 

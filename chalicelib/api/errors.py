@@ -35,6 +35,7 @@ from chalicelib.domain.errors import (
     Unavailable,
     Unprocessable,
     VersionConflict,
+    first_problem,
 )
 
 _STATUS: tuple[tuple[type[RepereError], int], ...] = (
@@ -86,12 +87,12 @@ def domain_error_response(error: RepereError) -> Response:
 
 def validation_error_response(error: ValidationError) -> Response:
     """The first problem of a pydantic validation, said plainly, naming the field."""
-    first = error.errors(include_url=False)[0]
+    first = first_problem(error)
     # List positions are dropped: "modality", not "modality.0", names what the caller sent.
-    field = ".".join(str(part) for part in first["loc"] if not isinstance(part, int)) or None
-    if first["type"] == "extra_forbidden":
+    field = first.field
+    if first.kind == "extra_forbidden":
         return json_error(400, "unknown_parameter", f"unknown parameter {field!r}", field)
-    message = first["msg"].removeprefix("Value error, ")
+    message = first.message
     return json_error(400, "invalid_parameter", f"{field}: {message}" if field else message, field)
 
 

@@ -20,6 +20,7 @@ from chalicelib.api.bodies import json_object, private_json
 from chalicelib.api.http import cacheable_json, parse_query, reject_query, route
 from chalicelib.api.params import Cursor, Department, Params
 from chalicelib.api.path_ids import IdKind, checked_id
+from chalicelib.api.responses import ExportAccepted, ExportList, to_json
 from chalicelib.composition import services
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import InvalidInput
@@ -44,7 +45,14 @@ class ExportListParams(Params):
     cursor: Cursor | None = None
 
 
-@route(exports, "/exports", methods=["GET"], cors=True)
+@route(
+    exports,
+    "/exports",
+    methods=["GET"],
+    cors=True,
+    query=ExportListParams,
+    responses={200: ExportList},
+)
 def list_exports() -> Response:
     request = exports.current_request
     settings = get_settings()
@@ -59,11 +67,8 @@ def list_exports() -> Response:
         limit=params.limit,
         cursor=params.cursor,
     )
-    payload = {
-        "exports": [summary.model_dump(mode="json") for summary in summaries],
-        "next_cursor": next_cursor,
-    }
-    return cacheable_json(request, payload, max_age=settings.exports_list_cache_seconds)
+    payload = ExportList.model_construct(exports=list(summaries), next_cursor=next_cursor)
+    return cacheable_json(request, to_json(payload), max_age=settings.exports_list_cache_seconds)
 
 
 @route(exports, "/exports/{export_id}/download", methods=["GET"], cors=True)
@@ -78,7 +83,13 @@ def download_export(export_id: str) -> Response:
     )
 
 
-@route(exports, "/admin/exports", methods=["POST"], authorizer=AUTHORIZER)
+@route(
+    exports,
+    "/admin/exports",
+    methods=["POST"],
+    authorizer=AUTHORIZER,
+    responses={202: ExportAccepted},
+)
 def request_export() -> Response:
     """Asynchronous: 202 with the job's id; the worker renders it."""
     request = exports.current_request
@@ -89,9 +100,8 @@ def request_export() -> Response:
         principal, body, idempotency_key=_idempotency_key(request.headers)
     )
     status_url = f"/admin/exports/{record.id}"
-    response = private_json(
-        {"id": record.id, "status": record.status.value, "status_url": status_url}, status=202
-    )
+    accepted = ExportAccepted(id=record.id, status=record.status, status_url=status_url)
+    response = private_json(to_json(accepted), status=202)
     response.headers["Location"] = status_url
     return response
 

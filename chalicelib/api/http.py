@@ -28,6 +28,18 @@ View = Callable[..., Response]
 
 _CORS_HEADERS = "Authorization,Content-Type,If-Match,If-None-Match"
 
+QUERY_MODELS: dict[tuple[str, str], type[BaseModel]] = {}
+"""``(method, path) -> model``: each route's query-string model, as its ``route(...,
+query=Model)`` declares it. The OpenAPI builder (devtools/openapi/) documents the route's
+query parameters from it; the view validates with it (``parse_query(request, Model)``)."""
+RESPONSE_MODELS: dict[tuple[str, str], dict[int, type[BaseModel]]] = {}
+"""``(method, path) -> {status: model}``: the JSON bodies a route answers with, as its
+``route(..., responses={200: Model})`` declares them; the OpenAPI document's response
+schemas are generated from them."""
+OPTIONAL_QUERY: set[tuple[str, str, str]] = set()
+"""``(method, path, name)``: required by the model, but the model applies to one form of the
+route only (``route(..., optional_query=(name,))``)."""
+
 
 def route(
     blueprint: Blueprint,
@@ -37,6 +49,9 @@ def route(
     cors: bool = False,
     authorizer: Any = None,
     content_types: list[str] | None = None,
+    query: type[BaseModel] | None = None,
+    optional_query: tuple[str, ...] = (),
+    responses: dict[int, type[BaseModel]] | None = None,
 ) -> Callable[[View], View]:
     """Register a view whose domain and validation errors become 4xx JSON, never a 500.
 
@@ -44,7 +59,18 @@ def route(
     carry Access-Control-Allow-Origin for the configured website origins only.
     ``authorizer``: an API Gateway authorizer for the route (admin routes pass
     ``chalicelib.api.auth.admin_authorizer()``; None in local mode).
+    ``query``: the model the view validates its query string with (``parse_query``); the
+    OpenAPI document's query parameters are generated from it. A route without one refuses
+    every parameter (``reject_query``). ``responses``: the model of the JSON body of each
+    success status (chalicelib/api/responses.py); the document's schemas come from them.
     """
+    if responses:
+        for method in methods:
+            RESPONSE_MODELS[(method.lower(), path)] = dict(responses)
+    if query is not None:
+        for method in methods:
+            QUERY_MODELS[(method.lower(), path)] = query
+            OPTIONAL_QUERY.update((method.lower(), path, name) for name in optional_query)
 
     def register(view: View) -> View:
         @functools.wraps(view)

@@ -83,6 +83,8 @@ def confirm() -> Response:
     methods=["POST"],
     cors=True,
     content_types=["application/json", _FORM, _MULTIPART],
+    query=OneClickQuery,  # RFC 8058 one-click only; otherwise the token is in the body
+    optional_query=("token",),
 )
 def unsubscribe() -> Response:
     request = newsletters.current_request
@@ -91,7 +93,13 @@ def unsubscribe() -> Response:
     return private_json({"status": "unsubscribed"})
 
 
-@route(newsletters, "/admin/newsletters/preview", methods=["GET"], authorizer=AUTHORIZER)
+@route(
+    newsletters,
+    "/admin/newsletters/preview",
+    methods=["GET"],
+    authorizer=AUTHORIZER,
+    query=PreviewParams,
+)
 def preview() -> Response:
     from chalicelib.domain.newsletters.models import IssueWeek
 

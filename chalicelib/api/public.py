@@ -9,6 +9,17 @@ from chalice.app import Blueprint, Response
 from chalicelib.api.http import cacheable_json, parse_query, reject_query, route
 from chalicelib.api.params import DEPARTMENT_PATTERN, DepartmentListingParams, SearchParams
 from chalicelib.api.path_ids import IdKind, checked_id
+from chalicelib.api.responses import (
+    Categories,
+    DepartmentListing,
+    Health,
+    ListingCategory,
+    ListingGroup,
+    Ready,
+    SearchFacets,
+    SearchResponse,
+    to_json,
+)
 from chalicelib.composition import services
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import InvalidInput
@@ -22,30 +33,42 @@ _PROBE_HEADERS: dict[str, str | list[str]] = {
 }
 
 
-@route(public, "/health", methods=["GET"])
+@route(public, "/health", methods=["GET"], responses={200: Health})
 def health() -> Response:
     reject_query(public.current_request)
-    return Response(body={"status": "ok"}, status_code=200, headers=dict(_PROBE_HEADERS))
+    return Response(
+        body=to_json(Health(status="ok")), status_code=200, headers=dict(_PROBE_HEADERS)
+    )
 
 
-@route(public, "/health/ready", methods=["GET"])
+@route(public, "/health/ready", methods=["GET"], responses={200: Ready})
 def health_ready() -> Response:
     """Readiness: the store answered one read within the API's budget; else 503 unavailable
     with Retry-After (the route's error map), never a 200 over a frozen store."""
     reject_query(public.current_request)
     services().readiness.check()
-    return Response(body={"status": "ready"}, status_code=200, headers=dict(_PROBE_HEADERS))
+    return Response(
+        body=to_json(Ready(status="ready")), status_code=200, headers=dict(_PROBE_HEADERS)
+    )
 
 
-@route(public, "/categories", methods=["GET"], cors=True)
+@route(public, "/categories", methods=["GET"], cors=True, responses={200: Categories})
 def categories() -> Response:
     request = public.current_request
     reject_query(request)
-    payload = {"categories": services().taxonomy.as_tree()}
+    # Validated (not constructed): the tree is plain dicts, and clients cache it for long.
+    payload = to_json(Categories.model_validate({"categories": services().taxonomy.as_tree()}))
     return cacheable_json(request, payload, max_age=get_settings().taxonomy_cache_seconds)
 
 
-@route(public, "/search", methods=["GET"], cors=True)
+@route(
+    public,
+    "/search",
+    methods=["GET"],
+    cors=True,
+    query=SearchParams,
+    responses={200: SearchResponse},
+)
 def search() -> Response:
     request = public.current_request
     settings = get_settings()
@@ -76,12 +99,15 @@ def _count_search(query: SearchQuery, page: SearchPage) -> None:
 
 
 def search_payload(page: SearchPage) -> dict[str, object]:
-    return {
-        "total": page.total,
-        "results": [result.model_dump(mode="json") for result in page.results],
-        "next_cursor": page.next_cursor,
-        "facets": {"categories": page.facets},
-    }
+    # model_construct: the page's parts are validated domain values already (hot path).
+    return to_json(
+        SearchResponse.model_construct(
+            total=page.total,
+            results=page.results,
+            next_cursor=page.next_cursor,
+            facets=SearchFacets.model_construct(categories=page.facets),
+        )
+    )
 
 
 @route(public, "/places/{place_id}", methods=["GET"], cors=True)
@@ -94,7 +120,14 @@ def place(place_id: str) -> Response:
     )
 
 
-@route(public, "/territories/{department}/places", methods=["GET"], cors=True)
+@route(
+    public,
+    "/territories/{department}/places",
+    methods=["GET"],
+    cors=True,
+    query=DepartmentListingParams,
+    responses={200: DepartmentListing},
+)
 def department_places(department: str) -> Response:
     request = public.current_request
     if not re.fullmatch(DEPARTMENT_PATTERN, department):
@@ -115,23 +148,23 @@ def department_places(department: str) -> Response:
         listing=True,
     )
     taxonomy = services().taxonomy
-    payload = {
-        "department": listing.department,
-        "total_places": listing.total_places,
-        "groups": [
-            {
-                "category": {
-                    "id": group.category,
-                    "fr": taxonomy.get(group.category).fr,
-                    "en": taxonomy.get(group.category).en,
-                },
-                "total": group.total,
-                "places": [place.model_dump(mode="json") for place in group.places],
-            }
+    payload = DepartmentListing.model_construct(
+        department=listing.department,
+        total_places=listing.total_places,
+        groups=[
+            ListingGroup.model_construct(
+                category=ListingCategory.model_construct(
+                    id=group.category,
+                    fr=taxonomy.get(group.category).fr,
+                    en=taxonomy.get(group.category).en,
+                ),
+                total=group.total,
+                places=group.places,
+            )
             for group in listing.groups
         ],
-    }
-    return cacheable_json(request, payload, max_age=get_settings().public_cache_seconds)
+    )
+    return cacheable_json(request, to_json(payload), max_age=get_settings().public_cache_seconds)
 
 
 @route(public, "/openapi.json", methods=["GET"], cors=True)

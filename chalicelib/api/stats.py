@@ -57,7 +57,7 @@ def _no_store(body: str, content_type: str, filename: str | None = None) -> Resp
     return Response(body=body, status_code=200, headers=headers)
 
 
-@route(stats, "/admin/stats", methods=["GET"], authorizer=AUTHORIZER)
+@route(stats, "/admin/stats", methods=["GET"], authorizer=AUTHORIZER, query=ReportParams)
 def stats_report() -> Response:
     request = stats.current_request
     principal = authenticate(request)
@@ -71,7 +71,13 @@ def stats_report() -> Response:
     return private_json(report.as_json())
 
 
-@route(stats, "/admin/stats/charts/open-closed.svg", methods=["GET"], authorizer=AUTHORIZER)
+@route(
+    stats,
+    "/admin/stats/charts/open-closed.svg",
+    methods=["GET"],
+    authorizer=AUTHORIZER,
+    query=StatsParams,
+)
 def open_closed_chart() -> Response:
     request = stats.current_request
     principal = authenticate(request)
@@ -82,7 +88,13 @@ def open_closed_chart() -> Response:
     return _no_store(svg, "image/svg+xml; charset=utf-8")
 
 
-@route(stats, "/admin/stats/charts/top-categories.svg", methods=["GET"], authorizer=AUTHORIZER)
+@route(
+    stats,
+    "/admin/stats/charts/top-categories.svg",
+    methods=["GET"],
+    authorizer=AUTHORIZER,
+    query=TopCategoriesParams,
+)
 def top_categories_chart() -> Response:
     request = stats.current_request
     principal = authenticate(request)

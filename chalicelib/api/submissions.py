@@ -87,7 +87,13 @@ def submission_status(submission_id: str) -> Response:
 # Moderation --------------------------------------------------------------------------------
 
 
-@route(submissions, "/admin/submissions", methods=["GET"], authorizer=AUTHORIZER)
+@route(
+    submissions,
+    "/admin/submissions",
+    methods=["GET"],
+    authorizer=AUTHORIZER,
+    query=QueueParams,
+)
 def moderation_queue() -> Response:
     request = submissions.current_request
     principal = authenticate(request)
@@ -175,6 +181,7 @@ def merge(submission_id: str) -> Response:
     "/admin/submissions/{submission_id}/merge-preview",
     methods=["GET"],
     authorizer=AUTHORIZER,
+    query=MergePreviewParams,
 )
 def merge_preview(submission_id: str) -> Response:
     request = submissions.current_request
@@ -208,7 +215,13 @@ def reject(submission_id: str) -> Response:
     return _decided(submission, None)
 
 
-@route(submissions, "/admin/submission-figures", methods=["GET"], authorizer=AUTHORIZER)
+@route(
+    submissions,
+    "/admin/submission-figures",
+    methods=["GET"],
+    authorizer=AUTHORIZER,
+    query=FiguresParams,
+)
 def figures() -> Response:
     request = submissions.current_request
     principal = authenticate(request)

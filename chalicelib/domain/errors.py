@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
 
 class RepereError(Exception):
     """Base of every error the domain raises on purpose.
@@ -115,3 +121,32 @@ class Unavailable(RepereError):
     request itself was fine, trying again later may work."""
 
     code = "unavailable"
+
+
+@dataclass(frozen=True)
+class FirstProblem:
+    """The first problem of a pydantic validation, as every edge reports it (the API's 400,
+    the workers' refusals)."""
+
+    kind: str
+    """pydantic's error type (``extra_forbidden``, ``missing``...)."""
+    path: str
+    """The location, list positions included (``services.0.category``); '' for the root."""
+    field: str | None
+    """The location without list positions (``services.category``): what the caller sent."""
+    raw_message: str
+    """pydantic's message."""
+    message: str
+    """pydantic's message without its ``Value error, `` prefix (our validators' words)."""
+
+
+def first_problem(error: ValidationError) -> FirstProblem:
+    first = error.errors(include_url=False)[0]
+    loc = first["loc"]
+    return FirstProblem(
+        kind=first["type"],
+        path=".".join(str(part) for part in loc),
+        field=".".join(str(part) for part in loc if not isinstance(part, int)) or None,
+        raw_message=first["msg"],
+        message=first["msg"].removeprefix("Value error, "),
+    )

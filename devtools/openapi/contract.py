@@ -2,8 +2,8 @@
 constants and models so that the document cannot drift from what the API enforces:
 
 - query parameters: the schema of each parameter is the one of the pydantic model the route
-  validates its query string with (``QUERY_MODELS``); a parameter the document lists and the
-  model lacks, or the reverse, fails the build;
+  validates its query string with (``route(..., query=Model)`` declares it); a parameter
+  the document lists and the model lacks, or the reverse, fails the build;
 - path parameters: the patterns the routes check ids and department codes with;
 - ``If-Match``: required, with the pattern ``chalicelib.api.bodies`` parses;
 - statuses: 400 everywhere (unknown parameters are refused on every route), 401/403 on
@@ -20,19 +20,9 @@ from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
 
-from chalicelib.api import (
-    admin_places,
-    announcements,
-    bodies,
-    campaigns,
-    exports,
-    newsletters,
-    params,
-    path_ids,
-    stats,
-    submissions,
-)
+from chalicelib.api import bodies, campaigns, exports, http, params, path_ids
 from chalicelib.domain.batch.models import IDEMPOTENCY_KEY_PATTERN
 from chalicelib.domain.hours.models import _HHMM
 from chalicelib.domain.places.editing import NOT_NULLABLE
@@ -40,25 +30,14 @@ from chalicelib.domain.places.models import _INSEE, _LANGUAGE, _POSTAL_CODE
 from chalicelib.domain.taxonomy.taxonomy import default_taxonomy
 from devtools.openapi.common import REF, error
 
-QUERY_MODELS: dict[tuple[str, str], type[BaseModel]] = {
-    ("get", "/search"): params.SearchParams,
-    ("get", "/territories/{department}/places"): params.DepartmentListingParams,
-    ("get", "/admin/places"): admin_places.ListParams,
-    ("get", "/admin/places/{place_id}/history"): admin_places.HistoryParams,
-    ("get", "/announcements"): announcements.ActiveParams,
-    ("get", "/exports"): exports.ExportListParams,
-    ("post", "/subscriptions/unsubscribe"): newsletters.OneClickQuery,
-    ("get", "/admin/newsletters/preview"): newsletters.PreviewParams,
-    ("get", "/admin/stats"): stats.ReportParams,
-    ("get", "/admin/stats/charts/open-closed.svg"): stats.StatsParams,
-    ("get", "/admin/stats/charts/top-categories.svg"): stats.TopCategoriesParams,
-    ("get", "/admin/submissions"): submissions.QueueParams,
-    ("get", "/admin/submission-figures"): submissions.FiguresParams,
-}
-"""Each route's query-string model (``parse_query(request, Model)`` in its view)."""
-OPTIONAL_QUERY = {("post", "/subscriptions/unsubscribe", "token")}
-"""Required by the model, but the model applies to one form of the route only (RFC 8058
-one-click: token in the query; otherwise the token is in the JSON body or a bearer header)."""
+
+def declared_queries() -> tuple[dict[tuple[str, str], type[BaseModel]], set[tuple[str, str, str]]]:
+    """Each route's query model, as its ``route(..., query=Model)`` declares it (the
+    blueprints register them when imported), and the parameters optional in the document."""
+    import app  # noqa: F401  (registers every blueprint's routes)
+
+    return http.QUERY_MODELS, http.OPTIONAL_QUERY
+
 
 QUERY_GROUPS: dict[tuple[str, str], tuple[str, str, tuple[tuple[str, ...], ...]]] = {
     # Parameters that depend on each other, as one form-exploded object parameter (each
@@ -186,16 +165,18 @@ def apply(document: dict[str, Any]) -> dict[str, Any]:
     components["schemas"]["Error"] = ERROR_SCHEMA
     components["schemas"][CATEGORY_ID] = category_id_schema()
     components["securitySchemes"] = SECURITY_SCHEMES
+    query_models, optional_query = declared_queries()
+    _declared_responses(document)  # before _refine: the parts' schemas as generated
     _refine(components["schemas"], _request_schemas(document))
-    unused = set(QUERY_MODELS)
+    unused = set(query_models)
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             key = (method, path)
-            if key in QUERY_MODELS:
+            if key in query_models:
                 unused.discard(key)
-                _query_from_model(operation, QUERY_MODELS[key], f"{method.upper()} {path}")
+                _query_from_model(operation, query_models[key], f"{method.upper()} {path}")
                 for parameter in operation["parameters"]:
-                    if (*key, parameter["name"]) in OPTIONAL_QUERY:
+                    if (*key, parameter["name"]) in optional_query:
                         parameter["required"] = False
             if key in QUERY_GROUPS:
                 _group(operation, *QUERY_GROUPS[key])
@@ -204,9 +185,37 @@ def apply(document: dict[str, Any]) -> dict[str, Any]:
                 _idempotency_key(operation, *IDEMPOTENCY_KEYS[key])
             _responses(path, method, operation)
     if unused:
-        raise ValueError(f"QUERY_MODELS names operations the document lacks: {sorted(unused)}")
+        raise ValueError(f"query models declared for operations not documented: {sorted(unused)}")
     components["schemas"] = dict(sorted(components["schemas"].items()))
     return document
+
+
+def _declared_responses(document: dict[str, Any]) -> None:
+    """The JSON body of each status a route declares (``route(..., responses={200: Model})``)
+    is its model's serialization schema; the part keeps the wording and headers."""
+    declared = http.RESPONSE_MODELS
+    models = sorted(
+        {model for statuses in declared.values() for model in statuses.values()},
+        key=lambda model: model.__name__,
+    )
+    keys, definitions = models_json_schema(
+        [(model, "serialization") for model in models], ref_template=REF
+    )
+    schemas = document["components"]["schemas"]
+    for name, schema in definitions.get("$defs", {}).items():
+        if name in schemas and schemas[name] != schema:
+            raise ValueError(f"two schemas named {name}: rename a response model")
+        schemas[name] = schema
+    for (method, path), statuses in declared.items():
+        operation = document["paths"].get(path, {}).get(method)
+        if operation is None:
+            raise ValueError(f"responses declared for {method.upper()} {path}, not documented")
+        for status, model in statuses.items():
+            response = operation["responses"].setdefault(
+                str(status), {"description": (model.__doc__ or model.__name__).strip()}
+            )
+            content = response.setdefault("content", {}).setdefault("application/json", {})
+            content["schema"] = keys[(model, "serialization")]
 
 
 def _path_parameters(operation: dict[str, Any]) -> None:

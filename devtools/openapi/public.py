@@ -38,65 +38,6 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
             "field": {"type": ["string", "null"]},
         },
     }
-    schemas["SearchResponse"] = {
-        "type": "object",
-        "required": ["total", "results", "next_cursor", "facets"],
-        "properties": {
-            "total": {"type": "integer"},
-            "results": {"type": "array", "items": ref("PlaceSummary")},
-            "next_cursor": {"type": ["string", "null"]},
-            "facets": {
-                "type": "object",
-                "properties": {
-                    "categories": {
-                        "type": "object",
-                        "additionalProperties": {"type": "integer"},
-                        "description": "Places per category id (ancestors included), counted "
-                        "over the search without its category filter.",
-                    }
-                },
-            },
-        },
-    }
-    schemas["CategoryNode"] = {
-        "type": "object",
-        "required": ["id", "labels", "children"],
-        "properties": {
-            "id": {"type": "string"},
-            "labels": {
-                "type": "object",
-                "properties": {"fr": {"type": "string"}, "en": {"type": "string"}},
-            },
-            "children": {"type": "array", "items": ref("CategoryNode")},
-        },
-    }
-    schemas["DepartmentListing"] = {
-        "type": "object",
-        "required": ["department", "total_places", "groups"],
-        "properties": {
-            "department": {"type": "string"},
-            "total_places": {"type": "integer"},
-            "groups": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["category", "total", "places"],
-                    "properties": {
-                        "category": {
-                            "type": "object",
-                            "properties": {
-                                "id": {"type": "string"},
-                                "fr": {"type": "string"},
-                                "en": {"type": "string"},
-                            },
-                        },
-                        "total": {"type": "integer"},
-                        "places": {"type": "array", "items": ref("PlaceSummary")},
-                    },
-                },
-            },
-        },
-    }
     category_param = param(
         "category",
         {"type": "array", "items": {"type": "string"}},
@@ -116,17 +57,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 "summary": "Liveness check",
                 "operationId": "health",
                 "responses": {
-                    "200": {
-                        "description": "The API answers.",
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {"status": {"type": "string"}},
-                                }
-                            }
-                        },
-                    },
+                    "200": {"description": "The API answers."},
                     "400": bad_request,
                 },
             }
@@ -140,17 +71,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 ),
                 "operationId": "healthReady",
                 "responses": {
-                    "200": {
-                        "description": "The store answered.",
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {"status": {"type": "string", "enum": ["ready"]}},
-                                }
-                            }
-                        },
-                    },
+                    "200": {"description": "The store answered."},
                     "400": bad_request,
                     "503": {
                         **error(
@@ -168,15 +89,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 "operationId": "listCategories",
                 "parameters": [IF_NONE_MATCH],
                 "responses": {
-                    "200": json_response(
-                        {
-                            "type": "object",
-                            "properties": {
-                                "categories": {"type": "array", "items": ref("CategoryNode")}
-                            },
-                        },
-                        "The taxonomy as a tree.",
-                    ),
+                    "200": json_response({}, "The taxonomy as a tree."),
                     "304": NOT_MODIFIED,
                     "400": bad_request,
                 },
@@ -238,7 +151,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                     IF_NONE_MATCH,
                 ],
                 "responses": {
-                    "200": json_response(ref("SearchResponse"), "A page of results."),
+                    "200": json_response({}, "A page of results."),
                     "304": NOT_MODIFIED,
                     "400": bad_request,
                 },
@@ -283,7 +196,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                     IF_NONE_MATCH,
                 ],
                 "responses": {
-                    "200": json_response(ref("DepartmentListing"), "The listing."),
+                    "200": json_response({}, "The listing."),
                     "304": NOT_MODIFIED,
                     "400": bad_request,
                 },

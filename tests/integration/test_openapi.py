@@ -98,14 +98,14 @@ def test_ids_and_department_codes_in_paths_have_the_routes_patterns() -> None:
 def test_query_parameters_are_the_models_and_a_drift_fails_the_build(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from chalicelib.api import http
     from chalicelib.api.params import Params
-    from devtools.openapi import contract
 
     class Drifted(Params):
         department: str | None = None
         new_filter: str | None = None
 
-    monkeypatch.setitem(contract.QUERY_MODELS, ("get", "/announcements"), Drifted)
+    monkeypatch.setitem(http.QUERY_MODELS, ("get", "/announcements"), Drifted)
     with pytest.raises(ValueError, match="new_filter"):
         build()
 
@@ -129,3 +129,27 @@ def test_admin_announcements_document_national() -> None:
         "type": "boolean",
         "description": "True when departments is empty: shown everywhere.",
     }
+
+
+def test_every_view_that_reads_a_query_declares_its_model() -> None:
+    """A view validating its query string with ``parse_query(request, Model)`` declares the
+    same model on its route (``route(..., query=Model)``), which the document is built from."""
+    import ast
+    from pathlib import Path
+
+    import app  # noqa: F401
+    from chalicelib.api import http
+
+    declared = {model.__name__ for model in http.QUERY_MODELS.values()}
+    api = Path(http.__file__).parent
+    parsed = {
+        call.args[1].id
+        for source in api.glob("*.py")
+        for call in ast.walk(ast.parse(source.read_text(encoding="utf-8")))
+        if isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Name)
+        and call.func.id == "parse_query"
+        and len(call.args) == 2
+        and isinstance(call.args[1], ast.Name)
+    }
+    assert parsed == declared

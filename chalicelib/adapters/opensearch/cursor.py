@@ -17,7 +17,6 @@ boundary.
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 from dataclasses import dataclass
@@ -63,8 +62,7 @@ def encode(after: After, search_fingerprint: str) -> str:
     }
     if after.domain_distance_mm is not None:
         content["d"] = after.domain_distance_mm
-    payload = json.dumps(content)
-    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+    return cursors.encode_json_text(json.dumps(content))
 
 
 def decode(cursor: str, search_fingerprint: str) -> After:
