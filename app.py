@@ -15,6 +15,7 @@ from chalicelib.api.campaigns import campaigns
 from chalicelib.api.errors import in_our_envelope
 from chalicelib.api.exports import exports
 from chalicelib.api.newsletters import newsletters
+from chalicelib.api.partners import partners
 from chalicelib.api.public import public
 from chalicelib.api.selfupdate import selfupdate
 from chalicelib.api.stats import stats
@@ -32,6 +33,7 @@ app.register_blueprint(selfupdate)
 app.register_blueprint(newsletters)
 app.register_blueprint(stats)
 app.register_blueprint(campaigns)
+app.register_blueprint(partners)
 
 
 @app.middleware("http")

@@ -19,6 +19,7 @@ from chalicelib.api.auth import admin_authorizer, authenticate
 from chalicelib.api.bodies import json_object, private_json
 from chalicelib.api.http import cacheable_json, parse_query, reject_query, route
 from chalicelib.api.params import Cursor, Department, Params
+from chalicelib.api.partners import presented_key
 from chalicelib.api.path_ids import IdKind, checked_id
 from chalicelib.api.responses import ExportAccepted, ExportList, to_json
 from chalicelib.composition import services
@@ -29,6 +30,7 @@ from chalicelib.domain.exports.models import (
     ExportRequest,
     export_job,
 )
+from chalicelib.domain.partners.models import Scope
 
 exports = Blueprint(__name__)
 
@@ -73,8 +75,17 @@ def list_exports() -> Response:
 
 @route(exports, "/exports/{export_id}/download", methods=["GET"], cors=True)
 def download_export(export_id: str) -> Response:
-    reject_query(exports.current_request)
-    link = services().export_service.download(checked_id(export_id, IdKind.EXPORT))
+    request = exports.current_request
+    reject_query(request)
+
+    def partner_only() -> None:  # a France-wide file (docs/partners.md)
+        services().partner_keys.authenticate(
+            presented_key(request), Scope.NATIONAL_FILES, required=True
+        )
+
+    link = services().export_service.download(
+        checked_id(export_id, IdKind.EXPORT), national_access=partner_only
+    )
     return Response(
         body="",
         status_code=302,

@@ -26,7 +26,7 @@ from chalicelib.observability import logger
 ModelT = TypeVar("ModelT", bound=BaseModel)
 View = Callable[..., Response]
 
-_CORS_HEADERS = "Authorization,Content-Type,If-Match,If-None-Match"
+_CORS_HEADERS = "Authorization,Content-Type,If-Match,If-None-Match,X-Api-Key"
 
 QUERY_MODELS: dict[tuple[str, str], type[BaseModel]] = {}
 """``(method, path) -> model``: each route's query-string model, as its ``route(...,

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.exports.models import EXPORT_ID_PATTERN
+from chalicelib.domain.partners.models import KEY_ID_PATTERN
 
 ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 CAMPAIGN_ID_PATTERN = r"^[a-z0-9]{1,64}$"  # campaign ids are derived: c + hex digest
@@ -24,6 +25,7 @@ class IdKind(StrEnum):
     CAMPAIGN = "campaign"
     EXPORT = "export"
     SUBMISSION = "submission"
+    API_KEY = "api_key"
 
 
 PATTERNS: dict[IdKind, str] = {
@@ -32,6 +34,7 @@ PATTERNS: dict[IdKind, str] = {
     IdKind.CAMPAIGN: CAMPAIGN_ID_PATTERN,
     IdKind.EXPORT: EXPORT_ID_PATTERN,
     IdKind.SUBMISSION: ID_PATTERN,
+    IdKind.API_KEY: KEY_ID_PATTERN,
 }
 _COMPILED = {kind: re.compile(pattern) for kind, pattern in PATTERNS.items()}
 

@@ -8,6 +8,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.api.http import cacheable_json, parse_query, reject_query, route
 from chalicelib.api.params import DEPARTMENT_PATTERN, DepartmentListingParams, SearchParams
+from chalicelib.api.partners import presented_key
 from chalicelib.api.path_ids import IdKind, checked_id
 from chalicelib.api.responses import (
     Categories,
@@ -23,6 +24,7 @@ from chalicelib.api.responses import (
 from chalicelib.composition import services
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.partners.models import Scope
 from chalicelib.domain.search.models import SearchPage, SearchQuery
 
 public = Blueprint(__name__)
@@ -73,6 +75,8 @@ def search() -> Response:
     request = public.current_request
     settings = get_settings()
     query = parse_query(request, SearchParams).to_query(settings)
+    if presented_key(request) is not None:  # a partner's key: its own quota (docs/partners.md)
+        services().partner_keys.authenticate(presented_key(request), Scope.SEARCH, required=False)
     page = services().place_search.search(query)
     response = cacheable_json(request, search_payload(page), max_age=settings.public_cache_seconds)
     if query.cursor is None:  # a next page is the same search: counted once

@@ -66,6 +66,7 @@ PATH_PATTERNS: dict[str, str] = {
     "campaign_id": path_ids.PATTERNS[path_ids.IdKind.CAMPAIGN],
     "export_id": path_ids.PATTERNS[path_ids.IdKind.EXPORT],
     "submission_id": path_ids.PATTERNS[path_ids.IdKind.SUBMISSION],
+    "key_id": path_ids.PATTERNS[path_ids.IdKind.API_KEY],
     "department": params.DEPARTMENT_PATTERN,
     "idempotency_key": IDEMPOTENCY_KEY_PATTERN,
 }
@@ -84,7 +85,15 @@ WEEK = r"^2[0-9]{3}-W(0[1-9]|[1-4][0-9]|5[0-3])$"
 
 BEARER = "backofficeToken"
 LINK_SCHEME = "selfUpdateLink"
+PARTNER_KEY = "partnerKey"
 SECURITY_SCHEMES: dict[str, Any] = {
+    PARTNER_KEY: {
+        "type": "apiKey",
+        "in": "header",
+        "name": "x-api-key",
+        "description": "A partner key (docs/partners.md), issued by an admin: required on "
+        "/changes and France-wide files, optional on /search (its own quota).",
+    },
     BEARER: {
         "type": "http",
         "scheme": "bearer",

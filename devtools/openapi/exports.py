@@ -76,6 +76,12 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                     "400": error("Malformed export id, or a query string."),
                     "404": error("No such export."),
                     "409": error("The export is not ready yet (code export_not_ready)."),
+                    "401": error(
+                        "A France-wide file without a valid partner key (x-api-key): "
+                        "api_key_required or invalid_api_key."
+                    ),
+                    "403": error("The key does not open national files (out_of_scope)."),
+                    "429": error("Over the partner key's quota (quota_exceeded)."),
                 },
             }
         },

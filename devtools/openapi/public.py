@@ -150,10 +150,13 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                     param("cursor", {"type": "string"}, "next_cursor of the previous page."),
                     IF_NONE_MATCH,
                 ],
+                "security": [{}, {"partnerKey": []}],
                 "responses": {
                     "200": json_response({}, "A page of results."),
                     "304": NOT_MODIFIED,
                     "400": bad_request,
+                    "401": error("A partner key (x-api-key) was sent and is not valid."),
+                    "403": error("The partner key does not open search (out_of_scope)."),
                 },
             }
         },

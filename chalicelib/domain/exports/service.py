@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.domain.auth import Principal, Role, require_department, require_role
 from chalicelib.domain.clock import Clock
-from chalicelib.domain.errors import Conflict, InvalidInput
+from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput
 from chalicelib.domain.exports.content import (
     ExportContent,
     JsonContent,
@@ -292,8 +292,20 @@ class ExportService:
         )
         return [export_summary(record) for record in page.records], page.next_cursor
 
-    def download(self, export_id: str) -> DownloadLink:
-        """Count the download and give a short-lived link to the file."""
+    def download(
+        self, export_id: str, *, national_access: Callable[[], object] | None = None
+    ) -> DownloadLink:
+        """Count the download and give a short-lived link to the file. A France-wide file is
+        for partners: ``national_access`` must admit the caller first (it raises: 401, 403,
+        429), and a stage that gives none serves no national file."""
+        if self._repository.get(export_id).spec.territory.france:
+            if national_access is None:
+                raise Forbidden(
+                    "France-wide files are served to partners with a key",
+                    field="x-api-key",
+                    code="api_key_required",
+                )
+            national_access()
         record = self._repository.count_download(export_id, self.today())
         if record.object_key is None:
             raise Conflict(f"export {export_id!r} is not ready", code="export_not_ready")
