@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.domain.changes.models import Change, PendingChange, feed_change
+from chalicelib.domain.changes.models import Change, PendingChange, feed_change, filing_order
 
 
 class InMemoryChangeLog:
@@ -32,19 +32,7 @@ class InMemoryChangeLog:
         return first if self.last_seq(partition) >= first else None
 
     def sequence_pending(self, limit: int) -> int:
-        by_place: dict[str, list[PendingChange]] = {}
-        for change in self.pending.values():
-            by_place.setdefault(change.place_id, []).append(change)
-        for versions in by_place.values():
-            versions.sort(key=lambda change: change.version)
-        ordered = [
-            change
-            for versions in sorted(
-                by_place.values(),
-                key=lambda versions: (min(c.changed_at for c in versions), versions[0].place_id),
-            )
-            for change in versions
-        ][:limit]
+        ordered = filing_order(self.pending.values())[:limit]
         for change in ordered:
             for line in change.lines:
                 feed = self.feeds.setdefault(line.partition, [])

@@ -124,7 +124,7 @@ _MAX_REFUSED_ORIGINS_LOGGED = 50  # a flood of made-up origins must not fill mem
 
 
 def _add_cors_headers(request: Request, response: Response, methods: list[str]) -> None:
-    origin = _header(request, "origin")
+    origin = header(request, "origin")
     response.headers["Vary"] = "Origin"
     if not origin:
         return
@@ -207,7 +207,7 @@ def cacheable_json(request: Request, payload: Any, *, max_age: int) -> Response:
         "Cache-Control": f"public, max-age={max_age}",
         "ETag": etag,
     }
-    if _etag_matches(_header(request, "if-none-match"), etag):
+    if _etag_matches(header(request, "if-none-match"), etag):
         return Response(body="", status_code=304, headers=headers)
     headers["Content-Type"] = "application/json; charset=utf-8"
     return Response(body=body, status_code=200, headers=headers)
@@ -231,7 +231,7 @@ def client_address(request: Request) -> str:
     return str(source) if source else "unknown"
 
 
-def _header(request: Request, name: str) -> str | None:
+def header(request: Request, name: str) -> str | None:
     headers = request.headers
     value = headers.get(name) if headers else None
     return str(value) if value is not None else None

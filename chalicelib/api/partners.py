@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api.auth import admin_authorizer, authenticate
 from chalicelib.api.bodies import json_object, private_json
-from chalicelib.api.http import parse_query, reject_query, route
+from chalicelib.api.http import header, parse_query, reject_query, route
 from chalicelib.api.params import DEPARTMENT_PATTERN, Cursor, Params
 from chalicelib.api.path_ids import IdKind, checked_id
 from chalicelib.composition import services
@@ -23,9 +23,7 @@ API_KEY_HEADER = "x-api-key"
 
 def presented_key(request: Request) -> str | None:
     """The partner key of the request (API Gateway's header), or None."""
-    headers = request.headers
-    value = headers.get(API_KEY_HEADER) if headers else None
-    return str(value) if value is not None else None
+    return header(request, API_KEY_HEADER)
 
 
 class ChangesParams(Params):

@@ -75,8 +75,9 @@ def search() -> Response:
     request = public.current_request
     settings = get_settings()
     query = parse_query(request, SearchParams).to_query(settings)
-    if presented_key(request) is not None:  # a partner's key: its own quota (docs/partners.md)
-        services().partner_keys.authenticate(presented_key(request), Scope.SEARCH, required=False)
+    key = presented_key(request)
+    if key is not None:  # a partner's key: its own quota (docs/partners.md)
+        services().partner_keys.authenticate(key, Scope.SEARCH, required=False)
     page = services().place_search.search(query)
     response = cacheable_json(request, search_payload(page), max_age=settings.public_cache_seconds)
     if query.cursor is None:  # a next page is the same search: counted once

@@ -33,7 +33,7 @@ from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE
 from pynamodb.models import Model
 
 from chalicelib.adapters.dynamodb.transaction import Transaction
-from chalicelib.domain.changes.models import Change, PendingChange, feed_change
+from chalicelib.domain.changes.models import Change, PendingChange, feed_change, filing_order
 
 SHARDS = 16
 RETENTION = timedelta(days=35)
@@ -127,19 +127,11 @@ class DynamoChangeLog:
         """At most ``limit`` pending writes per shard: each place's versions in order (a
         prefix of them, since a shard's items sort by place and version), places in the
         order of their oldest pending write."""
-        by_place: dict[str, list[PendingChange]] = {}
+        found: list[PendingChange] = []
         for shard in range(SHARDS):
             records = ChangeRecord.query(f"pending#{shard}", consistent_read=True, limit=limit)
-            for record in records:
-                change = PendingChange.model_validate_json(record.body or "")
-                by_place.setdefault(change.place_id, []).append(change)
-        places = sorted(
-            by_place.values(),
-            key=lambda versions: (min(c.changed_at for c in versions), versions[0].place_id),
-        )
-        ordered = [
-            change for versions in places for change in sorted(versions, key=lambda c: c.version)
-        ]
+            found.extend(PendingChange.model_validate_json(r.body or "") for r in records)
+        ordered = filing_order(found)
         return ordered[:limit]
 
     @staticmethod

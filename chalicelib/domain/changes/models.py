@@ -13,6 +13,7 @@ France's.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -98,6 +99,20 @@ def pending_change(before: Place | None, after: Place) -> PendingChange | None:
         lines=lines,
         place=public_form(after) if is_online else None,
     )
+
+
+def filing_order(pending: Iterable[PendingChange]) -> list[PendingChange]:
+    """The order a sequencer files pending writes in: each place's versions lowest first
+    (clocks of two containers may disagree, versions never do), places in the order of their
+    oldest pending write. Every adapter of ``ChangeLog`` files in this order."""
+    by_place: dict[str, list[PendingChange]] = {}
+    for change in pending:
+        by_place.setdefault(change.place_id, []).append(change)
+    places = sorted(
+        by_place.values(),
+        key=lambda versions: (min(c.changed_at for c in versions), versions[0].place_id),
+    )
+    return [change for versions in places for change in sorted(versions, key=lambda c: c.version)]
 
 
 class Change(BaseModel):
