@@ -124,6 +124,12 @@ class Settings(BaseModel):
     partner_quota_per_minute: int = Field(default=1200, ge=1, le=100_000)
     partner_quota_per_day: int = Field(default=200_000, ge=1, le=100_000_000)
     partner_key_cache_seconds: int = Field(default=30, ge=0, le=300)
+    # The SSM parameter holding the id of the stage's partner usage plan on API Gateway
+    # (infra/api.py): each issued key is registered in that plan. None (local): no gateway
+    # in front of the API, nothing to mirror.
+    partner_usage_plan_parameter: str | None = Field(
+        default=None, pattern=r"^/[A-Za-z0-9/_.-]{1,500}$"
+    )
     # The change feed (docs/changes.md): pages of at most this many changes.
     changes_max_limit: int = Field(default=500, ge=1, le=1000)
 

@@ -43,6 +43,11 @@ ANSWERS: dict[str, GatewayAnswer] = {
         (("WWW-Authenticate", 'Bearer realm="repere"'),),
     ),
     "ACCESS_DENIED": GatewayAnswer("forbidden", 403),
+    # A route that requires a partner key (``/changes``), without a key the usage plan holds:
+    # the API's own answer to the same case (docs/partners.md).
+    "INVALID_API_KEY": GatewayAnswer(
+        "invalid_api_key", 401, "the x-api-key header does not hold a valid key"
+    ),
     "WAF_FILTERED": GatewayAnswer("forbidden", 403, "request refused by the firewall"),
     "THROTTLED": GatewayAnswer(
         "throttled", 429, "too many requests: slow down", (("Retry-After", "1"),)

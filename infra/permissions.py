@@ -226,6 +226,30 @@ def _search(declared: SearchAccess, arns: ResourceArns) -> list[Statement]:
     ]
 
 
+def partner_keys(
+    region: str, partition: str, usage_plan_id: str, parameter_arn: str
+) -> list[Statement]:
+    """The API's copy of each partner key in the partner usage plan (docs/partners.md):
+    create a key, attach it to this plan only, disable keys, and read the plan's id."""
+    root = f"arn:{partition}:apigateway:{region}::"
+    return [
+        Statement("PartnerKeysCreate", ("apigateway:POST",), (f"{root}/apikeys",)),
+        Statement(
+            "PartnerKeysAttach", ("apigateway:POST",), (f"{root}/usageplans/{usage_plan_id}/keys",)
+        ),
+        Statement(
+            "PartnerKeysDisable",
+            ("apigateway:PATCH",),
+            (f"{root}/apikeys/*",),
+            wildcard_reason=(
+                "API Gateway generates a key's id when the API creates it; the grant is PATCH "
+                "(enable/disable) on API keys only, nothing else of the gateway"
+            ),
+        ),
+        Statement("PartnerUsagePlanParameter", PARAMETER_ACTIONS, (parameter_arn,)),
+    ]
+
+
 def queue_consumer(name: str, queue_arn: str) -> Statement:
     return Statement(_sid(name, "consume"), QUEUE_CONSUME_ACTIONS, (queue_arn,))
 

@@ -39,7 +39,7 @@ from pynamodb.models import Model
 
 from chalicelib.adapters.dynamodb.tables import TABLES
 from infra import nag, packaging, permissions
-from infra.api import api_source, build_api, user_pool
+from infra.api import PARTNER_PLAN_PARAMETER, api_source, build_api, user_pool
 from infra.environment import check_environment, powertools
 from infra.monitoring import Alarms
 from infra.registry import API, BUCKETS, QUEUES, SECRETS, WORKERS
@@ -838,6 +838,10 @@ class RepereStack(cdk.Stack):
         self._grant_search(role, access)
         environment = self._function_environment(
             self.registry.api.service, self._secret_environment(access)
+        )
+        # Issued partner keys go into the partner usage plan (infra/api.py, _partner_plan).
+        environment["REPERE_PARTNER_USAGE_PLAN_PARAMETER"] = self.stage.parameter(
+            PARTNER_PLAN_PARAMETER
         )
         static = {k: v for k, v in environment.items() if not cdk.Token.is_unresolved(v)}
         tokens = {k: v for k, v in environment.items() if cdk.Token.is_unresolved(v)}

@@ -26,7 +26,7 @@ from tests.newsletter_support import (
     RecordingBatchQueue,
     codec,
 )
-from tests.partner_fakes import InMemoryApiKeyStore
+from tests.partner_fakes import InMemoryApiKeyStore, InMemoryKeyGateway
 from tests.selfupdate_fakes import (
     InMemoryLinkStateStore,
     InMemoryMailQueue,
@@ -100,6 +100,7 @@ class InMemoryAdapters:
     export_downloads: FixedExportDownloads = field(default_factory=FixedExportDownloads)
     mail_activity: FakeMailActivity = field(default_factory=FakeMailActivity)
     api_keys: InMemoryApiKeyStore = field(default_factory=InMemoryApiKeyStore)
+    key_gateway: InMemoryKeyGateway = field(default_factory=InMemoryKeyGateway)
 
     def __post_init__(self) -> None:
         # The store hands every public write to the feed, as the DynamoDB store does.

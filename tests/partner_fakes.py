@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
-from chalicelib.domain.errors import Conflict, NotFound
+from chalicelib.domain.errors import Conflict, NotFound, Unavailable
 from chalicelib.domain.partners.models import ApiKey
 
 
@@ -43,3 +43,30 @@ class InMemoryWindowCounter:
     def hit(self, key: str, window: str, ttl_seconds: int) -> int:
         self.counts[(key, window)] += 1
         return self.counts[(key, window)]
+
+
+class InMemoryKeyGateway:
+    """API Gateway's copy of the keys: value and enabled flag per gateway id. ``down`` makes
+    every call fail as an unreachable gateway does (Unavailable)."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, tuple[str, bool]] = {}
+        self.down = False
+
+    def register(self, key_id: str, value: str) -> str | None:
+        self._answer()
+        gateway_key_id = f"gw{len(self.keys) + 1}"
+        self.keys[gateway_key_id] = (value, True)
+        return gateway_key_id
+
+    def disable(self, gateway_key_id: str) -> None:
+        self._answer()
+        if gateway_key_id in self.keys:
+            self.keys[gateway_key_id] = (self.keys[gateway_key_id][0], False)
+
+    def enabled_values(self) -> set[str]:
+        return {value for value, enabled in self.keys.values() if enabled}
+
+    def _answer(self) -> None:
+        if self.down:
+            raise Unavailable("the API gateway did not answer")

@@ -52,6 +52,7 @@ def route(
     query: type[BaseModel] | None = None,
     optional_query: tuple[str, ...] = (),
     responses: dict[int, type[BaseModel]] | None = None,
+    api_key_required: bool = False,
 ) -> Callable[[View], View]:
     """Register a view whose domain and validation errors become 4xx JSON, never a 500.
 
@@ -63,6 +64,9 @@ def route(
     OpenAPI document's query parameters are generated from it. A route without one refuses
     every parameter (``reject_query``). ``responses``: the model of the JSON body of each
     success status (chalicelib/api/responses.py); the document's schemas come from them.
+    ``api_key_required``: API Gateway lets the request through only with a key of the
+    partner usage plan (its quota applies there too); the browser's preflight needs none.
+    The view still authenticates the key itself (locally, nothing else does).
     """
     if responses:
         for method in methods:
@@ -111,7 +115,11 @@ def route(
         # to any other), e.g. the RFC 8058 one-click unsubscription form.
         extra: dict[str, Any] = {"content_types": content_types} if content_types else {}
         if authorizer is not None:
-            blueprint.route(path, methods=all_methods, authorizer=authorizer, **extra)(handler)
+            extra["authorizer"] = authorizer
+        if api_key_required:
+            blueprint.route(path, methods=methods, api_key_required=True, **extra)(handler)
+            if cors:
+                blueprint.route(path, methods=["OPTIONS"], **extra)(handler)
         else:
             blueprint.route(path, methods=all_methods, **extra)(handler)
         return handler

@@ -56,6 +56,7 @@ class KeyList(BaseModel):
     cors=True,
     query=ChangesParams,
     responses={200: ChangePage},
+    api_key_required=True,
 )
 def changes() -> Response:
     request = partners.current_request

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
         SubscriptionTokenCodec,
     )
     from chalicelib.domain.newsletters.preview import MessageRenderer
-    from chalicelib.domain.partners.ports import ApiKeyStore
+    from chalicelib.domain.partners.ports import ApiKeyStore, KeyGateway
     from chalicelib.domain.places.ports import PlaceEditStore
     from chalicelib.domain.readiness import ReadinessProbe
     from chalicelib.domain.search.indexing import PlaceSnapshotSource
@@ -93,6 +93,9 @@ class Adapters(Protocol):
     # Partners
     @property
     def api_keys(self) -> ApiKeyStore: ...
+    @property
+    def key_gateway(self) -> KeyGateway:
+        """API Gateway's copy of the partner keys (NoKeyGateway locally)."""
 
     # Back office
     @property
@@ -335,6 +338,21 @@ class AwsAdapters:
 
         self._bind_store()
         return DynamoApiKeyStore()
+
+    @cached_property
+    def key_gateway(self) -> KeyGateway:
+        from chalicelib.domain.partners.ports import NoKeyGateway
+
+        if self.settings.partner_usage_plan_parameter is None:
+            return NoKeyGateway()
+        from chalicelib.adapters.apigateway.partner_keys import ApiGatewayKeys
+
+        return ApiGatewayKeys(
+            self._client("apigateway"),
+            self.ssm,
+            self.settings.partner_usage_plan_parameter,
+            name_prefix=self.settings.table_prefix,
+        )
 
     @cached_property
     def batch_ledger(self) -> BatchLedger:

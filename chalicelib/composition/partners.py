@@ -41,4 +41,10 @@ def partner_keys(settings: Settings, adapters: Adapters, clock: Clock) -> Partne
         cache_seconds=settings.partner_key_cache_seconds,
     )
     # Quotas count in the submissions' fixed-window counter (keys namespaced "partner#").
-    return PartnerKeys(adapters.api_keys, adapters.rate_limiter, clock, policy=policy)
+    return PartnerKeys(
+        adapters.api_keys,
+        adapters.rate_limiter,
+        clock,
+        policy=policy,
+        gateway=adapters.key_gateway,
+    )

@@ -574,6 +574,35 @@ def test_partners_get_a_usage_plan_on_the_api_stage(stack: Synthesized) -> None:
     assert plan["Properties"]["Quota"]["Period"] == "DAY"
 
 
+def test_the_api_registers_issued_keys_in_the_partner_plan_only(stack: Synthesized) -> None:
+    """docs/partners.md, "Two gates": the plan's id through an SSM parameter (no cycle with
+    the function the plan's stage needs), and a policy on the API's role naming that plan."""
+    ((plan_id, _),) = stack.of_type("AWS::ApiGateway::UsagePlan").items()
+    (parameter,) = stack.of_type("AWS::SSM::Parameter").values()
+    assert parameter["Properties"]["Value"] == {"Ref": plan_id}
+    (function,) = stack.of_type("AWS::Serverless::Function").values()
+    variables = function["Properties"]["Environment"]["Variables"]
+    assert variables["REPERE_PARTNER_USAGE_PLAN_PARAMETER"] == parameter["Properties"]["Name"]
+    (policy,) = (
+        resource
+        for logical, resource in stack.of_type("AWS::IAM::Policy").items()
+        if logical.startswith("ApiPartnerKeysPolicy")
+    )
+    statements = {s["Sid"]: s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
+    assert {sid: s["Action"] for sid, s in statements.items()} == {
+        "PartnerKeysCreate": "apigateway:POST",
+        "PartnerKeysAttach": "apigateway:POST",
+        "PartnerKeysDisable": "apigateway:PATCH",
+        "PartnerUsagePlanParameter": "ssm:GetParameter",
+    }
+    assert plan_id in json.dumps(statements["PartnerKeysAttach"]["Resource"])
+    # API Gateway itself requires a key of the plan on the change feed (not on its preflight).
+    definition = stack.resources["RestAPI"]["Properties"]["DefinitionBody"]
+    changes = definition["paths"]["/changes"]
+    assert changes["get"]["security"] == [{"api_key": []}]
+    assert "security" not in changes["options"]
+
+
 def test_waf_protects_production_only(assembly: dict[str, Synthesized]) -> None:
     for stage, stack in assembly.items():
         expected = 1 if STAGES[stage].waf else 0

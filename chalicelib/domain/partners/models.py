@@ -43,6 +43,12 @@ class ApiKey(DomainModel):
     created_at: datetime
     created_by: str = Field(min_length=1, max_length=256)
     revoked_at: datetime | None = None
+    gateway_key_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="API Gateway's id of the key's copy in the partner usage plan (None "
+        "locally, where there is no gateway). Private: never listed.",
+    )
 
     @field_validator("scopes")
     @classmethod

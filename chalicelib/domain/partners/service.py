@@ -16,7 +16,10 @@ Security (docs/partners.md):
 Quota: two fixed windows per key, the minute and the UTC day, each one atomic ``ADD`` (the
 first request over either limit gets 429 with the seconds to the window's end). The same
 limits are set on API Gateway's partner usage plan (infra/api.py), which throttles before a
-request reaches the API.
+request reaches the API: each issued key's value is registered in that plan (``KeyGateway``)
+before the key is stored, and disabled there when the key is revoked. Registering first means
+a failure leaves no stored key that the gateway would refuse; a store failure after it
+disables the gateway copy again, so no gateway key outlives a key the API does not know.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from chalicelib.domain.partners.models import (
     Scope,
     key_view,
 )
-from chalicelib.domain.partners.ports import ApiKeyStore, WindowCounter
+from chalicelib.domain.partners.ports import ApiKeyStore, KeyGateway, NoKeyGateway, WindowCounter
 
 _DUMMY_HASH = hashlib.sha256(b"no such key").hexdigest()
 _COUNTER_PREFIX = "partner#"
@@ -79,6 +82,7 @@ class PartnerKeys:
         clock: Clock,
         *,
         policy: KeyPolicy,
+        gateway: KeyGateway | None = None,
         new_id: Callable[[], str] = new_key_id,
         new_secret: Callable[[], str] = new_secret,
     ) -> None:
@@ -86,6 +90,7 @@ class PartnerKeys:
         self._counter = counter
         self._clock = clock
         self._policy = policy
+        self._gateway: KeyGateway = gateway or NoKeyGateway()
         self._new_id = new_id
         self._new_secret = new_secret
         self._verified: dict[str, tuple[ApiKey, datetime]] = {}
@@ -94,18 +99,27 @@ class PartnerKeys:
 
     def issue(self, principal: Principal, request: KeyRequest) -> IssuedKey:
         require_role(principal, Role.ADMIN)
-        secret = self._new_secret()
+        key_id, secret = self._new_id(), self._new_secret()
+        value = f"rpk_{key_id}_{secret}"
+        gateway_key_id = self._gateway.register(key_id, value)
         key = ApiKey(
-            id=self._new_id(),
+            id=key_id,
             name=request.name,
             scopes=tuple(request.scopes),
             quota=request.quota or self._policy.default_quota,
             secret_sha256=secret_hash(secret),
             created_at=self._clock.now(),
             created_by=principal.subject,
+            gateway_key_id=gateway_key_id,
         )
-        self._store.add(key)
-        return IssuedKey(key=f"rpk_{key.id}_{secret}", api_key=key_view(key))
+        try:
+            self._store.add(key)
+        except BaseException:
+            # The key was never issued: its gateway copy must not open the gateway either.
+            if gateway_key_id is not None:
+                self._gateway.disable(gateway_key_id)
+            raise
+        return IssuedKey(key=value, api_key=key_view(key))
 
     def list_keys(self, principal: Principal, *, include_revoked: bool) -> list[KeyView]:
         require_role(principal, Role.ADMIN)
@@ -116,6 +130,10 @@ class PartnerKeys:
         require_role(principal, Role.ADMIN)
         revoked = self._store.revoke(key_id, self._clock.now())
         self._verified.pop(key_id, None)
+        # After the store: the API refuses the key from now on whatever the gateway does, and
+        # a retry of a revocation whose gateway call failed disables it again (idempotent).
+        if revoked.gateway_key_id is not None:
+            self._gateway.disable(revoked.gateway_key_id)
         return key_view(revoked)
 
     # Partner requests -----------------------------------------------------------------------

@@ -9,10 +9,17 @@ import pytest
 
 from chalicelib.domain.auth import Principal, Role
 from chalicelib.domain.clock import FixedClock
-from chalicelib.domain.errors import Forbidden, NotFound, TooManyRequests, Unauthorized
+from chalicelib.domain.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+    Unavailable,
+)
 from chalicelib.domain.partners.models import KeyRequest, Quota, Scope
 from chalicelib.domain.partners.service import KeyPolicy, PartnerKeys, secret_hash
-from tests.partner_fakes import InMemoryApiKeyStore, InMemoryWindowCounter
+from tests.partner_fakes import InMemoryApiKeyStore, InMemoryKeyGateway, InMemoryWindowCounter
 
 NOW = datetime(2026, 12, 4, 10, 15, 30, tzinfo=UTC)
 ADMIN = Principal(subject="admin-1", role=Role.ADMIN)
@@ -24,11 +31,13 @@ class World:
         self.store = InMemoryApiKeyStore()
         self.counter = InMemoryWindowCounter()
         self.clock = FixedClock(NOW)
+        self.gateway = InMemoryKeyGateway()
         self.keys = PartnerKeys(
             self.store,
             self.counter,
             self.clock,
             policy=KeyPolicy(default_quota=Quota(per_minute=per_minute, per_day=per_day)),
+            gateway=self.gateway,
         )
 
     def issue(self, *scopes: Scope) -> str:
@@ -175,3 +184,59 @@ def test_two_keys_count_apart() -> None:
     first, second = world.issue(), world.issue()
     world.keys.authenticate(first, Scope.CHANGES, required=True)
     assert world.keys.authenticate(second, Scope.CHANGES, required=True) is not None
+
+
+# API Gateway's copy (the partner usage plan) -------------------------------------------------
+
+
+def test_an_issued_key_is_registered_in_the_usage_plan_and_disabled_on_revocation() -> None:
+    world = World()
+    key = world.issue()
+    key_id = key.split("_")[1]
+    assert world.gateway.enabled_values() == {key}
+    gateway_id = world.store.keys[key_id].gateway_key_id
+    assert gateway_id is not None
+    assert "gateway" not in world.keys.list_keys(ADMIN, include_revoked=True)[0].model_dump_json()
+
+    world.keys.revoke(ADMIN, key_id)
+    assert world.gateway.enabled_values() == set()
+    world.keys.revoke(ADMIN, key_id)  # a retry disables it again, harmlessly
+    assert world.gateway.keys[gateway_id] == (key, False)
+
+
+def test_a_gateway_that_does_not_answer_issues_nothing() -> None:
+    world = World()
+    world.gateway.down = True
+    with pytest.raises(Unavailable):
+        world.issue()
+    assert world.store.keys == {}
+
+
+def test_a_store_failure_after_registration_disables_the_gateway_copy() -> None:
+    world = World()
+    taken = world.issue()
+    world.keys = PartnerKeys(
+        world.store,
+        world.counter,
+        world.clock,
+        policy=KeyPolicy(default_quota=Quota(per_minute=5, per_day=1000)),
+        gateway=world.gateway,
+        new_id=lambda: taken.split("_")[1],  # the store refuses the id (Conflict)
+    )
+    with pytest.raises(Conflict):
+        world.issue()
+    assert world.gateway.enabled_values() == {taken}
+
+
+def test_a_revocation_the_gateway_missed_is_refused_by_the_api_and_can_be_retried() -> None:
+    world = World()
+    key = world.issue()
+    key_id = key.split("_")[1]
+    world.gateway.down = True
+    with pytest.raises(Unavailable):
+        world.keys.revoke(ADMIN, key_id)
+    with pytest.raises(Unauthorized):  # the API's own gate closed first
+        world.keys.authenticate(key, Scope.CHANGES, required=True)
+    world.gateway.down = False
+    world.keys.revoke(ADMIN, key_id)
+    assert world.gateway.enabled_values() == set()
