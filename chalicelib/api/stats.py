@@ -15,13 +15,16 @@ from pydantic import Field
 
 from chalicelib.api.auth import admin_authorizer, authenticate
 from chalicelib.api.bodies import private_json
-from chalicelib.api.http import parse_query, route
+from chalicelib.api.http import Later, parse_query, route
 from chalicelib.api.params import Params
+from chalicelib.api.responses import to_json
 from chalicelib.composition import services
 
 stats = Blueprint(__name__)
 
 AUTHORIZER = admin_authorizer()
+REPORT = Later("chalicelib.api.responses_backoffice", "StatsReport")
+SVG = "image/svg+xml"
 STATS_DEPARTMENT = r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6]|all|unknown)$"
 
 
@@ -57,7 +60,15 @@ def _no_store(body: str, content_type: str, filename: str | None = None) -> Resp
     return Response(body=body, status_code=200, headers=headers)
 
 
-@route(stats, "/admin/stats", methods=["GET"], authorizer=AUTHORIZER, query=ReportParams)
+@route(
+    stats,
+    "/admin/stats",
+    methods=["GET"],
+    authorizer=AUTHORIZER,
+    query=ReportParams,
+    responses={200: REPORT},
+    media={200: "text/csv"},
+)
 def stats_report() -> Response:
     request = stats.current_request
     principal = authenticate(request)
@@ -68,7 +79,9 @@ def stats_report() -> Response:
     if _wants_csv(request, params):
         name = f"repere-stats-{report.first.isoformat()}-{report.last.isoformat()}.csv"
         return _no_store(report.as_csv(), "text/csv; charset=utf-8", name)
-    return private_json(report.as_json())
+    from chalicelib.api.responses_backoffice import stats_report
+
+    return private_json(to_json(stats_report(report)))
 
 
 @route(
@@ -77,6 +90,7 @@ def stats_report() -> Response:
     methods=["GET"],
     authorizer=AUTHORIZER,
     query=StatsParams,
+    media={200: SVG},
 )
 def open_closed_chart() -> Response:
     request = stats.current_request
@@ -85,7 +99,7 @@ def open_closed_chart() -> Response:
     svg = services().stats_service.open_closed_chart(
         principal, params.department, params.first, params.last
     )
-    return _no_store(svg, "image/svg+xml; charset=utf-8")
+    return _no_store(svg, f"{SVG}; charset=utf-8")
 
 
 @route(
@@ -94,6 +108,7 @@ def open_closed_chart() -> Response:
     methods=["GET"],
     authorizer=AUTHORIZER,
     query=TopCategoriesParams,
+    media={200: SVG},
 )
 def top_categories_chart() -> Response:
     request = stats.current_request
@@ -102,4 +117,4 @@ def top_categories_chart() -> Response:
     svg = services().stats_service.top_categories_chart(
         principal, params.department, params.first, params.last, params.limit
     )
-    return _no_store(svg, "image/svg+xml; charset=utf-8")
+    return _no_store(svg, f"{SVG}; charset=utf-8")

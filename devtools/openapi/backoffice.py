@@ -11,18 +11,10 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode
 
-from chalicelib.domain.announcements.models import (
-    Announcement,
-    AnnouncementAudience,
-    AnnouncementContent,
-)
-from chalicelib.domain.auth import Principal
-from chalicelib.domain.batch.models import BatchReport, BatchRequest
+from chalicelib.domain.announcements.models import AnnouncementAudience, AnnouncementContent
+from chalicelib.domain.batch.models import BatchRequest
 from chalicelib.domain.places.editing import NewPlace, PlacePatch, ReconcileRequest
-from chalicelib.domain.places.history import HistoryPage
-from chalicelib.domain.places.listing import PlaceListPage
-from chalicelib.domain.places.models import Place, PlaceStatus
-from chalicelib.domain.places.reconcile import ReconcileResult
+from chalicelib.domain.places.models import PlaceStatus
 from devtools.openapi.common import (
     IF_NONE_MATCH,
     NOT_MODIFIED,
@@ -30,6 +22,7 @@ from devtools.openapi.common import (
     json_response,
     param,
     prefixed_schemas,
+    private_response,
 )
 
 PREFIX = "Backoffice"
@@ -67,17 +60,6 @@ WRITE_ERRORS: dict[str, Any] = {
 }
 
 
-def _private(schema_name: str, description: str, *, etag: bool = False) -> dict[str, Any]:
-    headers: dict[str, Any] = {"Cache-Control": {"schema": {"type": "string", "const": "no-store"}}}
-    if etag:
-        headers["ETag"] = {"schema": {"type": "string"}, "description": '"<version>"'}
-    return {
-        "description": description,
-        "headers": headers,
-        "content": {"application/json": {"schema": _ref(schema_name)}},
-    }
-
-
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": _REF.format(model=name)}
 
@@ -101,30 +83,15 @@ def _operation(summary: str, operation_id: str, **fields: Any) -> dict[str, Any]
 
 
 def _schemas() -> tuple[dict[str, Any], dict[str, str]]:
+    """The request bodies' schemas; the responses' come from the routes' models."""
     models: list[tuple[type[BaseModel], JsonSchemaMode]] = [
-        (Place, "serialization"),
         (NewPlace, "validation"),
         (PlacePatch, "validation"),
-        (PlaceListPage, "serialization"),
-        (HistoryPage, "serialization"),
         (ReconcileRequest, "validation"),
-        (ReconcileResult, "serialization"),
         (BatchRequest, "validation"),
-        (BatchReport, "serialization"),
         (AnnouncementContent, "validation"),
-        (Announcement, "serialization"),
-        (Principal, "serialization"),
     ]
-    schemas, names = prefixed_schemas(models, PREFIX)
-    # The admin views add whether an announcement is national (chalicelib/api/announcements.py
-    # ``_json``); a property of the model, so not in its schema.
-    announcement = schemas[PREFIX + names["Announcement"]]
-    announcement["properties"]["national"] = {
-        "type": "boolean",
-        "description": "True when departments is empty: shown everywhere.",
-    }
-    announcement["required"] = [*announcement.get("required", []), "national"]
-    return schemas, names
+    return prefixed_schemas(models, PREFIX)
 
 
 def part() -> tuple[dict[str, Any], dict[str, Any]]:
@@ -147,13 +114,13 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
         param("limit", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}, "Page."),
         param("cursor", {"type": "string"}, "next_cursor of the previous page."),
     ]
-    place_response = _private(n["Place"], "The place (private fields included).", etag=True)
+    place_response = private_response("The place (private fields included).", etag=True)
     paths: dict[str, Any] = {
         "/admin/me": {
             "get": _operation(
                 "Who the token says the caller is",
                 "adminMe",
-                responses={"200": _private(n["Principal"], "The caller."), **ERRORS},
+                responses={"200": private_response("The caller."), **ERRORS},
             )
         },
         "/admin/places": {
@@ -163,7 +130,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 description="Give a department, an organisation or a status. Moderators see "
                 "their departments; volunteers their own drafts.",
                 parameters=list_params,
-                responses={"200": _private(n["PlaceListPage"], "One page."), **ERRORS},
+                responses={"200": private_response("One page."), **ERRORS},
             ),
             "post": _operation(
                 "Create a place (a draft unless status is online)",
@@ -215,7 +182,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                     param("limit", {"type": "integer", "minimum": 1, "maximum": 200}, "Page."),
                     param("before", {"type": "integer", "minimum": 1}, "next_before."),
                 ],
-                responses={"200": _private(n["HistoryPage"], "Entries."), **ERRORS, **NOT_FOUND},
+                responses={"200": private_response("Entries."), **ERRORS, **NOT_FOUND},
             )
         },
         "/admin/places/{place_id}/reconcile": {
@@ -230,7 +197,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 parameters=[PLACE_ID],
                 requestBody=_body(n["ReconcileRequest"], "Options.", required=False),
                 responses={
-                    "200": _private(n["ReconcileResult"], "What was found and done.", etag=True),
+                    "200": private_response("What was found and done.", etag=True),
                     **ERRORS,
                     **NOT_FOUND,
                     "409": error("The place or its history changed meanwhile: try again."),
@@ -250,23 +217,12 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 "batch or replays a finished one; never applies a place twice.",
                 requestBody=_body(n["BatchRequest"], "Selection, patch, options."),
                 responses={
-                    "200": _private(n["BatchReport"], "Per-place results."),
-                    "202": {
-                        "description": "Planned; the batch worker applies it. Read the report "
-                        "at `status_url` until `complete` is true.",
-                        "headers": {"Location": {"schema": {"type": "string"}}},
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {
-                                        "status_url": {"type": "string"},
-                                        "report": _ref(n["BatchReport"]),
-                                    },
-                                }
-                            }
-                        },
-                    },
+                    "200": private_response("Per-place results."),
+                    "202": private_response(
+                        "Planned; the batch worker applies it. Read the report at `status_url` "
+                        "until `complete` is true.",
+                        Location={"schema": {"type": "string"}},
+                    ),
                     **ERRORS,
                     "409": error("The idempotency key was used for another batch."),
                 },
@@ -288,7 +244,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                     )
                 ],
                 responses={
-                    "200": _private(n["BatchReport"], "The report so far."),
+                    "200": private_response("The report so far."),
                     **ERRORS,
                     "404": error("No batch of the caller has this key."),
                 },
@@ -299,22 +255,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 "Every announcement (admins)",
                 "adminListAnnouncements",
                 responses={
-                    "200": {
-                        "description": "All announcements, newest start first.",
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {
-                                        "announcements": {
-                                            "type": "array",
-                                            "items": _ref(n["Announcement"]),
-                                        }
-                                    },
-                                }
-                            }
-                        },
-                    },
+                    "200": private_response("All announcements, newest start first."),
                     **ERRORS,
                 },
             ),
@@ -323,7 +264,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 "adminCreateAnnouncement",
                 requestBody=_body(n["AnnouncementContent"], "The announcement."),
                 responses={
-                    "201": _private(n["Announcement"], "Created.", etag=True),
+                    "201": private_response("Created.", etag=True),
                     **ERRORS,
                 },
             ),
@@ -334,7 +275,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 "adminGetAnnouncement",
                 parameters=[ANNOUNCEMENT_ID],
                 responses={
-                    "200": _private(n["Announcement"], "The announcement.", etag=True),
+                    "200": private_response("The announcement.", etag=True),
                     **ERRORS,
                     **NOT_FOUND,
                 },
@@ -345,7 +286,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 parameters=[ANNOUNCEMENT_ID, IF_MATCH],
                 requestBody=_body(n["AnnouncementContent"], "The new content."),
                 responses={
-                    "200": _private(n["Announcement"], "Replaced.", etag=True),
+                    "200": private_response("Replaced.", etag=True),
                     **WRITE_ERRORS,
                 },
             ),
@@ -372,7 +313,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                     IF_NONE_MATCH,
                 ],
                 "responses": {
-                    "200": json_response({}, "Active announcements, newest start first."),
+                    "200": json_response("Active announcements, newest start first."),
                     "304": NOT_MODIFIED,
                     "400": error("Invalid parameter."),
                 },
