@@ -42,19 +42,39 @@ RECONCILED = Later("chalicelib.domain.places.reconcile", "ReconcileResult")
 
 
 class ListParams(Params):
-    status: PlaceStatus | None = None
-    department: str | None = Field(default=None, pattern=DEPARTMENT_PATTERN)
-    organisation: str | None = Field(default=None, min_length=1, max_length=200)
-    category: str | None = Field(default=None, min_length=1, max_length=100)
-    not_verified_since: date | None = None
-    q: str | None = Field(default=None, min_length=1, max_length=200)
+    status: PlaceStatus | None = Field(default=None, description="Status.")
+    department: str | None = Field(
+        default=None, pattern=DEPARTMENT_PATTERN, description="Department code."
+    )
+    organisation: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Organisation name, spelling-insensitive.",
+    )
+    category: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="Category id (its descendants match too).",
+    )
+    not_verified_since: date | None = Field(
+        default=None, description="Places last verified before this date (Paris time), or never."
+    )
+    q: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Text in name, organisation or city.",
+    )
+    # Its bounds are the settings' (REPERE_ADMIN_*_LIMIT): devtools/openapi/backoffice.py.
     limit: int | None = Field(default=None, ge=1)
     cursor: Cursor | None = None
 
 
 class HistoryParams(Params):
-    limit: int = Field(default=50, ge=1, le=200)
-    before: int | None = Field(default=None, ge=1)
+    limit: int = Field(default=50, ge=1, le=200, description="Page.")
+    before: int | None = Field(default=None, ge=1, description="next_before.")
 
 
 @route(

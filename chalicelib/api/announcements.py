@@ -29,8 +29,12 @@ ANNOUNCEMENT_LIST = Later("chalicelib.api.responses_backoffice", "AnnouncementLi
 
 
 class ActiveParams(Params):
-    department: str | None = Field(default=None, pattern=DEPARTMENT_PATTERN)
-    audience: AnnouncementAudience | None = None
+    department: str | None = Field(
+        default=None, pattern=DEPARTMENT_PATTERN, description="Department code."
+    )
+    audience: AnnouncementAudience | None = Field(
+        default=None, description="Keeps announcements for this audience and for everyone."
+    )
 
 
 @route(

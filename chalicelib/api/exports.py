@@ -42,8 +42,11 @@ AUTHORIZER = admin_authorizer()
 
 
 class ExportListParams(Params):
-    department: Department | None = None
-    format: ExportFormat | None = None
+    department: Department | None = Field(
+        default=None, description="Department code (75, 2A, 971...)."
+    )
+    format: ExportFormat | None = Field(default=None, description="Only this format.")
+    # Its maximum is the settings' (REPERE_EXPORTS_LIST_MAX_LIMIT): devtools/openapi/exports.py.
     limit: int = Field(default=20, ge=1)
     cursor: Cursor | None = None
 

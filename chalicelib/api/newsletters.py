@@ -50,15 +50,23 @@ class TokenBody(DomainModel):
 
 
 class OneClickQuery(Params):
-    token: str = Field(min_length=1, max_length=MAX_TOKEN_LENGTH)
+    token: str = Field(
+        min_length=1,
+        max_length=MAX_TOKEN_LENGTH,
+        description="One-click only (RFC 8058): the unsubscription token.",
+    )
 
 
 class PreviewParams(Params):
-    department: Department
-    week: str | None = Field(default=None, max_length=8)
+    department: Department = Field(description="Department code.")
+    week: str | None = Field(
+        default=None, max_length=8, description="ISO week (default: the current one)."
+    )
     # Not "language": the shared query parser reads that one as a repeatable search filter.
-    locale: Literal["fr", "en"] = "fr"
-    format: Literal["json", "html"] = "json"
+    locale: Literal["fr", "en"] = Field(default="fr", description="Language of the mail.")
+    format: Literal["json", "html"] = Field(
+        default="json", description="`html`: the HTML part alone."
+    )
 
 
 @route(

@@ -29,17 +29,30 @@ STATS_DEPARTMENT = r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6]|all|unknown)$"
 
 
 class StatsParams(Params):
-    first: date | None = Field(default=None, alias="from")
-    last: date | None = Field(default=None, alias="to")
-    department: str | None = Field(default=None, pattern=STATS_DEPARTMENT)
+    first: date | None = Field(
+        default=None, alias="from", description="First local day (default: 'to' - 29)."
+    )
+    last: date | None = Field(
+        default=None, alias="to", description="Last local day (default: today, Paris)."
+    )
+    department: str | None = Field(
+        default=None,
+        pattern=STATS_DEPARTMENT,
+        description="A department, `all` (France; admins only) or `unknown` (searches around a "
+        "point that found nothing). Default: France for admins, each of a moderator's "
+        "departments.",
+    )
 
 
 class ReportParams(StatsParams):
-    format: Literal["json", "csv"] | None = None
+    format: Literal["json", "csv"] | None = Field(
+        default=None,
+        description="Response format (default JSON, or CSV when Accept asks for it).",
+    )
 
 
 class TopCategoriesParams(StatsParams):
-    limit: int = Field(default=10, ge=1, le=50)
+    limit: int = Field(default=10, ge=1, le=50, description="How many categories.")
 
 
 def _wants_csv(request: Request, params: ReportParams) -> bool:

@@ -47,18 +47,28 @@ MERGE_PREVIEW = Later("chalicelib.domain.submissions.service", "MergePreview")
 
 
 class QueueParams(Params):
-    status: SubmissionStatus = SubmissionStatus.PENDING
-    department: str | None = Field(default=None, pattern=DEPARTMENT_PATTERN)
+    status: SubmissionStatus = Field(default=SubmissionStatus.PENDING, description="Status.")
+    department: str | None = Field(
+        default=None, pattern=DEPARTMENT_PATTERN, description="Department code."
+    )
+    # limit and cursor: bounds of the settings, wording in devtools/openapi/submissions.py.
     limit: int = Field(default=50, ge=1)
     cursor: Cursor | None = None
 
 
 class MergePreviewParams(Params):
-    place_id: str | None = Field(default=None, pattern=ID_PATTERN)
+    place_id: str | None = Field(
+        default=None,
+        pattern=ID_PATTERN,
+        description="The place to compare with; default for a suggestion: its own place "
+        "(required for a new-place submission).",
+    )
 
 
 class FiguresParams(Params):
-    department: str | None = Field(default=None, pattern=DEPARTMENT_PATTERN)
+    department: str | None = Field(
+        default=None, pattern=DEPARTMENT_PATTERN, description="Department code."
+    )
 
 
 # Public ------------------------------------------------------------------------------------

@@ -11,10 +11,9 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode
 
-from chalicelib.domain.announcements.models import AnnouncementAudience, AnnouncementContent
+from chalicelib.domain.announcements.models import AnnouncementContent
 from chalicelib.domain.batch.models import BatchRequest
 from chalicelib.domain.places.editing import NewPlace, PlacePatch, ReconcileRequest
-from chalicelib.domain.places.models import PlaceStatus
 from devtools.openapi.common import (
     IF_NONE_MATCH,
     NOT_MODIFIED,
@@ -100,19 +99,9 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
     comment_note = (
         " An optional `comment` (text, at most 1,000 characters) is kept in the history entry."
     )
+    # The other query parameters are ListParams' (contract.py); limit's bounds are settings.
     list_params = [
-        param("status", {"type": "string", "enum": [s.value for s in PlaceStatus]}, "Status."),
-        param("department", {"type": "string"}, "Department code."),
-        param("organisation", {"type": "string"}, "Organisation name, spelling-insensitive."),
-        param("category", {"type": "string"}, "Category id (its descendants match too)."),
-        param(
-            "not_verified_since",
-            {"type": "string", "format": "date"},
-            "Places last verified before this date (Paris time), or never.",
-        ),
-        param("q", {"type": "string", "maxLength": 200}, "Text in name, organisation or city."),
         param("limit", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}, "Page."),
-        param("cursor", {"type": "string"}, "next_cursor of the previous page."),
     ]
     place_response = private_response("The place (private fields included).", etag=True)
     paths: dict[str, Any] = {
@@ -177,11 +166,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
             "get": _operation(
                 "The place's change log, newest first",
                 "adminPlaceHistory",
-                parameters=[
-                    PLACE_ID,
-                    param("limit", {"type": "integer", "minimum": 1, "maximum": 200}, "Page."),
-                    param("before", {"type": "integer", "minimum": 1}, "next_before."),
-                ],
+                parameters=[PLACE_ID],
                 responses={"200": private_response("Entries."), **ERRORS, **NOT_FOUND},
             )
         },
@@ -303,15 +288,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 "operationId": "listAnnouncements",
                 "description": "Active at today's date (the department's time zone), national "
                 "ones included. Cacheable.",
-                "parameters": [
-                    param("department", {"type": "string"}, "Department code."),
-                    param(
-                        "audience",
-                        {"type": "string", "enum": [a.value for a in AnnouncementAudience]},
-                        "Keeps announcements for this audience and for everyone.",
-                    ),
-                    IF_NONE_MATCH,
-                ],
+                "parameters": [IF_NONE_MATCH],
                 "responses": {
                     "200": json_response("Active announcements, newest start first."),
                     "304": NOT_MODIFIED,

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from chalicelib.domain.exports.models import ExportFormat, ExportRequest
+from chalicelib.domain.exports.models import ExportRequest
 from devtools.openapi.common import (
     IF_NONE_MATCH,
     NOT_MODIFIED,
@@ -30,18 +30,11 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 "newest first",
                 "operationId": "listExports",
                 "parameters": [
-                    param("department", {"type": "string"}, "Department code (75, 2A, 971...)."),
-                    param(
-                        "format",
-                        {"type": "string", "enum": [f.value for f in ExportFormat]},
-                        "Only this format.",
-                    ),
                     param(
                         "limit",
                         {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
                         "Page size (at most REPERE_EXPORTS_LIST_MAX_LIMIT).",
                     ),
-                    param("cursor", {"type": "string"}, "next_cursor of the previous page."),
                     IF_NONE_MATCH,
                 ],
                 "responses": {

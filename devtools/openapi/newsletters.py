@@ -12,7 +12,7 @@ from pydantic.json_schema import JsonSchemaMode
 
 from chalicelib.api.newsletters import TokenBody
 from chalicelib.domain.newsletters.models import SubscriptionRequest
-from devtools.openapi.common import error, param, prefixed_schemas, private_response
+from devtools.openapi.common import error, prefixed_schemas, private_response
 
 PREFIX = "Newsletter"
 _REF = "#/components/schemas/" + PREFIX + "{model}"
@@ -90,13 +90,6 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 "description": "Two ways. (1) The website's page: " + LINK_AUTH + " (2) RFC "
                 "8058 one-click, from the mail's `List-Unsubscribe` header: the token in the "
                 "query string and the form body `List-Unsubscribe=One-Click`. Idempotent.",
-                "parameters": [
-                    param(
-                        "token",
-                        {"type": "string"},
-                        "One-click only (RFC 8058): the unsubscription token.",
-                    )
-                ],
                 "requestBody": {
                     "required": False,
                     "content": {
@@ -125,21 +118,6 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 "Builds the digest from the history as the weekly worker would, and the mail "
                 "it would send, rendered by the newsletter-preview worker the API invokes "
                 "(subject/text/html null in a stage that has none). Nothing is stored or sent.",
-                "parameters": [
-                    param(
-                        "department",
-                        {"type": "string"},
-                        "Department code.",
-                        required=True,
-                    ),
-                    param(
-                        "week",
-                        {"type": "string", "pattern": r"^\d{4}-W\d{2}$"},
-                        "ISO week (default: the current one).",
-                    ),
-                    param("locale", {"enum": ["fr", "en"]}, "Language of the mail."),
-                    param("format", {"enum": ["json", "html"]}, "`html`: the HTML part alone."),
-                ],
                 "responses": {
                     "200": private_response("The preview (JSON), or its HTML part alone."),
                     "400": error("Invalid parameter."),

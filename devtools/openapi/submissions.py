@@ -11,10 +11,8 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode
 
-from chalicelib.api.path_ids import ID_PATTERN
 from chalicelib.domain.submissions.models import NewPlaceForm, SuggestionForm
 from chalicelib.domain.submissions.service import Approval, Merge, Rejection
-from chalicelib.domain.submissions.status import SubmissionStatus
 from devtools.openapi.common import error, param, prefixed_schemas, private_response
 
 PREFIX = "Submissions"
@@ -140,16 +138,6 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 "never shift them.",
                 parameters=[
                     param(
-                        "status",
-                        {
-                            "type": "string",
-                            "enum": [s.value for s in SubmissionStatus],
-                            "default": "pending",
-                        },
-                        "Status.",
-                    ),
-                    param("department", {"type": "string"}, "Department code."),
-                    param(
                         "limit",
                         {"type": "integer", "minimum": 1, "maximum": 100, "default": 50},
                         "How many submissions on this page.",
@@ -201,15 +189,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 "submitter's contact), the place's current value, the value the place would "
                 "take, whether the place's value is empty, and the fields a merge without "
                 "`fields` takes (the empty ones). Read-only.",
-                parameters=[
-                    ID,
-                    param(
-                        "place_id",
-                        {"type": "string", "pattern": ID_PATTERN},
-                        "The place to compare with; default for a suggestion: its own place "
-                        "(required for a new-place submission).",
-                    ),
-                ],
+                parameters=[ID],
                 responses={
                     "200": private_response("The differences."),
                     **ADMIN_ERRORS,
@@ -247,7 +227,6 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
             "get": admin(
                 "Submissions by department and region, approval rate, median time to decision",
                 "adminSubmissionFigures",
-                parameters=[param("department", {"type": "string"}, "Department code.")],
                 responses={"200": private_response("The figures."), **ADMIN_ERRORS},
             )
         },

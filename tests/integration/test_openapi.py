@@ -105,8 +105,9 @@ def test_query_parameters_are_the_models_and_a_drift_fails_the_build(
         department: str | None = None
         new_filter: str | None = None
 
-    # A parameter the part lists (audience) that the model lacks fails the build.
-    monkeypatch.setitem(http.QUERY_MODELS, ("get", "/announcements"), Drifted)
+    # A parameter the part lists (limit, whose bounds are settings) that the model lacks
+    # fails the build.
+    monkeypatch.setitem(http.QUERY_MODELS, ("get", "/exports"), Drifted)
     with pytest.raises(ValueError, match="new_filter"):
         build()
 
