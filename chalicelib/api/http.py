@@ -35,9 +35,9 @@ _CORS_HEADERS = "Authorization,Content-Type,If-Match,If-None-Match,X-Api-Key"
 class Later:
     """A response model named by its module and class, so that a route can declare it
     without importing the module: back-office models (editing, batch, submissions...) stay
-    out of ``import app``, which public requests' cold starts pay for (tests/unit/
-    test_cold_start.py). The handler imports it when it answers; the document builder
-    loads it with ``load()``."""
+    out of ``import app``, which public requests' cold starts pay for
+    (tests/unit/test_cold_start.py). The handler imports it when it answers; the document
+    builder loads it with ``load()``."""
 
     module: str
     name: str
