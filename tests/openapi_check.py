@@ -135,6 +135,10 @@ def check(method: str, path: str, status: int, headers: dict[str, str], body: by
         return
     schema = _schema_for(response, content_type)
     if schema is None:
+        if 200 <= status < 300:
+            # Every JSON success body is a route's declared model (devtools/openapi/
+            # contract.py generates its schema): one without is a body nobody modelled.
+            raise ResponseMismatch(f"{where}: a JSON body the document does not describe")
         return
     try:
         payload = json.loads(body)

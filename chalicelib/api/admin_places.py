@@ -9,23 +9,21 @@ Responses are never cacheable. No CORS: the back office is not called from the p
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from chalice.app import Blueprint, Request, Response
 from pydantic import Field
 
 from chalicelib.api.auth import admin_authorizer, authenticate
 from chalicelib.api.bodies import json_object, private_json, required_version
-from chalicelib.api.http import parse_query, reject_query, route
+from chalicelib.api.http import Later, parse_query, reject_query, route
 from chalicelib.api.params import DEPARTMENT_PATTERN, Cursor, Params
 from chalicelib.api.path_ids import IdKind, checked_id
+from chalicelib.api.responses import to_json
 from chalicelib.composition import services
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.places.models import PlaceStatus
-
-if TYPE_CHECKING:
-    from chalicelib.domain.places.models import Place
 
 # The editing models (chalicelib.domain.places.editing) are imported inside the handlers that
 # use them: a public request's cold start does not pay for the back office.
@@ -34,33 +32,69 @@ admin_places = Blueprint(__name__)
 
 AUTHORIZER = admin_authorizer()
 MAX_COMMENT = 1000
+# The response models, named so that ``import app`` does not load their modules.
+PRINCIPAL = Later("chalicelib.domain.auth", "Principal")
+PLACE = Later("chalicelib.domain.places.models", "Place")
+"""The whole place, private fields included: the back office is where they are edited."""
+PLACE_PAGE = Later("chalicelib.domain.places.listing", "PlaceListPage")
+HISTORY_PAGE = Later("chalicelib.domain.places.history", "HistoryPage")
+RECONCILED = Later("chalicelib.domain.places.reconcile", "ReconcileResult")
 
 
 class ListParams(Params):
-    status: PlaceStatus | None = None
-    department: str | None = Field(default=None, pattern=DEPARTMENT_PATTERN)
-    organisation: str | None = Field(default=None, min_length=1, max_length=200)
-    category: str | None = Field(default=None, min_length=1, max_length=100)
-    not_verified_since: date | None = None
-    q: str | None = Field(default=None, min_length=1, max_length=200)
+    status: PlaceStatus | None = Field(default=None, description="Status.")
+    department: str | None = Field(
+        default=None, pattern=DEPARTMENT_PATTERN, description="Department code."
+    )
+    organisation: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Organisation name, spelling-insensitive.",
+    )
+    category: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="Category id (its descendants match too).",
+    )
+    not_verified_since: date | None = Field(
+        default=None, description="Places last verified before this date (Paris time), or never."
+    )
+    q: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Text in name, organisation or city.",
+    )
+    # Its bounds are the settings' (REPERE_ADMIN_*_LIMIT): devtools/openapi/backoffice.py.
     limit: int | None = Field(default=None, ge=1)
     cursor: Cursor | None = None
 
 
 class HistoryParams(Params):
-    limit: int = Field(default=50, ge=1, le=200)
-    before: int | None = Field(default=None, ge=1)
+    limit: int = Field(default=50, ge=1, le=200, description="Page.")
+    before: int | None = Field(default=None, ge=1, description="next_before.")
 
 
-@route(admin_places, "/admin/me", methods=["GET"], authorizer=AUTHORIZER)
+@route(
+    admin_places, "/admin/me", methods=["GET"], authorizer=AUTHORIZER, responses={200: PRINCIPAL}
+)
 def me() -> Response:
     request = admin_places.current_request
     reject_query(request)
     principal = authenticate(request)
-    return private_json(principal.model_dump(mode="json"))
+    return private_json(to_json(principal))
 
 
-@route(admin_places, "/admin/places", methods=["GET"], authorizer=AUTHORIZER, query=ListParams)
+@route(
+    admin_places,
+    "/admin/places",
+    methods=["GET"],
+    authorizer=AUTHORIZER,
+    query=ListParams,
+    responses={200: PLACE_PAGE},
+)
 def list_places() -> Response:
     request = admin_places.current_request
     principal = authenticate(request)
@@ -73,10 +107,12 @@ def list_places() -> Response:
 
     listing = ListRequest(**params.model_dump(exclude={"limit"}), limit=limit)
     page = services().place_editor.list(principal, listing)
-    return private_json(page.model_dump(mode="json"))
+    return private_json(to_json(page))
 
 
-@route(admin_places, "/admin/places", methods=["POST"], authorizer=AUTHORIZER)
+@route(
+    admin_places, "/admin/places", methods=["POST"], authorizer=AUTHORIZER, responses={201: PLACE}
+)
 def create_place() -> Response:
     request = admin_places.current_request
     reject_query(request)
@@ -88,21 +124,33 @@ def create_place() -> Response:
     place = services().place_editor.create(
         principal, NewPlace.model_validate(data), comment=comment
     )
-    response = private_json(_place_json(place), status=201, etag_version=place.version)
+    response = private_json(to_json(place), status=201, etag_version=place.version)
     response.headers["Location"] = f"/admin/places/{place.id}"
     return response
 
 
-@route(admin_places, "/admin/places/{place_id}", methods=["GET"], authorizer=AUTHORIZER)
+@route(
+    admin_places,
+    "/admin/places/{place_id}",
+    methods=["GET"],
+    authorizer=AUTHORIZER,
+    responses={200: PLACE},
+)
 def get_place(place_id: str) -> Response:
     request = admin_places.current_request
     reject_query(request)
     principal = authenticate(request)
     place = services().place_editor.get(principal, checked_id(place_id, IdKind.PLACE))
-    return private_json(_place_json(place), etag_version=place.version)
+    return private_json(to_json(place), etag_version=place.version)
 
 
-@route(admin_places, "/admin/places/{place_id}", methods=["PATCH"], authorizer=AUTHORIZER)
+@route(
+    admin_places,
+    "/admin/places/{place_id}",
+    methods=["PATCH"],
+    authorizer=AUTHORIZER,
+    responses={200: PLACE},
+)
 def edit_place(place_id: str) -> Response:
     request = admin_places.current_request
     reject_query(request)
@@ -120,7 +168,7 @@ def edit_place(place_id: str) -> Response:
         patch=patch,
         comment=comment,
     )
-    return private_json(_place_json(place), etag_version=place.version)
+    return private_json(to_json(place), etag_version=place.version)
 
 
 def _comment_only_body(request: Request) -> str | None:
@@ -131,7 +179,13 @@ def _comment_only_body(request: Request) -> str | None:
     return comment
 
 
-@route(admin_places, "/admin/places/{place_id}", methods=["DELETE"], authorizer=AUTHORIZER)
+@route(
+    admin_places,
+    "/admin/places/{place_id}",
+    methods=["DELETE"],
+    authorizer=AUTHORIZER,
+    responses={200: PLACE},
+)
 def delete_place(place_id: str) -> Response:
     """Soft delete: the place goes offline; its record and history stay."""
     request = admin_places.current_request
@@ -142,10 +196,16 @@ def delete_place(place_id: str) -> Response:
     place = services().place_editor.delete(
         principal, checked, expected_version=required_version(request), comment=comment
     )
-    return private_json(_place_json(place), etag_version=place.version)
+    return private_json(to_json(place), etag_version=place.version)
 
 
-@route(admin_places, "/admin/places/{place_id}/verify", methods=["POST"], authorizer=AUTHORIZER)
+@route(
+    admin_places,
+    "/admin/places/{place_id}/verify",
+    methods=["POST"],
+    authorizer=AUTHORIZER,
+    responses={200: PLACE},
+)
 def verify_place(place_id: str) -> Response:
     """ "Nothing changed": only verified_at moves."""
     request = admin_places.current_request
@@ -156,7 +216,7 @@ def verify_place(place_id: str) -> Response:
     place = services().place_editor.verify(
         principal, checked, expected_version=required_version(request), comment=comment
     )
-    return private_json(_place_json(place), etag_version=place.version)
+    return private_json(to_json(place), etag_version=place.version)
 
 
 @route(
@@ -165,6 +225,7 @@ def verify_place(place_id: str) -> Response:
     methods=["GET"],
     authorizer=AUTHORIZER,
     query=HistoryParams,
+    responses={200: HISTORY_PAGE},
 )
 def place_history(place_id: str) -> Response:
     request = admin_places.current_request
@@ -174,10 +235,16 @@ def place_history(place_id: str) -> Response:
     page = services().place_editor.history(
         principal, checked, limit=params.limit, before=params.before
     )
-    return private_json(page.model_dump(mode="json"))
+    return private_json(to_json(page))
 
 
-@route(admin_places, "/admin/places/{place_id}/reconcile", methods=["POST"], authorizer=AUTHORIZER)
+@route(
+    admin_places,
+    "/admin/places/{place_id}/reconcile",
+    methods=["POST"],
+    authorizer=AUTHORIZER,
+    responses={200: RECONCILED},
+)
 def reconcile_place(place_id: str) -> Response:
     """Admins: bring a place back into step with its history (after a point-in-time restore
     of one table). Optional body: ``prefer``, ``dry_run``, ``comment``. No If-Match: the
@@ -192,12 +259,7 @@ def reconcile_place(place_id: str) -> Response:
     asked = ReconcileRequest.model_validate(json_object(request, optional=True))
     report, place = services().place_editor.reconcile(principal, checked, asked)
     result = ReconcileResult(report=report, place=place)
-    return private_json(result.model_dump(mode="json"), etag_version=place.version)
-
-
-def _place_json(place: Place) -> dict[str, Any]:
-    """The whole place, private fields included: the back office is where they are edited."""
-    return place.model_dump(mode="json")
+    return private_json(to_json(result), etag_version=place.version)
 
 
 def _pop_comment(data: dict[str, Any]) -> str | None:

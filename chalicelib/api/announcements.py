@@ -8,7 +8,7 @@ from pydantic import Field
 
 from chalicelib.api.auth import admin_authorizer, authenticate
 from chalicelib.api.bodies import json_object, private_json, required_version
-from chalicelib.api.http import cacheable_json, parse_query, reject_query, route
+from chalicelib.api.http import Later, cacheable_json, parse_query, reject_query, route
 from chalicelib.api.params import DEPARTMENT_PATTERN, Params
 from chalicelib.api.path_ids import IdKind, checked_id
 from chalicelib.api.responses import ActiveAnnouncements, to_json
@@ -23,11 +23,18 @@ from chalicelib.domain.announcements.models import (
 announcements = Blueprint(__name__)
 
 AUTHORIZER = admin_authorizer()
+# chalicelib/api/responses_backoffice.py, imported by the admin handlers only.
+ADMIN_ANNOUNCEMENT = Later("chalicelib.api.responses_backoffice", "AdminAnnouncement")
+ANNOUNCEMENT_LIST = Later("chalicelib.api.responses_backoffice", "AnnouncementList")
 
 
 class ActiveParams(Params):
-    department: str | None = Field(default=None, pattern=DEPARTMENT_PATTERN)
-    audience: AnnouncementAudience | None = None
+    department: str | None = Field(
+        default=None, pattern=DEPARTMENT_PATTERN, description="Department code."
+    )
+    audience: AnnouncementAudience | None = Field(
+        default=None, description="Keeps announcements for this audience and for everyone."
+    )
 
 
 @route(
@@ -46,16 +53,31 @@ def active_announcements() -> Response:
     return cacheable_json(request, payload, max_age=get_settings().public_cache_seconds)
 
 
-@route(announcements, "/admin/announcements", methods=["GET"], authorizer=AUTHORIZER)
+@route(
+    announcements,
+    "/admin/announcements",
+    methods=["GET"],
+    authorizer=AUTHORIZER,
+    responses={200: ANNOUNCEMENT_LIST},
+)
 def list_announcements() -> Response:
     request = announcements.current_request
     reject_query(request)
     principal = authenticate(request)
     items = services().announcement_service.list_all(principal)
-    return private_json({"announcements": [_json(item) for item in items]})
+    from chalicelib.api.responses_backoffice import AnnouncementList, admin_announcement
+
+    listed = AnnouncementList(announcements=[admin_announcement(item) for item in items])
+    return private_json(to_json(listed))
 
 
-@route(announcements, "/admin/announcements", methods=["POST"], authorizer=AUTHORIZER)
+@route(
+    announcements,
+    "/admin/announcements",
+    methods=["POST"],
+    authorizer=AUTHORIZER,
+    responses={201: ADMIN_ANNOUNCEMENT},
+)
 def create_announcement() -> Response:
     request = announcements.current_request
     reject_query(request)
@@ -72,6 +94,7 @@ def create_announcement() -> Response:
     "/admin/announcements/{announcement_id}",
     methods=["GET"],
     authorizer=AUTHORIZER,
+    responses={200: ADMIN_ANNOUNCEMENT},
 )
 def get_announcement(announcement_id: str) -> Response:
     request = announcements.current_request
@@ -88,6 +111,7 @@ def get_announcement(announcement_id: str) -> Response:
     "/admin/announcements/{announcement_id}",
     methods=["PUT"],
     authorizer=AUTHORIZER,
+    responses={200: ADMIN_ANNOUNCEMENT},
 )
 def replace_announcement(announcement_id: str) -> Response:
     request = announcements.current_request
@@ -119,6 +143,7 @@ def delete_announcement(announcement_id: str) -> Response:
 
 
 def _json(item: Announcement) -> dict[str, object]:
-    data = item.model_dump(mode="json")
-    data["national"] = item.national
-    return data
+    """The admin view of an announcement (``AdminAnnouncement``: whether it is national)."""
+    from chalicelib.api.responses_backoffice import admin_announcement
+
+    return to_json(admin_announcement(item))

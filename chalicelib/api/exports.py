@@ -27,6 +27,7 @@ from chalicelib.config import get_settings
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.exports.models import (
     ExportFormat,
+    ExportJob,
     ExportRequest,
     export_job,
 )
@@ -41,8 +42,11 @@ AUTHORIZER = admin_authorizer()
 
 
 class ExportListParams(Params):
-    department: Department | None = None
-    format: ExportFormat | None = None
+    department: Department | None = Field(
+        default=None, description="Department code (75, 2A, 971...)."
+    )
+    format: ExportFormat | None = Field(default=None, description="Only this format.")
+    # Its maximum is the settings' (REPERE_EXPORTS_LIST_MAX_LIMIT): devtools/openapi/exports.py.
     limit: int = Field(default=20, ge=1)
     cursor: Cursor | None = None
 
@@ -117,13 +121,19 @@ def request_export() -> Response:
     return response
 
 
-@route(exports, "/admin/exports/{export_id}", methods=["GET"], authorizer=AUTHORIZER)
+@route(
+    exports,
+    "/admin/exports/{export_id}",
+    methods=["GET"],
+    authorizer=AUTHORIZER,
+    responses={200: ExportJob},
+)
 def get_export_job(export_id: str) -> Response:
     request = exports.current_request
     reject_query(request)
     principal = authenticate(request)
     record = services().export_service.job(principal, checked_id(export_id, IdKind.EXPORT))
-    return private_json(export_job(record).model_dump(mode="json"))
+    return private_json(to_json(export_job(record)))
 
 
 def _idempotency_key(headers: Mapping[str, str] | None) -> str | None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib
 import json
 import typing
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from chalice.app import Blueprint, Request, Response
@@ -28,14 +30,45 @@ View = Callable[..., Response]
 
 _CORS_HEADERS = "Authorization,Content-Type,If-Match,If-None-Match,X-Api-Key"
 
+
+@dataclass(frozen=True)
+class Later:
+    """A response model named by its module and class, so that a route can declare it
+    without importing the module: back-office models (editing, batch, submissions...) stay
+    out of ``import app``, which public requests' cold starts pay for
+    (tests/unit/test_cold_start.py). The handler imports it when it answers; the document
+    builder loads it with ``load()``."""
+
+    module: str
+    name: str
+
+    def load(self) -> type[BaseModel]:
+        model = getattr(importlib.import_module(self.module), self.name)
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            raise TypeError(f"{self.module}.{self.name} is not a pydantic model")
+        return model
+
+
+ResponseModel = type[BaseModel] | Later
+"""A route's response model: the class, or ``Later(module, name)``."""
+
+
+def response_model(declared: ResponseModel) -> type[BaseModel]:
+    return declared.load() if isinstance(declared, Later) else declared
+
+
 QUERY_MODELS: dict[tuple[str, str], type[BaseModel]] = {}
 """``(method, path) -> model``: each route's query-string model, as its ``route(...,
 query=Model)`` declares it. The OpenAPI builder (devtools/openapi/) documents the route's
 query parameters from it; the view validates with it (``parse_query(request, Model)``)."""
-RESPONSE_MODELS: dict[tuple[str, str], dict[int, type[BaseModel]]] = {}
+RESPONSE_MODELS: dict[tuple[str, str], dict[int, ResponseModel]] = {}
 """``(method, path) -> {status: model}``: the JSON bodies a route answers with, as its
 ``route(..., responses={200: Model})`` declares them; the OpenAPI document's response
 schemas are generated from them."""
+RESPONSE_MEDIA: dict[tuple[str, str], dict[int, str]] = {}
+"""``(method, path) -> {status: media type}``: the bodies a route answers with that are not
+JSON (CSV, SVG, HTML), as its ``route(..., media={200: "text/csv"})`` declares them; the
+document's ``content`` for them is generated from it."""
 OPTIONAL_QUERY: set[tuple[str, str, str]] = set()
 """``(method, path, name)``: required by the model, but the model applies to one form of the
 route only (``route(..., optional_query=(name,))``)."""
@@ -51,7 +84,8 @@ def route(
     content_types: list[str] | None = None,
     query: type[BaseModel] | None = None,
     optional_query: tuple[str, ...] = (),
-    responses: dict[int, type[BaseModel]] | None = None,
+    responses: dict[int, ResponseModel] | None = None,
+    media: dict[int, str] | None = None,
     api_key_required: bool = False,
 ) -> Callable[[View], View]:
     """Register a view whose domain and validation errors become 4xx JSON, never a 500.
@@ -63,7 +97,10 @@ def route(
     ``query``: the model the view validates its query string with (``parse_query``); the
     OpenAPI document's query parameters are generated from it. A route without one refuses
     every parameter (``reject_query``). ``responses``: the model of the JSON body of each
-    success status (chalicelib/api/responses.py); the document's schemas come from them.
+    success status (chalicelib/api/responses.py), or ``Later(module, name)`` for a model whose
+    module the cold start must not load; the document's schemas come from them.
+    ``media``: the media type of each success status whose body is not JSON (``text/csv``,
+    ``image/svg+xml``, ``text/html``); a status may have both (a report as JSON or CSV).
     ``api_key_required``: API Gateway lets the request through only with a key of the
     partner usage plan (its quota applies there too); the browser's preflight needs none.
     The view still authenticates the key itself (locally, nothing else does).
@@ -71,6 +108,9 @@ def route(
     if responses:
         for method in methods:
             RESPONSE_MODELS[(method.lower(), path)] = dict(responses)
+    if media:
+        for method in methods:
+            RESPONSE_MEDIA[(method.lower(), path)] = dict(media)
     if query is not None:
         for method in methods:
             QUERY_MODELS[(method.lower(), path)] = query

@@ -19,8 +19,9 @@ from pydantic import Field
 
 from chalicelib.api.auth import MAX_TOKEN_LENGTH, admin_authorizer, authenticate, bearer_token
 from chalicelib.api.bodies import body_bytes, json_object, private_json
-from chalicelib.api.http import client_address, parse_query, reject_query, route
+from chalicelib.api.http import Later, client_address, parse_query, reject_query, route
 from chalicelib.api.params import Department, Params
+from chalicelib.api.responses import SubscriptionAccepted, Unsubscribed, to_json
 from chalicelib.composition import services
 from chalicelib.domain.errors import InvalidInput, Unauthorized, Unprocessable
 from chalicelib.domain.hours.models import DomainModel
@@ -33,6 +34,9 @@ MAX_FORM_BYTES = 10_000
 # Public and anonymous: an address, a few departments, a token. The scan and parse of a body
 # cost CPU in proportion to its size, so these routes take far less than the back office.
 MAX_BODY_BYTES = 10_000
+# Named, not imported: the newsletter models load with the first newsletter request.
+SUBSCRIPTION = Later("chalicelib.domain.newsletters.models", "SubscriptionView")
+PREVIEW = Later("chalicelib.domain.newsletters.preview", "NewsletterPreview")
 _FORM = "application/x-www-form-urlencoded"
 _MULTIPART = "multipart/form-data"
 ACCEPTED = (
@@ -46,18 +50,32 @@ class TokenBody(DomainModel):
 
 
 class OneClickQuery(Params):
-    token: str = Field(min_length=1, max_length=MAX_TOKEN_LENGTH)
+    token: str = Field(
+        min_length=1,
+        max_length=MAX_TOKEN_LENGTH,
+        description="One-click only (RFC 8058): the unsubscription token.",
+    )
 
 
 class PreviewParams(Params):
-    department: Department
-    week: str | None = Field(default=None, max_length=8)
+    department: Department = Field(description="Department code.")
+    week: str | None = Field(
+        default=None, max_length=8, description="ISO week (default: the current one)."
+    )
     # Not "language": the shared query parser reads that one as a repeatable search filter.
-    locale: Literal["fr", "en"] = "fr"
-    format: Literal["json", "html"] = "json"
+    locale: Literal["fr", "en"] = Field(default="fr", description="Language of the mail.")
+    format: Literal["json", "html"] = Field(
+        default="json", description="`html`: the HTML part alone."
+    )
 
 
-@route(newsletters, "/subscriptions", methods=["POST"], cors=True)
+@route(
+    newsletters,
+    "/subscriptions",
+    methods=["POST"],
+    cors=True,
+    responses={202: SubscriptionAccepted},
+)
 def subscribe() -> Response:
     from chalicelib.domain.newsletters.models import SubscriptionRequest
 
@@ -66,15 +84,22 @@ def subscribe() -> Response:
     body = SubscriptionRequest.model_validate(json_object(request, limit=MAX_BODY_BYTES))
     services().subscription_service.subscribe(body, client_address=client_address(request))
     # The same answer whether the address is new, pending or subscribed: no enumeration.
-    return private_json({"status": "accepted", "message": ACCEPTED}, status=202)
+    accepted = SubscriptionAccepted(status="accepted", message=ACCEPTED)
+    return private_json(to_json(accepted), status=202)
 
 
-@route(newsletters, "/subscriptions/confirm", methods=["POST"], cors=True)
+@route(
+    newsletters,
+    "/subscriptions/confirm",
+    methods=["POST"],
+    cors=True,
+    responses={200: SUBSCRIPTION},
+)
 def confirm() -> Response:
     request = newsletters.current_request
     reject_query(request)
     view = services().subscription_service.confirm(_token(request))
-    return private_json(view.model_dump(mode="json"))
+    return private_json(to_json(view))
 
 
 @route(
@@ -85,12 +110,13 @@ def confirm() -> Response:
     content_types=["application/json", _FORM, _MULTIPART],
     query=OneClickQuery,  # RFC 8058 one-click only; otherwise the token is in the body
     optional_query=("token",),
+    responses={200: Unsubscribed},
 )
 def unsubscribe() -> Response:
     request = newsletters.current_request
     token = _one_click_token(request) if request.query_params else _token(request)
     services().subscription_service.unsubscribe(token)
-    return private_json({"status": "unsubscribed"})
+    return private_json(to_json(Unsubscribed(status="unsubscribed")))
 
 
 @route(
@@ -99,6 +125,8 @@ def unsubscribe() -> Response:
     methods=["GET"],
     authorizer=AUTHORIZER,
     query=PreviewParams,
+    responses={200: PREVIEW},
+    media={200: "text/html"},
 )
 def preview() -> Response:
     from chalicelib.domain.newsletters.models import IssueWeek
@@ -132,7 +160,7 @@ def preview() -> Response:
                 "Content-Security-Policy": "sandbox; default-src 'none'; style-src 'unsafe-inline'",
             },
         )
-    return private_json(result.model_dump(mode="json"))
+    return private_json(to_json(result))
 
 
 def _token(request: Request) -> str:

@@ -16,6 +16,7 @@ from chalicelib.api.responses import (
     Health,
     ListingCategory,
     ListingGroup,
+    OpenApiDocument,
     Ready,
     SearchFacets,
     SearchResponse,
@@ -25,6 +26,7 @@ from chalicelib.composition import services
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.partners.models import Scope
+from chalicelib.domain.places.views import PlaceDetail
 from chalicelib.domain.search.models import SearchPage, SearchQuery
 
 public = Blueprint(__name__)
@@ -115,7 +117,7 @@ def search_payload(page: SearchPage) -> dict[str, object]:
     )
 
 
-@route(public, "/places/{place_id}", methods=["GET"], cors=True)
+@route(public, "/places/{place_id}", methods=["GET"], cors=True, responses={200: PlaceDetail})
 def place(place_id: str) -> Response:
     request = public.current_request
     reject_query(request)
@@ -172,7 +174,7 @@ def department_places(department: str) -> Response:
     return cacheable_json(request, to_json(payload), max_age=get_settings().public_cache_seconds)
 
 
-@route(public, "/openapi.json", methods=["GET"], cors=True)
+@route(public, "/openapi.json", methods=["GET"], cors=True, responses={200: OpenApiDocument})
 def openapi() -> Response:
     request = public.current_request
     reject_query(request)

@@ -94,6 +94,30 @@ class ExportAccepted(ResponseBody):
     status_url: str = Field(description="GET it for the job's status.")
 
 
+class SubscriptionAccepted(ResponseBody):
+    """Accepted: the same answer whether the address is new, pending or subscribed."""
+
+    status: Literal["accepted"]
+    message: str
+
+
+class Unsubscribed(ResponseBody):
+    """Unsubscribed (or already gone)."""
+
+    status: Literal["unsubscribed"]
+
+
+class OpenApiDocument(ResponseBody):
+    """An OpenAPI 3.1 document (this one)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    openapi: Literal["3.1.0"]
+    info: dict[str, Any]
+    paths: dict[str, Any]
+    components: dict[str, Any]
+
+
 def to_json(model: BaseModel) -> dict[str, Any]:
     """The JSON value of a response model."""
     return model.model_dump(mode="json")

@@ -18,8 +18,9 @@ from pydantic import Field
 
 from chalicelib.api.auth import admin_authorizer, authenticate, bearer_token
 from chalicelib.api.bodies import json_object, private_json, required_version
-from chalicelib.api.http import reject_query, route
+from chalicelib.api.http import Later, reject_query, route
 from chalicelib.api.path_ids import IdKind, checked_id
+from chalicelib.api.responses import to_json
 from chalicelib.composition import services
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.hours.models import DomainModel
@@ -38,6 +39,9 @@ MAX_CHANGE_BYTES = 256_000
 MAX_CONFIRM_BYTES = 10_000
 
 AUTHORIZER = admin_authorizer()
+ISSUED = Later("chalicelib.domain.selfupdate.models", "IssuedLink")
+REVOKED = Later("chalicelib.domain.selfupdate.models", "RevokedLinks")
+VIEW = Later("chalicelib.domain.selfupdate.models", "SelfUpdateView")
 
 
 class ConfirmBody(DomainModel):
@@ -49,6 +53,7 @@ class ConfirmBody(DomainModel):
     "/admin/places/{place_id}/update-links",
     methods=["POST"],
     authorizer=AUTHORIZER,
+    responses={201: ISSUED},
 )
 def issue_link(place_id: str) -> Response:
     request = selfupdate.current_request
@@ -60,7 +65,7 @@ def issue_link(place_id: str) -> Response:
     link = services().self_update_service.issue(
         principal, checked_id(place_id, IdKind.PLACE), send=body.send
     )
-    return private_json(link.model_dump(mode="json"), status=201)
+    return private_json(to_json(link), status=201)
 
 
 @route(
@@ -68,6 +73,7 @@ def issue_link(place_id: str) -> Response:
     "/admin/places/{place_id}/update-links/revoke",
     methods=["POST"],
     authorizer=AUTHORIZER,
+    responses={200: REVOKED},
 )
 def revoke_links(place_id: str) -> Response:
     request = selfupdate.current_request
@@ -75,10 +81,10 @@ def revoke_links(place_id: str) -> Response:
     principal = authenticate(request)
     _reject_fields(json_object(request, optional=True))
     revoked = services().self_update_service.revoke(principal, checked_id(place_id, IdKind.PLACE))
-    return private_json(revoked.model_dump(mode="json"))
+    return private_json(to_json(revoked))
 
 
-@route(selfupdate, "/self-update", methods=["GET", "PATCH"], cors=True)
+@route(selfupdate, "/self-update", methods=["GET", "PATCH"], cors=True, responses={200: VIEW})
 def self_update() -> Response:
     """GET: the editable subset. PATCH: a change (one view: the route wrapper registers the
     CORS preflight once per path)."""
@@ -95,7 +101,7 @@ def self_update() -> Response:
     return _view(view)
 
 
-@route(selfupdate, "/self-update/confirm", methods=["POST"], cors=True)
+@route(selfupdate, "/self-update/confirm", methods=["POST"], cors=True, responses={200: VIEW})
 def confirm_self_update() -> Response:
     request = selfupdate.current_request
     reject_query(request)
@@ -108,7 +114,7 @@ def confirm_self_update() -> Response:
 
 
 def _view(view: SelfUpdateView) -> Response:
-    return private_json(view.model_dump(mode="json"), etag_version=view.version)
+    return private_json(to_json(view), etag_version=view.version)
 
 
 def _reject_fields(data: dict[str, Any]) -> None:

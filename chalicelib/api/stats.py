@@ -15,28 +15,44 @@ from pydantic import Field
 
 from chalicelib.api.auth import admin_authorizer, authenticate
 from chalicelib.api.bodies import private_json
-from chalicelib.api.http import parse_query, route
+from chalicelib.api.http import Later, parse_query, route
 from chalicelib.api.params import Params
+from chalicelib.api.responses import to_json
 from chalicelib.composition import services
 
 stats = Blueprint(__name__)
 
 AUTHORIZER = admin_authorizer()
+REPORT = Later("chalicelib.api.responses_backoffice", "StatsReport")
+SVG = "image/svg+xml"
 STATS_DEPARTMENT = r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6]|all|unknown)$"
 
 
 class StatsParams(Params):
-    first: date | None = Field(default=None, alias="from")
-    last: date | None = Field(default=None, alias="to")
-    department: str | None = Field(default=None, pattern=STATS_DEPARTMENT)
+    first: date | None = Field(
+        default=None, alias="from", description="First local day (default: 'to' - 29)."
+    )
+    last: date | None = Field(
+        default=None, alias="to", description="Last local day (default: today, Paris)."
+    )
+    department: str | None = Field(
+        default=None,
+        pattern=STATS_DEPARTMENT,
+        description="A department, `all` (France; admins only) or `unknown` (searches around a "
+        "point that found nothing). Default: France for admins, each of a moderator's "
+        "departments.",
+    )
 
 
 class ReportParams(StatsParams):
-    format: Literal["json", "csv"] | None = None
+    format: Literal["json", "csv"] | None = Field(
+        default=None,
+        description="Response format (default JSON, or CSV when Accept asks for it).",
+    )
 
 
 class TopCategoriesParams(StatsParams):
-    limit: int = Field(default=10, ge=1, le=50)
+    limit: int = Field(default=10, ge=1, le=50, description="How many categories.")
 
 
 def _wants_csv(request: Request, params: ReportParams) -> bool:
@@ -57,7 +73,15 @@ def _no_store(body: str, content_type: str, filename: str | None = None) -> Resp
     return Response(body=body, status_code=200, headers=headers)
 
 
-@route(stats, "/admin/stats", methods=["GET"], authorizer=AUTHORIZER, query=ReportParams)
+@route(
+    stats,
+    "/admin/stats",
+    methods=["GET"],
+    authorizer=AUTHORIZER,
+    query=ReportParams,
+    responses={200: REPORT},
+    media={200: "text/csv"},
+)
 def stats_report() -> Response:
     request = stats.current_request
     principal = authenticate(request)
@@ -68,7 +92,9 @@ def stats_report() -> Response:
     if _wants_csv(request, params):
         name = f"repere-stats-{report.first.isoformat()}-{report.last.isoformat()}.csv"
         return _no_store(report.as_csv(), "text/csv; charset=utf-8", name)
-    return private_json(report.as_json())
+    from chalicelib.api.responses_backoffice import stats_report
+
+    return private_json(to_json(stats_report(report)))
 
 
 @route(
@@ -77,6 +103,7 @@ def stats_report() -> Response:
     methods=["GET"],
     authorizer=AUTHORIZER,
     query=StatsParams,
+    media={200: SVG},
 )
 def open_closed_chart() -> Response:
     request = stats.current_request
@@ -85,7 +112,7 @@ def open_closed_chart() -> Response:
     svg = services().stats_service.open_closed_chart(
         principal, params.department, params.first, params.last
     )
-    return _no_store(svg, "image/svg+xml; charset=utf-8")
+    return _no_store(svg, f"{SVG}; charset=utf-8")
 
 
 @route(
@@ -94,6 +121,7 @@ def open_closed_chart() -> Response:
     methods=["GET"],
     authorizer=AUTHORIZER,
     query=TopCategoriesParams,
+    media={200: SVG},
 )
 def top_categories_chart() -> Response:
     request = stats.current_request
@@ -102,4 +130,4 @@ def top_categories_chart() -> Response:
     svg = services().stats_service.top_categories_chart(
         principal, params.department, params.first, params.last, params.limit
     )
-    return _no_store(svg, "image/svg+xml; charset=utf-8")
+    return _no_store(svg, f"{SVG}; charset=utf-8")

@@ -14,15 +14,17 @@ from pydantic import Field
 
 from chalicelib.api.auth import admin_authorizer, authenticate
 from chalicelib.api.bodies import json_object, private_json, required_version
-from chalicelib.api.http import client_address, parse_query, reject_query, route
+from chalicelib.api.http import Later, client_address, parse_query, reject_query, route
 from chalicelib.api.params import DEPARTMENT_PATTERN, Cursor, Params
 from chalicelib.api.path_ids import ID_PATTERN, IdKind, checked_id
+from chalicelib.api.responses import to_json
 from chalicelib.composition import services
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.submissions.status import SubmissionStatus
 
 if TYPE_CHECKING:
+    from chalicelib.domain.places.models import Place
     from chalicelib.domain.submissions.models import Receipt, Submission
 
 # The submission models and the service's decision bodies are imported inside the handlers
@@ -32,27 +34,47 @@ submissions = Blueprint(__name__)
 
 AUTHORIZER = admin_authorizer()
 MAX_SUBMISSION_BYTES = 32_000
+# Response models, named so that ``import app`` does not load the submission models.
+_MODELS = "chalicelib.domain.submissions.models"
+RECEIPT = Later(_MODELS, "Receipt")
+STATUS_VIEW = Later(_MODELS, "SubmissionStatusView")
+SUBMISSION = Later(_MODELS, "Submission")
+"""Everything, the submitter's contact included: moderators only."""
+FIGURES = Later(_MODELS, "Figures")
+QUEUE = Later("chalicelib.api.responses_backoffice", "ModerationQueue")
+DECISION = Later("chalicelib.api.responses_backoffice", "ModerationDecision")
+MERGE_PREVIEW = Later("chalicelib.domain.submissions.service", "MergePreview")
 
 
 class QueueParams(Params):
-    status: SubmissionStatus = SubmissionStatus.PENDING
-    department: str | None = Field(default=None, pattern=DEPARTMENT_PATTERN)
+    status: SubmissionStatus = Field(default=SubmissionStatus.PENDING, description="Status.")
+    department: str | None = Field(
+        default=None, pattern=DEPARTMENT_PATTERN, description="Department code."
+    )
+    # limit and cursor: bounds of the settings, wording in devtools/openapi/submissions.py.
     limit: int = Field(default=50, ge=1)
     cursor: Cursor | None = None
 
 
 class MergePreviewParams(Params):
-    place_id: str | None = Field(default=None, pattern=ID_PATTERN)
+    place_id: str | None = Field(
+        default=None,
+        pattern=ID_PATTERN,
+        description="The place to compare with; default for a suggestion: its own place "
+        "(required for a new-place submission).",
+    )
 
 
 class FiguresParams(Params):
-    department: str | None = Field(default=None, pattern=DEPARTMENT_PATTERN)
+    department: str | None = Field(
+        default=None, pattern=DEPARTMENT_PATTERN, description="Department code."
+    )
 
 
 # Public ------------------------------------------------------------------------------------
 
 
-@route(submissions, "/submissions", methods=["POST"], cors=True)
+@route(submissions, "/submissions", methods=["POST"], cors=True, responses={202: RECEIPT})
 def submit_place() -> Response:
     request = submissions.current_request
     reject_query(request)
@@ -63,7 +85,13 @@ def submit_place() -> Response:
     return _accepted(receipt)
 
 
-@route(submissions, "/places/{place_id}/suggestions", methods=["POST"], cors=True)
+@route(
+    submissions,
+    "/places/{place_id}/suggestions",
+    methods=["POST"],
+    cors=True,
+    responses={202: RECEIPT},
+)
 def suggest_change(place_id: str) -> Response:
     request = submissions.current_request
     reject_query(request)
@@ -76,12 +104,18 @@ def suggest_change(place_id: str) -> Response:
     return _accepted(receipt)
 
 
-@route(submissions, "/submissions/{submission_id}", methods=["GET"], cors=True)
+@route(
+    submissions,
+    "/submissions/{submission_id}",
+    methods=["GET"],
+    cors=True,
+    responses={200: STATUS_VIEW},
+)
 def submission_status(submission_id: str) -> Response:
     request = submissions.current_request
     reject_query(request)
     view = services().submission_service.status(checked_id(submission_id, IdKind.SUBMISSION))
-    return private_json(view.model_dump(mode="json"))
+    return private_json(to_json(view))
 
 
 # Moderation --------------------------------------------------------------------------------
@@ -93,6 +127,7 @@ def submission_status(submission_id: str) -> Response:
     methods=["GET"],
     authorizer=AUTHORIZER,
     query=QueueParams,
+    responses={200: QUEUE},
 )
 def moderation_queue() -> Response:
     request = submissions.current_request
@@ -108,20 +143,29 @@ def moderation_queue() -> Response:
         limit=params.limit,
         cursor=params.cursor,
     )
-    payload: dict[str, Any] = {
-        "submissions": [_moderation_json(s) for s in page.submissions],
-        "next_cursor": page.next_cursor,
-    }
+    drafts = None
     # Drafts (volunteers' places awaiting publication) come with the first page only.
     if params.status is SubmissionStatus.PENDING and params.cursor is None:
-        drafts = services().submission_service.drafts(
-            principal, department=params.department, limit=params.limit
+        drafts = list(
+            services().submission_service.drafts(
+                principal, department=params.department, limit=params.limit
+            )
         )
-        payload["drafts"] = [draft.model_dump(mode="json") for draft in drafts]
-    return private_json(payload)
+    from chalicelib.api.responses_backoffice import ModerationQueue
+
+    queue = ModerationQueue(
+        submissions=list(page.submissions), next_cursor=page.next_cursor, drafts=drafts
+    )
+    return private_json(to_json(queue))
 
 
-@route(submissions, "/admin/submissions/{submission_id}", methods=["GET"], authorizer=AUTHORIZER)
+@route(
+    submissions,
+    "/admin/submissions/{submission_id}",
+    methods=["GET"],
+    authorizer=AUTHORIZER,
+    responses={200: SUBMISSION},
+)
 def moderation_view(submission_id: str) -> Response:
     request = submissions.current_request
     reject_query(request)
@@ -129,7 +173,7 @@ def moderation_view(submission_id: str) -> Response:
     submission = services().submission_service.get(
         principal, checked_id(submission_id, IdKind.SUBMISSION)
     )
-    return private_json(_moderation_json(submission), etag_version=submission.version)
+    return private_json(to_json(submission), etag_version=submission.version)
 
 
 @route(
@@ -137,6 +181,7 @@ def moderation_view(submission_id: str) -> Response:
     "/admin/submissions/{submission_id}/approve",
     methods=["POST"],
     authorizer=AUTHORIZER,
+    responses={200: DECISION},
 )
 def approve(submission_id: str) -> Response:
     request = submissions.current_request
@@ -151,7 +196,7 @@ def approve(submission_id: str) -> Response:
         expected_version=required_version(request),
         approval=approval,
     )
-    return _decided(submission, place.model_dump(mode="json"))
+    return _decided(submission, place)
 
 
 @route(
@@ -159,6 +204,7 @@ def approve(submission_id: str) -> Response:
     "/admin/submissions/{submission_id}/merge",
     methods=["POST"],
     authorizer=AUTHORIZER,
+    responses={200: DECISION},
 )
 def merge(submission_id: str) -> Response:
     request = submissions.current_request
@@ -173,7 +219,7 @@ def merge(submission_id: str) -> Response:
         expected_version=required_version(request),
         merge=merge_request,
     )
-    return _decided(submission, place.model_dump(mode="json"))
+    return _decided(submission, place)
 
 
 @route(
@@ -182,6 +228,7 @@ def merge(submission_id: str) -> Response:
     methods=["GET"],
     authorizer=AUTHORIZER,
     query=MergePreviewParams,
+    responses={200: MERGE_PREVIEW},
 )
 def merge_preview(submission_id: str) -> Response:
     request = submissions.current_request
@@ -190,7 +237,7 @@ def merge_preview(submission_id: str) -> Response:
     result = services().submission_service.merge_preview(
         principal, checked_id(submission_id, IdKind.SUBMISSION), params.place_id
     )
-    return private_json(result.model_dump(mode="json"))
+    return private_json(to_json(result))
 
 
 @route(
@@ -198,6 +245,7 @@ def merge_preview(submission_id: str) -> Response:
     "/admin/submissions/{submission_id}/reject",
     methods=["POST"],
     authorizer=AUTHORIZER,
+    responses={200: DECISION},
 )
 def reject(submission_id: str) -> Response:
     request = submissions.current_request
@@ -221,13 +269,14 @@ def reject(submission_id: str) -> Response:
     methods=["GET"],
     authorizer=AUTHORIZER,
     query=FiguresParams,
+    responses={200: FIGURES},
 )
 def figures() -> Response:
     request = submissions.current_request
     principal = authenticate(request)
     params = parse_query(request, FiguresParams)
     result = services().submission_service.figures(principal, params.department)
-    return private_json(result.model_dump(mode="json"))
+    return private_json(to_json(result))
 
 
 # Helpers -----------------------------------------------------------------------------------
@@ -240,18 +289,13 @@ def _small_body(request: Request) -> dict[str, Any]:
 
 
 def _accepted(receipt: Receipt) -> Response:
-    response = private_json(receipt.model_dump(mode="json"), status=202)
+    response = private_json(to_json(receipt), status=202)
     response.headers["Location"] = receipt.status_url
     return response
 
 
-def _moderation_json(submission: Submission) -> dict[str, Any]:
-    """Everything, the submitter's contact included: moderators only."""
-    return submission.model_dump(mode="json")
+def _decided(submission: Submission, place: Place | None) -> Response:
+    from chalicelib.api.responses_backoffice import ModerationDecision
 
-
-def _decided(submission: Submission, place: dict[str, Any] | None) -> Response:
-    return private_json(
-        {"submission": _moderation_json(submission), "place": place},
-        etag_version=submission.version,
-    )
+    decided = ModerationDecision(submission=submission, place=place)
+    return private_json(to_json(decided), etag_version=submission.version)

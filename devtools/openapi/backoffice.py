@@ -11,18 +11,9 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode
 
-from chalicelib.domain.announcements.models import (
-    Announcement,
-    AnnouncementAudience,
-    AnnouncementContent,
-)
-from chalicelib.domain.auth import Principal
-from chalicelib.domain.batch.models import BatchReport, BatchRequest
+from chalicelib.domain.announcements.models import AnnouncementContent
+from chalicelib.domain.batch.models import BatchRequest
 from chalicelib.domain.places.editing import NewPlace, PlacePatch, ReconcileRequest
-from chalicelib.domain.places.history import HistoryPage
-from chalicelib.domain.places.listing import PlaceListPage
-from chalicelib.domain.places.models import Place, PlaceStatus
-from chalicelib.domain.places.reconcile import ReconcileResult
 from devtools.openapi.common import (
     IF_NONE_MATCH,
     NOT_MODIFIED,
@@ -30,6 +21,7 @@ from devtools.openapi.common import (
     json_response,
     param,
     prefixed_schemas,
+    private_response,
 )
 
 PREFIX = "Backoffice"
@@ -67,17 +59,6 @@ WRITE_ERRORS: dict[str, Any] = {
 }
 
 
-def _private(schema_name: str, description: str, *, etag: bool = False) -> dict[str, Any]:
-    headers: dict[str, Any] = {"Cache-Control": {"schema": {"type": "string", "const": "no-store"}}}
-    if etag:
-        headers["ETag"] = {"schema": {"type": "string"}, "description": '"<version>"'}
-    return {
-        "description": description,
-        "headers": headers,
-        "content": {"application/json": {"schema": _ref(schema_name)}},
-    }
-
-
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": _REF.format(model=name)}
 
@@ -101,30 +82,15 @@ def _operation(summary: str, operation_id: str, **fields: Any) -> dict[str, Any]
 
 
 def _schemas() -> tuple[dict[str, Any], dict[str, str]]:
+    """The request bodies' schemas; the responses' come from the routes' models."""
     models: list[tuple[type[BaseModel], JsonSchemaMode]] = [
-        (Place, "serialization"),
         (NewPlace, "validation"),
         (PlacePatch, "validation"),
-        (PlaceListPage, "serialization"),
-        (HistoryPage, "serialization"),
         (ReconcileRequest, "validation"),
-        (ReconcileResult, "serialization"),
         (BatchRequest, "validation"),
-        (BatchReport, "serialization"),
         (AnnouncementContent, "validation"),
-        (Announcement, "serialization"),
-        (Principal, "serialization"),
     ]
-    schemas, names = prefixed_schemas(models, PREFIX)
-    # The admin views add whether an announcement is national (chalicelib/api/announcements.py
-    # ``_json``); a property of the model, so not in its schema.
-    announcement = schemas[PREFIX + names["Announcement"]]
-    announcement["properties"]["national"] = {
-        "type": "boolean",
-        "description": "True when departments is empty: shown everywhere.",
-    }
-    announcement["required"] = [*announcement.get("required", []), "national"]
-    return schemas, names
+    return prefixed_schemas(models, PREFIX)
 
 
 def part() -> tuple[dict[str, Any], dict[str, Any]]:
@@ -133,27 +99,17 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
     comment_note = (
         " An optional `comment` (text, at most 1,000 characters) is kept in the history entry."
     )
+    # The other query parameters are ListParams' (contract.py); limit's bounds are settings.
     list_params = [
-        param("status", {"type": "string", "enum": [s.value for s in PlaceStatus]}, "Status."),
-        param("department", {"type": "string"}, "Department code."),
-        param("organisation", {"type": "string"}, "Organisation name, spelling-insensitive."),
-        param("category", {"type": "string"}, "Category id (its descendants match too)."),
-        param(
-            "not_verified_since",
-            {"type": "string", "format": "date"},
-            "Places last verified before this date (Paris time), or never.",
-        ),
-        param("q", {"type": "string", "maxLength": 200}, "Text in name, organisation or city."),
         param("limit", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}, "Page."),
-        param("cursor", {"type": "string"}, "next_cursor of the previous page."),
     ]
-    place_response = _private(n["Place"], "The place (private fields included).", etag=True)
+    place_response = private_response("The place (private fields included).", etag=True)
     paths: dict[str, Any] = {
         "/admin/me": {
             "get": _operation(
                 "Who the token says the caller is",
                 "adminMe",
-                responses={"200": _private(n["Principal"], "The caller."), **ERRORS},
+                responses={"200": private_response("The caller."), **ERRORS},
             )
         },
         "/admin/places": {
@@ -163,7 +119,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 description="Give a department, an organisation or a status. Moderators see "
                 "their departments; volunteers their own drafts.",
                 parameters=list_params,
-                responses={"200": _private(n["PlaceListPage"], "One page."), **ERRORS},
+                responses={"200": private_response("One page."), **ERRORS},
             ),
             "post": _operation(
                 "Create a place (a draft unless status is online)",
@@ -210,12 +166,8 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
             "get": _operation(
                 "The place's change log, newest first",
                 "adminPlaceHistory",
-                parameters=[
-                    PLACE_ID,
-                    param("limit", {"type": "integer", "minimum": 1, "maximum": 200}, "Page."),
-                    param("before", {"type": "integer", "minimum": 1}, "next_before."),
-                ],
-                responses={"200": _private(n["HistoryPage"], "Entries."), **ERRORS, **NOT_FOUND},
+                parameters=[PLACE_ID],
+                responses={"200": private_response("Entries."), **ERRORS, **NOT_FOUND},
             )
         },
         "/admin/places/{place_id}/reconcile": {
@@ -230,7 +182,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 parameters=[PLACE_ID],
                 requestBody=_body(n["ReconcileRequest"], "Options.", required=False),
                 responses={
-                    "200": _private(n["ReconcileResult"], "What was found and done.", etag=True),
+                    "200": private_response("What was found and done.", etag=True),
                     **ERRORS,
                     **NOT_FOUND,
                     "409": error("The place or its history changed meanwhile: try again."),
@@ -250,23 +202,12 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 "batch or replays a finished one; never applies a place twice.",
                 requestBody=_body(n["BatchRequest"], "Selection, patch, options."),
                 responses={
-                    "200": _private(n["BatchReport"], "Per-place results."),
-                    "202": {
-                        "description": "Planned; the batch worker applies it. Read the report "
-                        "at `status_url` until `complete` is true.",
-                        "headers": {"Location": {"schema": {"type": "string"}}},
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {
-                                        "status_url": {"type": "string"},
-                                        "report": _ref(n["BatchReport"]),
-                                    },
-                                }
-                            }
-                        },
-                    },
+                    "200": private_response("Per-place results."),
+                    "202": private_response(
+                        "Planned; the batch worker applies it. Read the report at `status_url` "
+                        "until `complete` is true.",
+                        Location={"schema": {"type": "string"}},
+                    ),
                     **ERRORS,
                     "409": error("The idempotency key was used for another batch."),
                 },
@@ -288,7 +229,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                     )
                 ],
                 responses={
-                    "200": _private(n["BatchReport"], "The report so far."),
+                    "200": private_response("The report so far."),
                     **ERRORS,
                     "404": error("No batch of the caller has this key."),
                 },
@@ -299,22 +240,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 "Every announcement (admins)",
                 "adminListAnnouncements",
                 responses={
-                    "200": {
-                        "description": "All announcements, newest start first.",
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {
-                                        "announcements": {
-                                            "type": "array",
-                                            "items": _ref(n["Announcement"]),
-                                        }
-                                    },
-                                }
-                            }
-                        },
-                    },
+                    "200": private_response("All announcements, newest start first."),
                     **ERRORS,
                 },
             ),
@@ -323,7 +249,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 "adminCreateAnnouncement",
                 requestBody=_body(n["AnnouncementContent"], "The announcement."),
                 responses={
-                    "201": _private(n["Announcement"], "Created.", etag=True),
+                    "201": private_response("Created.", etag=True),
                     **ERRORS,
                 },
             ),
@@ -334,7 +260,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 "adminGetAnnouncement",
                 parameters=[ANNOUNCEMENT_ID],
                 responses={
-                    "200": _private(n["Announcement"], "The announcement.", etag=True),
+                    "200": private_response("The announcement.", etag=True),
                     **ERRORS,
                     **NOT_FOUND,
                 },
@@ -345,7 +271,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 parameters=[ANNOUNCEMENT_ID, IF_MATCH],
                 requestBody=_body(n["AnnouncementContent"], "The new content."),
                 responses={
-                    "200": _private(n["Announcement"], "Replaced.", etag=True),
+                    "200": private_response("Replaced.", etag=True),
                     **WRITE_ERRORS,
                 },
             ),
@@ -362,17 +288,9 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 "operationId": "listAnnouncements",
                 "description": "Active at today's date (the department's time zone), national "
                 "ones included. Cacheable.",
-                "parameters": [
-                    param("department", {"type": "string"}, "Department code."),
-                    param(
-                        "audience",
-                        {"type": "string", "enum": [a.value for a in AnnouncementAudience]},
-                        "Keeps announcements for this audience and for everyone.",
-                    ),
-                    IF_NONE_MATCH,
-                ],
+                "parameters": [IF_NONE_MATCH],
                 "responses": {
-                    "200": json_response({}, "Active announcements, newest start first."),
+                    "200": json_response("Active announcements, newest start first."),
                     "304": NOT_MODIFIED,
                     "400": error("Invalid parameter."),
                 },

@@ -42,15 +42,25 @@ def error(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": ref("Error")}}}
 
 
-def json_response(schema: dict[str, Any], description: str) -> dict[str, Any]:
+def json_response(description: str) -> dict[str, Any]:
+    """A cacheable success (ETag, Cache-Control). Its body is not written here: the route's
+    model (``route(..., responses={200: Model})``) or media type gives it."""
     return {
         "description": description,
         "headers": {
             "ETag": {"schema": {"type": "string"}},
             "Cache-Control": {"schema": {"type": "string"}},
         },
-        "content": {"application/json": {"schema": schema}},
     }
+
+
+def private_response(description: str, *, etag: bool = False, **headers: Any) -> dict[str, Any]:
+    """A success no cache may keep (``Cache-Control: no-store``; ``ETag: "<version>"`` with
+    ``etag``). Its body comes from the route's declared model or media type."""
+    found: dict[str, Any] = {"Cache-Control": {"schema": {"type": "string", "const": "no-store"}}}
+    if etag:
+        found["ETag"] = {"schema": {"type": "string"}, "description": '"<version>"'}
+    return {"description": description, "headers": {**found, **headers}}
 
 
 NOT_MODIFIED = {"description": "Not modified: the client's ETag (If-None-Match) is current."}

@@ -16,6 +16,7 @@ constants and models so that the document cannot drift from what the API enforce
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -200,15 +201,23 @@ def apply(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def _declared_responses(document: dict[str, Any]) -> None:
-    """The JSON body of each status a route declares (``route(..., responses={200: Model})``)
-    is its model's serialization schema; the part keeps the wording and headers."""
-    declared = http.RESPONSE_MODELS
+    """The body of each success status a route declares is generated: a JSON one is its
+    model's serialization schema (``route(..., responses={200: Model})``), another its media
+    type (``route(..., media={200: "text/csv"})``); the part keeps the wording and headers.
+
+    A part that still writes a success payload by hand fails the build: the model (or the
+    media type) is the one place a body is described."""
+    _no_payload_by_hand(document)
+    declared = {
+        key: {status: http.response_model(model) for status, model in statuses.items()}
+        for key, statuses in http.RESPONSE_MODELS.items()
+    }
     models = sorted(
         {model for statuses in declared.values() for model in statuses.values()},
         key=lambda model: model.__name__,
     )
-    keys, definitions = models_json_schema(
-        [(model, "serialization") for model in models], ref_template=REF
+    keys, definitions = _readable(
+        *models_json_schema([(model, "serialization") for model in models], ref_template=REF)
     )
     schemas = document["components"]["schemas"]
     for name, schema in definitions.get("$defs", {}).items():
@@ -216,15 +225,57 @@ def _declared_responses(document: dict[str, Any]) -> None:
             raise ValueError(f"two schemas named {name}: rename a response model")
         schemas[name] = schema
     for (method, path), statuses in declared.items():
-        operation = document["paths"].get(path, {}).get(method)
-        if operation is None:
-            raise ValueError(f"responses declared for {method.upper()} {path}, not documented")
         for status, model in statuses.items():
-            response = operation["responses"].setdefault(
-                str(status), {"description": (model.__doc__ or model.__name__).strip()}
-            )
-            content = response.setdefault("content", {}).setdefault("application/json", {})
-            content["schema"] = keys[(model, "serialization")]
+            content = _content(document, method, path, status, model.__doc__ or model.__name__)
+            content.setdefault("application/json", {})["schema"] = keys[(model, "serialization")]
+    for (method, path), media_types in http.RESPONSE_MEDIA.items():
+        for status, media in media_types.items():
+            content = _content(document, method, path, status, media)
+            content[media] = {"schema": {"type": "string"}}
+
+
+def _readable(keys: Any, definitions: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """Two models of one name (``ServiceView`` of the public views and of the self-update
+    links) are named by pydantic after their whole module path: name them after their
+    feature instead (``PlacesServiceView``, ``SelfupdateServiceView``)."""
+    found: dict[str, Any] = definitions.get("$defs", {})
+    renamed = {
+        name: name.split("__")[2].capitalize() + name.split("__")[-1]
+        for name in found
+        if "__" in name
+    }
+    if not renamed:
+        return keys, definitions
+    text = json.dumps({"keys": {str(i): v for i, v in enumerate(keys.values())}, "defs": found})
+    for old, new in renamed.items():
+        text = text.replace(f'"{REF.format(model=old)}"', f'"{REF.format(model=new)}"')
+    rewritten = json.loads(text)
+    return (
+        {key: rewritten["keys"][str(i)] for i, key in enumerate(keys)},
+        {"$defs": {renamed.get(name, name): schema for name, schema in rewritten["defs"].items()}},
+    )
+
+
+def _content(
+    document: dict[str, Any], method: str, path: str, status: int, description: str
+) -> dict[str, Any]:
+    operation = document["paths"].get(path, {}).get(method)
+    if operation is None:
+        raise ValueError(f"responses declared for {method.upper()} {path}, not documented")
+    response = operation["responses"].setdefault(str(status), {"description": description.strip()})
+    content: dict[str, Any] = response.setdefault("content", {})
+    return content
+
+
+def _no_payload_by_hand(document: dict[str, Any]) -> None:
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if status.startswith("2") and "content" in response:
+                    raise ValueError(
+                        f"{method.upper()} {path} {status}: the part describes the body by "
+                        "hand; declare it on the route (responses= or media=)"
+                    )
 
 
 def _path_parameters(operation: dict[str, Any]) -> None:
@@ -259,7 +310,7 @@ def _group(
     parameters = operation["parameters"]
     grouped = {p["name"]: p for p in parameters if p["in"] == "query" and p["name"] in members}
     properties = {
-        member: {**grouped[member]["schema"], "description": grouped[member]["description"]}
+        member: {**grouped[member]["schema"], "description": grouped[member].get("description", "")}
         for member in sorted(members)
     }
     options = []
@@ -324,25 +375,40 @@ def _responses(path: str, method: str, operation: dict[str, Any]) -> None:
 
 
 def _query_from_model(operation: dict[str, Any], model: type[BaseModel], name: str) -> None:
-    """Each documented query parameter gets the schema of the model's field (its description
-    and serialisation style stay the document's); both must name the same parameters."""
+    """Each query parameter gets the schema of the model's field. A field the part does not
+    list is generated (its description is the field's); one the part lists keeps its
+    wording and style. A parameter the part lists and the model lacks fails the build."""
     schema = model.model_json_schema(by_alias=True, mode="validation")
     definitions = schema.get("$defs", {})
     fields: dict[str, Any] = schema["properties"]
     required = set(schema.get("required", []))
-    documented = {p["name"]: p for p in operation.get("parameters", []) if p["in"] == "query"}
-    if set(documented) != set(fields):
+    parameters: list[dict[str, Any]] = operation.setdefault("parameters", [])
+    documented = {p["name"]: p for p in parameters if p["in"] == "query"}
+    if set(documented) - set(fields):
         raise ValueError(
             f"{name}: the document's query parameters {sorted(documented)} are not the "
             f"model's {sorted(fields)} ({model.__name__})"
         )
     for field_name, field_schema in fields.items():
-        parameter = documented[field_name]
+        parameter = documented.get(field_name)
+        if parameter is None:
+            parameter = {"name": field_name, "in": "query", "schema": {}}
+            description = field_schema.get("description")
+            if description:
+                parameter["description"] = description
+            if _is_list_schema(field_schema, definitions):
+                parameter.update(style="form", explode=True)
+            parameters.append(parameter)
         derived = _query_schema(field_schema, definitions)
         # Bounds the model leaves to the settings (page sizes, radii) stay as documented.
         parameter["schema"] = _fill(derived, parameter["schema"])
         if field_name in required:
             parameter["required"] = True
+
+
+def _is_list_schema(field_schema: dict[str, Any], definitions: dict[str, Any]) -> bool:
+    schema = _inline(copy.deepcopy(field_schema), definitions)
+    return any(option.get("type") == "array" for option in [schema, *schema.get("anyOf", [])])
 
 
 def _fill(derived: dict[str, Any], documented: dict[str, Any]) -> dict[str, Any]:

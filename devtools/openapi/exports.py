@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from chalicelib.domain.exports.models import ExportFormat, ExportJob, ExportRequest, ExportSummary
+from chalicelib.domain.exports.models import ExportRequest
 from devtools.openapi.common import (
     IF_NONE_MATCH,
     NOT_MODIFIED,
@@ -14,20 +14,14 @@ from devtools.openapi.common import (
     error,
     json_response,
     param,
+    private_response,
     ref,
 )
 
 
 def part() -> tuple[dict[str, Any], dict[str, Any]]:
     """(paths, schemas) of the exports routes."""
-    _, definitions = models_json_schema(
-        [
-            (ExportSummary, "serialization"),
-            (ExportRequest, "validation"),
-            (ExportJob, "serialization"),
-        ],
-        ref_template=REF,
-    )
+    _, definitions = models_json_schema([(ExportRequest, "validation")], ref_template=REF)
     schemas: dict[str, Any] = definitions["$defs"]
     paths: dict[str, Any] = {
         "/exports": {
@@ -36,22 +30,15 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 "newest first",
                 "operationId": "listExports",
                 "parameters": [
-                    param("department", {"type": "string"}, "Department code (75, 2A, 971...)."),
-                    param(
-                        "format",
-                        {"type": "string", "enum": [f.value for f in ExportFormat]},
-                        "Only this format.",
-                    ),
                     param(
                         "limit",
                         {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
                         "Page size (at most REPERE_EXPORTS_LIST_MAX_LIMIT).",
                     ),
-                    param("cursor", {"type": "string"}, "next_cursor of the previous page."),
                     IF_NONE_MATCH,
                 ],
                 "responses": {
-                    "200": json_response({}, "A page of ready exports."),
+                    "200": json_response("A page of ready exports."),
                     "304": NOT_MODIFIED,
                     "400": error("Invalid or unknown parameter, or malformed cursor."),
                 },
@@ -101,7 +88,6 @@ ADMIN_ERRORS: dict[str, Any] = {
         "moderator's departments (out_of_scope)."
     ),
 }
-NO_STORE = {"Cache-Control": {"schema": {"type": "string", "const": "no-store"}}}
 
 
 def _admin_paths() -> dict[str, Any]:
@@ -128,13 +114,10 @@ def _admin_paths() -> dict[str, Any]:
                     "content": {"application/json": {"schema": ref("ExportRequest")}},
                 },
                 "responses": {
-                    "202": {
-                        "description": "Recorded and queued.",
-                        "headers": {
-                            **NO_STORE,
-                            "Location": {"schema": {"type": "string"}, "description": "status_url"},
-                        },
-                    },
+                    "202": private_response(
+                        "Recorded and queued.",
+                        Location={"schema": {"type": "string"}, "description": "status_url"},
+                    ),
                     "400": error(
                         "Invalid body (unknown field, format, department, category, date "
                         "out of range, sections) or Idempotency-Key; `field` names it."
@@ -155,11 +138,7 @@ def _admin_paths() -> dict[str, Any]:
                     )
                 ],
                 "responses": {
-                    "200": {
-                        "description": "The job.",
-                        "headers": NO_STORE,
-                        "content": {"application/json": {"schema": ref("ExportJob")}},
-                    },
+                    "200": private_response("The job."),
                     "400": error("Malformed export id, or a query string."),
                     **ADMIN_ERRORS,
                     "404": error("No such export."),

@@ -11,9 +11,8 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode
 
 from chalicelib.api.newsletters import TokenBody
-from chalicelib.domain.newsletters.models import SubscriptionRequest, SubscriptionView
-from chalicelib.domain.newsletters.preview import NewsletterPreview
-from devtools.openapi.common import error, param, prefixed_schemas
+from chalicelib.domain.newsletters.models import SubscriptionRequest
+from devtools.openapi.common import error, prefixed_schemas, private_response
 
 PREFIX = "Newsletter"
 _REF = "#/components/schemas/" + PREFIX + "{model}"
@@ -25,27 +24,16 @@ LINK_ERRORS: dict[str, Any] = {
     "400": error("Invalid body, or the token given twice."),
     "401": error("No token, or a token that is not valid for this (the same answer for all)."),
 }
-NO_STORE = {"Cache-Control": {"schema": {"type": "string", "const": "no-store"}}}
 
 
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": _REF.format(model=name)}
 
 
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "headers": NO_STORE,
-        "content": {"application/json": {"schema": schema}},
-    }
-
-
 def _schemas() -> tuple[dict[str, Any], dict[str, str]]:
     models: list[tuple[type[BaseModel], JsonSchemaMode]] = [
         (SubscriptionRequest, "validation"),
         (TokenBody, "validation"),
-        (SubscriptionView, "serialization"),
-        (NewsletterPreview, "serialization"),
     ]
     schemas, names = prefixed_schemas(models, PREFIX)
     return schemas, names
@@ -57,16 +45,6 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
         "required": False,
         "description": "The token, when not in the Authorization header.",
         "content": {"application/json": {"schema": _ref(n["TokenBody"])}},
-    }
-    accepted = {
-        "type": "object",
-        "properties": {"status": {"const": "accepted"}, "message": {"type": "string"}},
-        "required": ["status", "message"],
-    }
-    unsubscribed = {
-        "type": "object",
-        "properties": {"status": {"const": "unsubscribed"}},
-        "required": ["status"],
     }
     paths: dict[str, Any] = {
         "/subscriptions": {
@@ -82,7 +60,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                     "content": {"application/json": {"schema": _ref(n["SubscriptionRequest"])}},
                 },
                 "responses": {
-                    "202": _json(accepted, "Accepted."),
+                    "202": private_response("Accepted."),
                     "400": error("Invalid address, department, language or unknown field."),
                     "429": error(
                         "Too many subscription requests from this client this hour "
@@ -99,7 +77,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 + LINK_AUTH,
                 "requestBody": token_body,
                 "responses": {
-                    "200": _json(_ref(n["SubscriptionView"]), "Subscribed."),
+                    "200": private_response("Subscribed."),
                     **LINK_ERRORS,
                     "410": error("The link expired (7 days) or a newer one replaced it."),
                 },
@@ -112,13 +90,6 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 "description": "Two ways. (1) The website's page: " + LINK_AUTH + " (2) RFC "
                 "8058 one-click, from the mail's `List-Unsubscribe` header: the token in the "
                 "query string and the form body `List-Unsubscribe=One-Click`. Idempotent.",
-                "parameters": [
-                    param(
-                        "token",
-                        {"type": "string"},
-                        "One-click only (RFC 8058): the unsubscription token.",
-                    )
-                ],
                 "requestBody": {
                     "required": False,
                     "content": {
@@ -133,7 +104,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                     },
                 },
                 "responses": {
-                    "200": _json(unsubscribed, "Unsubscribed (or already gone)."),
+                    "200": private_response("Unsubscribed (or already gone)."),
                     **LINK_ERRORS,
                     "410": error("The link expired."),
                 },
@@ -147,30 +118,8 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 "Builds the digest from the history as the weekly worker would, and the mail "
                 "it would send, rendered by the newsletter-preview worker the API invokes "
                 "(subject/text/html null in a stage that has none). Nothing is stored or sent.",
-                "parameters": [
-                    param(
-                        "department",
-                        {"type": "string"},
-                        "Department code.",
-                        required=True,
-                    ),
-                    param(
-                        "week",
-                        {"type": "string", "pattern": r"^\d{4}-W\d{2}$"},
-                        "ISO week (default: the current one).",
-                    ),
-                    param("locale", {"enum": ["fr", "en"]}, "Language of the mail."),
-                    param("format", {"enum": ["json", "html"]}, "`html`: the HTML part alone."),
-                ],
                 "responses": {
-                    "200": {
-                        "description": "The preview.",
-                        "headers": NO_STORE,
-                        "content": {
-                            "application/json": {"schema": _ref(n["NewsletterPreview"])},
-                            "text/html": {"schema": {"type": "string"}},
-                        },
-                    },
+                    "200": private_response("The preview (JSON), or its HTML part alone."),
                     "400": error("Invalid parameter."),
                     "401": error("Missing or invalid back-office token."),
                     "403": error("Not an admin, or a department outside the caller's."),

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic.json_schema import models_json_schema
 
 from chalicelib.domain.partners.models import KeyRequest
-from devtools.openapi.common import REF, error, json_response, param, ref
+from devtools.openapi.common import REF, error, param, private_response, ref
 from devtools.openapi.contract import PARTNER_KEY
 
 _KEY_ERRORS = {
@@ -31,13 +31,10 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 "next_cursor between polls.",
                 "operationId": "changes",
                 "security": [{PARTNER_KEY: []}],
-                "parameters": [
-                    param("department", {"type": "string"}, "Omit for France's feed."),
-                    param("since", {"type": "string"}, "next_cursor of the previous page."),
-                    param("limit", {"type": "integer"}, "Changes per page."),
-                ],
+                # department and since: ChangesParams describes them (contract.py).
+                "parameters": [param("limit", {"type": "integer"}, "Changes per page.")],
                 "responses": {
-                    "200": json_response({}, "A page of changes."),
+                    "200": private_response("A page of changes."),
                     "400": error("Invalid parameter, or a cursor edited or of another feed."),
                     "410": error("The cursor is older than the retention (cursor_expired)."),
                     **_KEY_ERRORS,
@@ -53,7 +50,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                     "content": {"application/json": {"schema": ref("KeyRequest")}},
                 },
                 "responses": {
-                    "201": json_response({}, "The key, shown this once, and its record."),
+                    "201": private_response("The key, shown this once, and its record."),
                     "400": error("Invalid body."),
                 },
             },
@@ -64,7 +61,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                     param("include_revoked", {"type": "boolean"}, "List revoked keys too.")
                 ],
                 "responses": {
-                    "200": json_response({}, "The keys, newest first."),
+                    "200": private_response("The keys, newest first."),
                     "400": error("Invalid parameter."),
                 },
             },
@@ -77,7 +74,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                     param("key_id", {"type": "string"}, "Key id.", where="path", required=True)
                 ],
                 "responses": {
-                    "200": json_response({}, "The key, revoked."),
+                    "200": private_response("The key, revoked."),
                     "400": error("Malformed key id."),
                     "404": error("No such key."),
                 },

@@ -12,14 +12,8 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode
 
 from chalicelib.api.selfupdate import ConfirmBody
-from chalicelib.domain.selfupdate.models import (
-    IssuedLink,
-    IssueLinkBody,
-    RevokedLinks,
-    SelfUpdateChange,
-    SelfUpdateView,
-)
-from devtools.openapi.common import error, param, prefixed_schemas
+from chalicelib.domain.selfupdate.models import IssueLinkBody, SelfUpdateChange
+from devtools.openapi.common import error, param, prefixed_schemas, private_response
 
 PREFIX = "SelfUpdate"
 _REF = "#/components/schemas/" + PREFIX + "{model}"
@@ -64,17 +58,6 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": _REF.format(model=name)}
 
 
-def _private(name: str, description: str, *, etag: bool = False) -> dict[str, Any]:
-    headers: dict[str, Any] = {"Cache-Control": {"schema": {"type": "string", "const": "no-store"}}}
-    if etag:
-        headers["ETag"] = {"schema": {"type": "string"}, "description": '"<version>"'}
-    return {
-        "description": description,
-        "headers": headers,
-        "content": {"application/json": {"schema": _ref(name)}},
-    }
-
-
 def _body(name: str, description: str, *, required: bool = True) -> dict[str, Any]:
     return {
         "required": required,
@@ -85,9 +68,6 @@ def _body(name: str, description: str, *, required: bool = True) -> dict[str, An
 
 def _schemas() -> tuple[dict[str, Any], dict[str, str]]:
     models: list[tuple[type[BaseModel], JsonSchemaMode]] = [
-        (IssuedLink, "serialization"),
-        (RevokedLinks, "serialization"),
-        (SelfUpdateView, "serialization"),
         (SelfUpdateChange, "validation"),
         (ConfirmBody, "validation"),
         (IssueLinkBody, "validation"),
@@ -98,7 +78,7 @@ def _schemas() -> tuple[dict[str, Any], dict[str, str]]:
 
 def part() -> tuple[dict[str, Any], dict[str, Any]]:
     schemas, n = _schemas()
-    view = _private(n["SelfUpdateView"], "The editable subset of the place.", etag=True)
+    view = private_response("The editable subset of the place.", etag=True)
     paths: dict[str, Any] = {
         "/admin/places/{place_id}/update-links": {
             "post": {
@@ -113,7 +93,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                     n["IssueLinkBody"], "Whether to e-mail the link.", required=False
                 ),
                 "responses": {
-                    "201": _private(n["IssuedLink"], "The link."),
+                    "201": private_response("The link."),
                     **ADMIN_ERRORS,
                     "422": error("The place has no public e-mail address (`send`)."),
                 },
@@ -125,7 +105,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 "operationId": "revokeSelfUpdateLinks",
                 "description": ADMIN_AUTH,
                 "parameters": [PLACE_ID],
-                "responses": {"200": _private(n["RevokedLinks"], "Revoked."), **ADMIN_ERRORS},
+                "responses": {"200": private_response("Revoked."), **ADMIN_ERRORS},
             }
         },
         "/self-update": {

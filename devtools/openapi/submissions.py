@@ -11,20 +11,9 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode
 
-from chalicelib.api.path_ids import ID_PATTERN
-from chalicelib.domain.places.listing import AdminPlaceSummary
-from chalicelib.domain.places.models import Place
-from chalicelib.domain.submissions.models import (
-    Figures,
-    NewPlaceForm,
-    Receipt,
-    Submission,
-    SubmissionStatusView,
-    SuggestionForm,
-)
-from chalicelib.domain.submissions.service import Approval, Merge, MergePreview, Rejection
-from chalicelib.domain.submissions.status import SubmissionStatus
-from devtools.openapi.common import error, param, prefixed_schemas
+from chalicelib.domain.submissions.models import NewPlaceForm, SuggestionForm
+from chalicelib.domain.submissions.service import Approval, Merge, Rejection
+from devtools.openapi.common import error, param, prefixed_schemas, private_response
 
 PREFIX = "Submissions"
 _REF = "#/components/schemas/" + PREFIX + "{model}"
@@ -32,7 +21,6 @@ AUTH = (
     "Needs `Authorization: Bearer <token>` of an admin or a territory moderator (within "
     "their departments); see docs/backoffice.md."
 )
-NO_STORE = {"Cache-Control": {"schema": {"type": "string", "const": "no-store"}}}
 ID = param("submission_id", {"type": "string"}, "Submission id.", where="path", required=True)
 PLACE_ID = param("place_id", {"type": "string"}, "Place id.", where="path", required=True)
 IF_MATCH = param(
@@ -64,14 +52,6 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": _REF.format(model=name)}
 
 
-def _json(schema: dict[str, Any], description: str, **headers: Any) -> dict[str, Any]:
-    return {
-        "description": description,
-        "headers": {**NO_STORE, **headers},
-        "content": {"application/json": {"schema": schema}},
-    }
-
-
 def _body(name: str, description: str, *, required: bool = True) -> dict[str, Any]:
     return {
         "required": required,
@@ -84,16 +64,9 @@ def _schemas() -> tuple[dict[str, Any], dict[str, str]]:
     models: list[tuple[type[BaseModel], JsonSchemaMode]] = [
         (NewPlaceForm, "validation"),
         (SuggestionForm, "validation"),
-        (Receipt, "serialization"),
-        (SubmissionStatusView, "serialization"),
-        (Submission, "serialization"),
         (Approval, "validation"),
         (Merge, "validation"),
-        (MergePreview, "serialization"),
         (Rejection, "validation"),
-        (Figures, "serialization"),
-        (Place, "serialization"),
-        (AdminPlaceSummary, "serialization"),
     ]
     schemas, names = prefixed_schemas(models, PREFIX)
     return schemas, names
@@ -101,21 +74,13 @@ def _schemas() -> tuple[dict[str, Any], dict[str, str]]:
 
 def part() -> tuple[dict[str, Any], dict[str, Any]]:
     schemas, n = _schemas()
-    accepted = _json(
-        _ref(n["Receipt"]),
+    accepted = private_response(
         "Accepted for moderation (the same payload again answers the same id).",
         Location={"schema": {"type": "string"}, "description": "The status URL."},
     )
-    decided = _json(
-        {
-            "type": "object",
-            "properties": {
-                "submission": _ref(n["Submission"]),
-                "place": {"anyOf": [_ref(n["Place"]), {"type": "null"}]},
-            },
-            "required": ["submission", "place"],
-        },
+    decided = private_response(
         "The decided submission (ETag: its version) and the place created or changed.",
+        etag=True,
     )
 
     def admin(summary: str, operation_id: str, **fields: Any) -> dict[str, Any]:
@@ -159,7 +124,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 "operationId": "submissionStatus",
                 "parameters": [ID],
                 "responses": {
-                    "200": _json(_ref(n["SubmissionStatusView"]), "Status and decision."),
+                    "200": private_response("Status and decision."),
                     "404": error("No such submission."),
                 },
             }
@@ -173,16 +138,6 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 "never shift them.",
                 parameters=[
                     param(
-                        "status",
-                        {
-                            "type": "string",
-                            "enum": [s.value for s in SubmissionStatus],
-                            "default": "pending",
-                        },
-                        "Status.",
-                    ),
-                    param("department", {"type": "string"}, "Department code."),
-                    param(
                         "limit",
                         {"type": "integer", "minimum": 1, "maximum": 100, "default": 50},
                         "How many submissions on this page.",
@@ -195,27 +150,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                     ),
                 ],
                 responses={
-                    "200": _json(
-                        {
-                            "type": "object",
-                            "properties": {
-                                "submissions": {"type": "array", "items": _ref(n["Submission"])},
-                                "next_cursor": {
-                                    "type": ["string", "null"],
-                                    "description": "The next page's cursor; null on the last.",
-                                },
-                                "drafts": {
-                                    "type": "array",
-                                    "items": _ref(n["AdminPlaceSummary"]),
-                                    "description": "With status=pending, first page only: "
-                                    "the territory's drafts (volunteers' work), published "
-                                    "through PATCH /admin/places/{place_id}.",
-                                },
-                            },
-                            "required": ["submissions", "next_cursor"],
-                        },
-                        "The queue (submitter contact included).",
-                    ),
+                    "200": private_response("The queue (submitter contact included)."),
                     **ADMIN_ERRORS,
                 },
             )
@@ -226,7 +161,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 "adminGetSubmission",
                 parameters=[ID],
                 responses={
-                    "200": _json(_ref(n["Submission"]), "The submission."),
+                    "200": private_response("The submission.", etag=True),
                     **ADMIN_ERRORS,
                     "404": error("No such submission."),
                 },
@@ -254,17 +189,9 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 "submitter's contact), the place's current value, the value the place would "
                 "take, whether the place's value is empty, and the fields a merge without "
                 "`fields` takes (the empty ones). Read-only.",
-                parameters=[
-                    ID,
-                    param(
-                        "place_id",
-                        {"type": "string", "pattern": ID_PATTERN},
-                        "The place to compare with; default for a suggestion: its own place "
-                        "(required for a new-place submission).",
-                    ),
-                ],
+                parameters=[ID],
                 responses={
-                    "200": _json(_ref(n["MergePreview"]), "The differences."),
+                    "200": private_response("The differences."),
                     **ADMIN_ERRORS,
                     "404": error("No such submission or place."),
                 },
@@ -300,8 +227,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
             "get": admin(
                 "Submissions by department and region, approval rate, median time to decision",
                 "adminSubmissionFigures",
-                parameters=[param("department", {"type": "string"}, "Department code.")],
-                responses={"200": _json(_ref(n["Figures"]), "The figures."), **ADMIN_ERRORS},
+                responses={"200": private_response("The figures."), **ADMIN_ERRORS},
             )
         },
     }

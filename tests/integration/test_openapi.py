@@ -105,9 +105,34 @@ def test_query_parameters_are_the_models_and_a_drift_fails_the_build(
         department: str | None = None
         new_filter: str | None = None
 
-    monkeypatch.setitem(http.QUERY_MODELS, ("get", "/announcements"), Drifted)
+    # A parameter the part lists (limit, whose bounds are settings) that the model lacks
+    # fails the build.
+    monkeypatch.setitem(http.QUERY_MODELS, ("get", "/exports"), Drifted)
     with pytest.raises(ValueError, match="new_filter"):
         build()
+
+
+def test_a_query_parameter_the_part_does_not_list_is_generated_from_the_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pydantic import Field
+
+    from chalicelib.api import http
+    from chalicelib.api.announcements import ActiveParams
+
+    class Grown(ActiveParams):
+        new_filter: list[str] = Field(default_factory=list, description="A new filter.")
+
+    monkeypatch.setitem(http.QUERY_MODELS, ("get", "/announcements"), Grown)
+    parameters = build()["paths"]["/announcements"]["get"]["parameters"]
+    generated = next(p for p in parameters if p["name"] == "new_filter")
+    assert generated["description"] == "A new filter."
+    assert generated["schema"]["type"] == "array"
+    assert (generated["style"], generated["explode"]) == ("form", True)
+    # /changes lists no department nor since: both come from ChangesParams.
+    changes = build()["paths"]["/changes"]["get"]["parameters"]
+    since = next(p for p in changes if p["name"] == "since")
+    assert since["description"].startswith("next_cursor of the previous page")
 
 
 def test_search_says_where_as_exactly_one_location() -> None:
@@ -123,12 +148,13 @@ def test_search_says_where_as_exactly_one_location() -> None:
 
 
 def test_admin_announcements_document_national() -> None:
-    schema = build()["components"]["schemas"]["BackofficeAnnouncement"]
+    schema = build()["components"]["schemas"]["AdminAnnouncement"]
     assert "national" in schema["required"]
-    assert schema["properties"]["national"] == {
-        "type": "boolean",
-        "description": "True when departments is empty: shown everywhere.",
-    }
+    national = schema["properties"]["national"]
+    assert (national["type"], national["description"]) == (
+        "boolean",
+        "True when departments is empty: shown everywhere.",
+    )
 
 
 def test_every_view_that_reads_a_query_declares_its_model() -> None:
