@@ -38,7 +38,7 @@ class ChangesParams(Params):
 
 
 class KeyListParams(Params):
-    include_revoked: bool = False
+    include_revoked: bool = Field(default=False, description="List revoked keys too.")
 
 
 class KeyList(BaseModel):

@@ -57,9 +57,7 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
             "get": {
                 "summary": "Partner keys (no secret, no hash)",
                 "operationId": "listApiKeys",
-                "parameters": [
-                    param("include_revoked", {"type": "boolean"}, "List revoked keys too.")
-                ],
+                # include_revoked: KeyListParams describes it (contract.py).
                 "responses": {
                     "200": private_response("The keys, newest first."),
                     "400": error("Invalid parameter."),
