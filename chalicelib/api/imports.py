@@ -50,9 +50,7 @@ def _view(view: ImportView) -> Response:
     if report is not None and len(report.entries) > ANSWERED_ENTRIES:
         report = report.model_copy(update={"entries": report.entries[:ANSWERED_ENTRIES]})
         view = view.model_copy(update={"report": report})
-    return private_json(
-        view.model_dump(mode="json", exclude_none=True), etag_version=view.job.version
-    )
+    return private_json(view.model_dump(mode="json"), etag_version=view.job.version)
 
 
 @route(
@@ -69,7 +67,7 @@ def create_import() -> Response:
     body = ImportRequest.model_validate(json_object(request))
     created = services().import_service.create(principal, body)
     response = private_json(
-        created.model_dump(mode="json", exclude_none=True),
+        created.model_dump(mode="json"),
         status=201,
         etag_version=created.job.version,
     )

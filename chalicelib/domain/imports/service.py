@@ -108,8 +108,10 @@ def file_key(job_id: str) -> str:
     return f"imports/{job_id}/file"
 
 
-def report_key(job_id: str) -> str:
-    return f"imports/{job_id}/report.json"
+def report_key(job_id: str, version: int) -> str:
+    """One report per version: an apply that crashed before saving its job leaves the report
+    it was applying in place, so sending the apply again reads the same plan."""
+    return f"imports/{job_id}/report-{version}.json"
 
 
 class ImportService:
@@ -233,18 +235,10 @@ class ImportService:
             if record.errors or record.content is None or record.source is None:
                 entries.append(_rejected(record, record.errors))
                 continue
-            if record.external_id in seen_ids:
-                entries.append(
-                    _rejected(
-                        record,
-                        [
-                            RecordError(
-                                field="id",
-                                message=f"the same id as record {seen_ids[record.external_id]}",
-                            )
-                        ],
-                    )
-                )
+            first = seen_ids.get(record.external_id or "")
+            if first is not None:
+                problem = RecordError(field="id", message=f"the same id as record {first}")
+                entries.append(_rejected(record, [problem]))
                 continue
             if record.external_id is not None:
                 seen_ids[record.external_id] = record.record
@@ -370,9 +364,9 @@ class ImportService:
     ) -> ReportEntry:
         fields = dict(content)
         fields["sources"] = _with_source(current.sources, source)
-        if kind is MatchKind.DUPLICATE and "services" in fields:
-            # First meeting with a place typed by hand: the import brings its categories and
-            # leaves the place's others alone.
+        if "services" in fields:
+            # The import brings its categories and leaves the place's others alone (a place
+            # typed by hand with a shower keeps it when a directory without hygiene matches).
             brought = {service["category"] for service in fields["services"]}
             kept = [
                 s.model_dump(mode="json", exclude_none=True)
@@ -547,25 +541,17 @@ class ImportService:
             summary=summary,
             entries=entries,
         )
-        # The report first: a job never points at a report that is not stored. A concurrent
-        # run of the same job loses at the job's conditional save, and its report is
-        # overwritten by the winner's next run at worst (reports carry their version).
+        # The report first: a job never points at a report that is not stored. Of two runs of
+        # the same job at once, one loses at the job's conditional save (409).
         self._files.put_report(
-            report_key(job.id), report.model_dump_json(exclude_none=True).encode()
+            report_key(job.id, report.version), report.model_dump_json().encode()
         )
         self._jobs.save(updated, expected_version=job.version)
         return ImportView(job=updated, report=report)
 
     def _report(self, job: ImportJob) -> ImportReport | None:
-        raw = self._files.get_report(report_key(job.id))
-        if raw is None:
-            return None
-        report = ImportReport.model_validate_json(raw)
-        if report.version != job.version:
-            # The job moved on without this report (a run that lost the race): the job's own
-            # summary stands; the entries are not this version's.
-            return None
-        return report
+        raw = self._files.get_report(report_key(job.id, job.version))
+        return ImportReport.model_validate_json(raw) if raw is not None else None
 
     def _get_many(self, place_ids: Sequence[str]) -> dict[str, Place]:
         found: dict[str, Place] = {}
