@@ -252,34 +252,7 @@ class _Reader:
                 errors.append(RecordError(field=f"{where}.services", message="no service"))
             return {}, None, None
 
-        regular: list[tuple[str, Json] | None] = []
-        temporary: Json | None = None
-        for service, _ in found:
-            schedules = self._schedules.get(str(service["id"]), [])
-            regular.append(_weekly([s for s in schedules if not s.get("valid_from")]))
-            dated = [s for s in schedules if s.get("valid_from")]
-            if dated and temporary is None:
-                weekly = _weekly(dated)
-                temporary = {
-                    "start_date": dated[0]["valid_from"],
-                    "end_date": dated[0].get("valid_to"),
-                    "hours": weekly[1] if weekly is not None else {},
-                }
-        # The place's hours: those of the services that carry temporary hours (the export
-        # gives a place's temporary hours to the services that follow its hours), else the
-        # most common.
-        dated_ids = {
-            str(service["id"])
-            for service, _ in found
-            if any(s.get("valid_from") for s in self._schedules.get(str(service["id"]), []))
-        }
-        following = [
-            hours
-            for (service, _), hours in zip(found, regular, strict=True)
-            if hours is not None and (not dated_ids or str(service["id"]) in dated_ids)
-        ]
-        shared = Counter(repr(hours) for hours in following).most_common(1)
-        place_hours = next((h for h in following if shared and repr(h) == shared[0][0]), None)
+        regular, place_hours, temporary = self._hours(found)
         first = found[0][0]
         place_modalities = _modalities(first)
         place_audience = _audience(first)
@@ -308,6 +281,40 @@ class _Reader:
             fields["contacts"] = {"email": email}
         fields.update(self._alerts(found, services))
         return fields, place_hours, temporary
+
+    def _hours(
+        self, found: list[tuple[Json, Json]]
+    ) -> tuple[list[tuple[str, Json] | None], tuple[str, Json] | None, Json | None]:
+        """Each service's weekly hours, the place's, and its temporary hours."""
+        regular: list[tuple[str, Json] | None] = []
+        temporary: Json | None = None
+        for service, _ in found:
+            schedules = self._schedules.get(str(service["id"]), [])
+            regular.append(_weekly([s for s in schedules if not s.get("valid_from")]))
+            dated = [s for s in schedules if s.get("valid_from")]
+            if dated and temporary is None:
+                weekly = _weekly(dated)
+                temporary = {
+                    "start_date": dated[0]["valid_from"],
+                    "end_date": dated[0].get("valid_to"),
+                    "hours": weekly[1] if weekly is not None else {},
+                }
+        # The place's hours: those of the services that carry temporary hours (the export
+        # gives a place's temporary hours to the services that follow its hours), else the
+        # most common.
+        dated_ids = {
+            str(service["id"])
+            for service, _ in found
+            if any(s.get("valid_from") for s in self._schedules.get(str(service["id"]), []))
+        }
+        following = [
+            hours
+            for (service, _), hours in zip(found, regular, strict=True)
+            if hours is not None and (not dated_ids or str(service["id"]) in dated_ids)
+        ]
+        shared = Counter(repr(hours) for hours in following).most_common(1)
+        place_hours = next((h for h in following if shared and repr(h) == shared[0][0]), None)
+        return regular, place_hours, temporary
 
     def _alerts(self, found: list[tuple[Json, Json]], services: list[Json]) -> Json:
         fields: Json = {}
@@ -351,9 +358,8 @@ class _Reader:
                 continue
             term = self._terms.get(str(attribute.get("taxonomy_term_id")))
             code = term.get("code") if term is not None else None
-            if isinstance(code, str) and code in self._taxonomy:
-                if not self._taxonomy.get(code).children:
-                    return code
+            if isinstance(code, str) and code in self._taxonomy:  # leaves only
+                return code if not self._taxonomy.get(code).children else None
         return None
 
 

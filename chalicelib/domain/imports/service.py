@@ -245,20 +245,14 @@ class ImportService:
             entry = self._plan_record(
                 principal, job, record, known.get(derived.get(record.record, ""))
             )
-            if entry.place_id is not None and entry.outcome is not RecordOutcome.NEW:
-                if entry.place_id in claimed:
-                    entry = _rejected(
-                        record,
-                        [
-                            RecordError(
-                                field="id",
-                                message="matches the same place as record "
-                                f"{claimed[entry.place_id]}",
-                            )
-                        ],
+            place_id = entry.place_id
+            if place_id is not None and entry.outcome is not RecordOutcome.NEW:
+                earlier = claimed.setdefault(place_id, record.record)
+                if earlier != record.record:
+                    problem = RecordError(
+                        field="id", message=f"matches the same place as record {earlier}"
                     )
-                else:
-                    claimed[entry.place_id] = record.record
+                    entry = _rejected(record, [problem])
             entries.append(entry)
         return entries
 

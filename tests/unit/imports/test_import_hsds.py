@@ -150,7 +150,7 @@ def test_a_location_without_coordinates_or_known_category_is_rejected_alone() ->
     assert view.report is not None
     outcomes = {e.name: (e.outcome, [x.field for x in e.errors]) for e in view.report.entries}
     shower_location = next(
-        n for n, (o, fields) in outcomes.items() if any(".attributes" in f for f in fields)
+        n for n, (o, fields) in outcomes.items() if any(".attributes" in (f or "") for f in fields)
     )
     assert outcomes[shower_location][0] is RecordOutcome.REJECTED
     rejected = [e for e in view.report.entries if e.outcome is RecordOutcome.REJECTED]
