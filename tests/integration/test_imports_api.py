@@ -209,3 +209,62 @@ def test_imports_are_for_admins_and_a_dry_run_needs_the_file(api: Api) -> None:
     assert status == 404
     status, body, _ = api.call("GET", "/admin/imports/a%20b", headers=ADMIN)
     assert status == 400
+
+
+CALLER = {"subject": "ops-1", "role": "admin", "departments": []}
+
+
+def test_the_imports_worker_dry_runs_and_applies_a_job_created_over_http(api: Api) -> None:
+    from functions.imports import handler
+
+    job_id = api.upload("soliguide.json", fmt="soliguide-json")
+
+    ran = handler({"caller": CALLER, "import_id": job_id, "action": "dry-run"}, None)
+    assert ran["ok"] is True, ran
+    assert (ran["summary"]["new"], ran["summary"]["rejected"]) == (2, 3)
+    version = ran["job"]["version"]
+    stale = handler(
+        {"caller": CALLER, "import_id": job_id, "action": "apply", "version": version - 1}, None
+    )
+    assert stale["ok"] is False
+    assert stale["error"]["code"] == "version_conflict"
+
+    applied = handler(
+        {"caller": CALLER, "import_id": job_id, "action": "apply", "version": version}, None
+    )
+
+    assert applied["ok"] is True
+    assert applied["summary"]["created"] == 2
+    status, read, headers = api.call("GET", f"/admin/imports/{job_id}", headers=ADMIN)
+    assert read["job"]["status"] == "applied"
+    assert headers["ETag"] == f'"{version + 1}"'
+    place = DynamoPlaceRepository().get(place_id_for("exemple", "90001"))
+    assert place.sources[0].external_id == "90001"
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"caller": CALLER, "import_id": "x", "action": "apply"},
+        {"caller": CALLER, "import_id": "x", "action": "delete"},
+        {"caller": {"subject": "v", "role": "root"}, "import_id": "x", "action": "dry-run"},
+        {"import_id": "../x", "action": "dry-run"},
+    ],
+    ids=["apply-without-version", "unknown-action", "unknown-role", "bad-id"],
+)
+def test_the_imports_worker_refuses_a_malformed_event(api: Api, event: dict[str, Any]) -> None:
+    from functions.imports import handler
+
+    assert handler(event, None)["ok"] is False
+
+
+def test_the_imports_worker_runs_for_admins_only(api: Api) -> None:
+    from functions.imports import handler
+
+    job_id = api.upload("soliguide.json", fmt="soliguide-json")
+    moderator = {"subject": "m", "role": "territory_moderator", "departments": ["75"]}
+
+    answer = handler({"caller": moderator, "import_id": job_id, "action": "dry-run"}, None)
+
+    assert answer["ok"] is False
+    assert answer["error"]["code"] == "role_required"
