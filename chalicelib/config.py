@@ -123,7 +123,7 @@ class Settings(BaseModel):
     # imports_http_max_writes places (API Gateway's 29 s), the imports worker up to
     # imports_max_bytes.
     imports_max_bytes: int = Field(default=50_000_000, ge=1_000, le=500_000_000)
-    imports_http_max_bytes: int = Field(default=2_000_000, ge=1_000, le=50_000_000)
+    imports_http_max_bytes: int = Field(default=1_000_000, ge=1_000, le=50_000_000)
     imports_http_max_writes: int = Field(default=300, ge=1, le=5_000)
     imports_upload_ttl_seconds: int = Field(default=900, ge=60, le=3600)
 
