@@ -296,3 +296,13 @@ def test_a_dry_run_before_the_upload_is_refused(env: Stack) -> None:
     with pytest.raises(Conflict) as refused:
         env.service.dry_run(ADMIN, created.job.id)
     assert refused.value.code == "not_uploaded"
+
+
+def test_an_import_is_not_counted_as_a_person_updating_the_place(env: Stack) -> None:
+    from chalicelib.domain.stats.updates import is_person_update
+
+    env.apply(env.dry_run(fixture("data_inclusion.json"), fmt=DI))
+    entry = env.adapters.places.history_entry(place_id_for("exemple", "exemple--s1"), 1)
+
+    assert entry is not None
+    assert not is_person_update(entry)  # campaigns and statistics count people, not imports
