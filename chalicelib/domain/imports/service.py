@@ -356,7 +356,14 @@ class ImportService:
         kind: MatchKind | None,
         score: float | None,
     ) -> ReportEntry:
-        fields = dict(content)
+        # A group the record leaves empty never clears the place's; contacts are merged part
+        # by part (a record with an e-mail only keeps the place's phones).
+        fields = {name: value for name, value in content.items() if value not in ({}, [])}
+        if "contacts" in fields:
+            fields["contacts"] = {
+                **current.contacts.model_dump(mode="json", exclude_none=True),
+                **fields["contacts"],
+            }
         fields["sources"] = _with_source(current.sources, source)
         if "services" in fields:
             # The import brings its categories and leaves the place's others alone (a place

@@ -306,3 +306,22 @@ def test_an_import_is_not_counted_as_a_person_updating_the_place(env: Stack) -> 
 
     assert entry is not None
     assert not is_person_update(entry)  # campaigns and statistics count people, not imports
+
+
+def test_a_record_never_clears_what_it_does_not_say(env: Stack) -> None:
+    env.apply(env.dry_run(fixture("data_inclusion.json"), fmt=DI))
+    place_id = place_id_for("exemple", "exemple--s1")
+    place = env.adapters.places.get(place_id)
+    assert [p.number for p in place.contacts.phones] == ["+33100000001"]
+
+    view = env.dry_run(
+        di_file(telephone=None, site_web=None, courriel="epicerie@example.org"), fmt=DI
+    )
+
+    entry = next(e for e in view.report.entries if e.record == 1)  # type: ignore[union-attr]
+    assert [c.field for c in entry.changes] == ["contacts"]
+    env.apply(view)
+    contacts = env.adapters.places.get(place_id).contacts
+    assert contacts.email == "epicerie@example.org"
+    assert [p.number for p in contacts.phones] == ["+33100000001"]  # kept
+    assert contacts.website == "https://example.org/epicerie"
