@@ -325,3 +325,19 @@ def test_a_record_never_clears_what_it_does_not_say(env: Stack) -> None:
     assert contacts.email == "epicerie@example.org"
     assert [p.number for p in contacts.phones] == ["+33100000001"]  # kept
     assert contacts.website == "https://example.org/epicerie"
+
+
+def test_an_apply_over_http_writes_at_most_its_limit_and_names_the_worker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("REPERE_IMPORTS_HTTP_MAX_WRITES", "1")
+    get_settings.cache_clear()
+    env = stack()
+    view = env.dry_run(fixture("data_inclusion.json"), fmt=DI)  # two places to create
+
+    with pytest.raises(PayloadTooLarge) as refused:
+        env.service.apply(ADMIN, view.job.id, expected_version=view.job.version, over_http=True)
+    assert refused.value.code == "use_worker"
+    assert env.adapters.places.places == {}
+    assert env.apply(view).job.status is ImportStatus.APPLIED  # the worker's path
+    get_settings.cache_clear()
