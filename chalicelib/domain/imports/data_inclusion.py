@@ -134,6 +134,7 @@ def _parse(
     ignored = frozenset(table["ignored"])
 
     structures: dict[str, Json] = {}
+    positions: dict[str, int] = {}  # structure id -> its index in the file (error fields)
     structure_errors: dict[str, list[RecordError]] = {}
     for index, item in enumerate(raw_structures):
         prefix = f"structures[{index}]"
@@ -145,6 +146,7 @@ def _parse(
             structure_errors[item["id"]] = _errors_of(error, prefix)
             continue
         structures[item["id"]] = item
+        positions[item["id"]] = index
 
     records: list[ParsedRecord] = []
     groups: dict[str, list[tuple[int, Json, list[str]]]] = {}
@@ -191,9 +193,12 @@ def _parse(
         groups.setdefault(key, []).append((number, item, categories))
 
     for key, members in groups.items():
-        records.extend(
-            _place(key, members, structures.get(key), source=source, collection=collection)
+        where = (
+            f"structures[{positions[key]}]"
+            if key in structures
+            else f"{collection}[{members[0][0] - 1}]"
         )
+        records.extend(_place(members, structures.get(key), where=where, source=source))
     records.sort(key=lambda record: record.record)
     return ParsedFile(records=records)
 
@@ -210,21 +215,17 @@ def _rejected(
 
 
 def _place(
-    key: str,
     members: list[tuple[int, Json, list[str]]],
     structure: Json | None,
     *,
+    where: str,
     source: str,
-    collection: str,
 ) -> list[ParsedRecord]:
     """One place from a structure and its services (or a lone service); the record number
     is its first service's."""
     number, first, _ = members[0]
     origin = structure or first
     external = structure["id"] if structure is not None else first["id"]
-    where = (
-        f"structures[{structure['id']}]" if structure is not None else f"{collection}[{number - 1}]"
-    )
     errors: list[RecordError] = []
     place_address = address(
         errors,

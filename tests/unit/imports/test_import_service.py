@@ -58,7 +58,7 @@ def test_a_dry_run_reports_new_places_and_rejected_records_and_writes_no_place(e
     }
     assert rejected == {
         4: ("services[3].thematiques", rejected[4][1]),
-        5: ("structures[exemple--s3].latitude", "no coordinates (latitude, longitude)"),
+        5: ("structures[2].latitude", "no coordinates (latitude, longitude)"),
         6: ("services[5].nom", "Field required"),
     }
     assert "no thematique maps" in rejected[4][1]
