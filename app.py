@@ -14,6 +14,7 @@ from chalicelib.api.batch_updates import batch_updates
 from chalicelib.api.campaigns import campaigns
 from chalicelib.api.errors import in_our_envelope
 from chalicelib.api.exports import exports
+from chalicelib.api.imports import imports
 from chalicelib.api.newsletters import newsletters
 from chalicelib.api.partners import partners
 from chalicelib.api.public import public
@@ -34,6 +35,7 @@ app.register_blueprint(newsletters)
 app.register_blueprint(stats)
 app.register_blueprint(campaigns)
 app.register_blueprint(partners)
+app.register_blueprint(imports)
 
 
 @app.middleware("http")

@@ -118,6 +118,15 @@ class Settings(BaseModel):
     # The schedule's export sets (JSON, ExportSchedule); default functions/exports/export_sets.json
     exports_sets_file: str | None = None
 
+    # Imports (docs/imports.md): files PUT to the exports bucket under imports/; a dry run or an
+    # apply over HTTP reads at most imports_http_max_bytes and writes at most
+    # imports_http_max_writes places (API Gateway's 29 s), the imports worker up to
+    # imports_max_bytes.
+    imports_max_bytes: int = Field(default=50_000_000, ge=1_000, le=500_000_000)
+    imports_http_max_bytes: int = Field(default=1_000_000, ge=1_000, le=50_000_000)
+    imports_http_max_writes: int = Field(default=300, ge=1, le=5_000)
+    imports_upload_ttl_seconds: int = Field(default=900, ge=60, le=3600)
+
     # Partner API keys (docs/partners.md): a key's quota when the admin gives none (the
     # stage's partner usage plan sets the same figures on API Gateway: infra/stages.py),
     # and how long a container trusts a key it verified (a revocation's delay).

@@ -9,6 +9,8 @@ and infra/nag.py turns that reason into the cdk-nag acknowledgment of that exact
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -131,8 +133,17 @@ def _ordered(actions: Iterable[str]) -> tuple[str, ...]:
 def statements_for(access: Iterable[Access], arns: ResourceArns) -> list[Statement]:
     """The statements of a function's access declarations, in declaration order."""
     statements: list[Statement] = []
+    seen: set[str] = set()
     for declared in access:
-        statements.extend(_statements(declared, arns))
+        for made in _statements(declared, arns):
+            statement = made
+            if statement.sid in seen and isinstance(declared, BucketAccess) and declared.prefix:
+                # A second grant on one bucket, under a prefix (the API reads the exports and
+                # writes imports/ only): "ExportsObjectsImports", as Sids must be unique.
+                words = [w for w in re.split(r"[^A-Za-z0-9]+", declared.prefix) if w]
+                statement = dataclasses.replace(statement, sid=statement.sid + _sid(*words))
+            seen.add(statement.sid)
+            statements.append(statement)
     return statements
 
 

@@ -71,6 +71,11 @@ API = Api(
         # revoked by admins, read at each partner request; quotas count in the submissions
         # table's fixed windows.
         table("api-keys", "read", "write", "scan"),
+        # Imports (docs/imports.md): jobs; the upload is a presigned PUT (authorised by the
+        # signer's own s3:PutObject, on imports/ only), reports are read and written there.
+        # Dry runs and applies over HTTP write places like back-office edits (above).
+        table("import-jobs", "read", "write"),
+        bucket("exports", "read", "write", prefix="imports/"),
         # Batch updates over HTTP larger than the API applies itself: planned by the API,
         # answered 202, applied by the batch-update worker from this queue.
         queue("batch-updates", "send"),
@@ -109,6 +114,24 @@ WORKERS: tuple[Worker, ...] = (
             # Resuming after a crash reads the history entries the batch already wrote.
             table("place-history", "read", "write"),
             table("batch-updates", "read", "write"),
+        ),
+    ),
+    Worker(
+        name="imports",
+        handler="functions.imports.handler",
+        description="Dry run or apply of an import job too large for HTTP (docs/imports.md)",
+        memory_mb=1769,  # one full vCPU: parsing and matching 10,000 records is CPU work
+        timeout_seconds=900,
+        # No trigger: admins invoke it (aws lambda invoke, make invoke FN=imports).
+        access=(
+            table("import-jobs", "read", "write"),
+            bucket("exports", "read", "write", prefix="imports/"),
+            # Matching reads places and their search cells; an apply writes each place with
+            # its history, search cells and change-feed item (one transaction per place).
+            table("places", "read", "write"),
+            table("search-cells", "read", "write"),
+            table("place-history", "read", "write"),
+            table("changes", "write"),
         ),
     ),
     Worker(

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.clock import Clock
     from chalicelib.domain.exports.ports import ExportFiles, ExportQueue, ExportRepository
     from chalicelib.domain.ids import IdGenerator
+    from chalicelib.domain.imports.ports import ImportFiles, ImportJobStore
     from chalicelib.domain.mail.ports import (
         MailBatchQueue,
         MailQueue,
@@ -107,6 +108,8 @@ class Members(TypedDict, total=False):
     mail_activity: MailActivity
     change_log: ChangeLog
     api_keys: ApiKeyStore
+    import_jobs: ImportJobStore
+    import_files: ImportFiles
 
 
 @dataclass

@@ -12,6 +12,7 @@ from chalicelib.domain.announcements.ports import AnnouncementRepository
 from chalicelib.domain.batch.ports import BatchLedger
 from chalicelib.domain.campaigns.ports import CampaignRepository, StartQueue
 from chalicelib.domain.exports.ports import ExportFiles, ExportQueue, ExportRepository, Renderer
+from chalicelib.domain.imports.ports import ImportFiles, ImportJobStore
 from chalicelib.domain.mail.ports import (
     MailBatchQueue,
     MailQueue,
@@ -55,6 +56,7 @@ from tests.fakes import (
     InMemoryPlaceTransaction,
     InMemorySearchRecords,
 )
+from tests.import_fakes import InMemoryImportFiles, InMemoryImportJobStore
 from tests.newsletter_support import (
     FixedExports,
     InMemoryIssueStore,
@@ -254,4 +256,15 @@ def export_downloads(fake: FixedExportDownloads) -> ExportDownloads:
 
 
 def mail_activity(fake: FakeMailActivity) -> MailActivity:
+    return fake
+
+
+# Imports
+
+
+def import_job_store(fake: InMemoryImportJobStore) -> ImportJobStore:
+    return fake
+
+
+def import_files(fake: InMemoryImportFiles) -> ImportFiles:
     return fake

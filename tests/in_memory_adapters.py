@@ -20,6 +20,7 @@ from tests.change_fakes import InMemoryChangeLog
 from tests.composition_support import IssuesOf, SubscriptionsOf
 from tests.export_fakes import InMemoryExportFiles, InMemoryExportQueue, InMemoryExportRepository
 from tests.fakes import InMemoryPlaceRepository, InMemorySearchRecords
+from tests.import_fakes import InMemoryImportFiles, InMemoryImportJobStore
 from tests.newsletter_support import (
     InMemoryIssueStore,
     InMemorySubscriberStore,
@@ -101,6 +102,8 @@ class InMemoryAdapters:
     mail_activity: FakeMailActivity = field(default_factory=FakeMailActivity)
     api_keys: InMemoryApiKeyStore = field(default_factory=InMemoryApiKeyStore)
     key_gateway: InMemoryKeyGateway = field(default_factory=InMemoryKeyGateway)
+    import_jobs: InMemoryImportJobStore = field(default_factory=InMemoryImportJobStore)
+    import_files: InMemoryImportFiles = field(default_factory=InMemoryImportFiles)
 
     def __post_init__(self) -> None:
         # The store hands every public write to the feed, as the DynamoDB store does.

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.campaigns.ports import CampaignRepository, StartQueue
     from chalicelib.domain.changes.ports import ChangeLog
     from chalicelib.domain.exports.ports import ExportFiles, ExportQueue, ExportRepository
+    from chalicelib.domain.imports.ports import ImportFiles, ImportJobStore
     from chalicelib.domain.mail.ports import (
         MailBatchQueue,
         MailQueue,
@@ -112,6 +113,12 @@ class Adapters(Protocol):
     def export_files(self) -> ExportFiles: ...
     @property
     def export_queue(self) -> ExportQueue | None: ...
+
+    # Imports (docs/imports.md)
+    @property
+    def import_jobs(self) -> ImportJobStore: ...
+    @property
+    def import_files(self) -> ImportFiles: ...
 
     # Submissions
     @property
@@ -398,6 +405,22 @@ class AwsAdapters:
         from chalicelib.adapters.sqs.export_queue import SqsExportQueue
 
         return SqsExportQueue(self.sqs, self.settings.exports_queue_url)
+
+    # Imports ---------------------------------------------------------------------------------
+
+    @cached_property
+    def import_jobs(self) -> ImportJobStore:
+        from chalicelib.adapters.dynamodb.imports import DynamoImportJobStore
+
+        self._bind_store()
+        return DynamoImportJobStore()
+
+    @cached_property
+    def import_files(self) -> ImportFiles:
+        from chalicelib.adapters.s3.import_files import S3ImportFiles
+
+        # The exports bucket, under imports/ (infra grants that prefix only).
+        return S3ImportFiles(self.s3, self.settings.exports_bucket)
 
     # Submissions -----------------------------------------------------------------------------
 

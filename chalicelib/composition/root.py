@@ -13,6 +13,7 @@ from chalicelib.composition import (
     backoffice,
     campaigns,
     exports,
+    imports,
     mail,
     newsletters,
     partners,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.exports.ports import Renderer
     from chalicelib.domain.exports.service import ExportRunner, ExportService
     from chalicelib.domain.ids import IdGenerator
+    from chalicelib.domain.imports.service import ImportService
     from chalicelib.domain.mail.ports import MailRenderer
     from chalicelib.domain.mail.service import Mailer, SendPacer
     from chalicelib.domain.newsletters.digest import DigestBuilder
@@ -253,3 +255,16 @@ class Services:
     @cached_property
     def partner_keys(self) -> PartnerKeys:
         return partners.partner_keys(self.settings, self.adapters, self.clock)
+
+    # Imports (docs/imports.md) ---------------------------------------------------------------
+
+    @cached_property
+    def import_service(self) -> ImportService:
+        return imports.import_service(
+            self.settings,
+            self.adapters,
+            self.clock,
+            self.ids,
+            editor=self.place_editor,
+            candidates=self.candidates,
+        )

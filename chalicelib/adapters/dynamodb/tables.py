@@ -21,6 +21,7 @@ from chalicelib.adapters.dynamodb.backoffice_models import (
 from chalicelib.adapters.dynamodb.campaigns import CampaignRecord, CampaignTargetRecord
 from chalicelib.adapters.dynamodb.changes import ChangeRecord
 from chalicelib.adapters.dynamodb.export_models import ExportItem
+from chalicelib.adapters.dynamodb.imports import ImportJobRecord
 from chalicelib.adapters.dynamodb.mail_models import (
     SelfUpdateLinkRecord,
     SentMailRecord,
@@ -52,6 +53,7 @@ TABLES: dict[str, type[Model]] = {
     "campaign-targets": CampaignTargetRecord,
     "api-keys": ApiKeyRecord,
     "changes": ChangeRecord,
+    "import-jobs": ImportJobRecord,
 }
 
 

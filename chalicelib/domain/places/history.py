@@ -28,6 +28,7 @@ class Channel(StrEnum):
     BATCH = "batch"  # batch update ("édition groupée")
     SELF_UPDATE = "self-update"  # the structure itself, through its signed link
     SUBMISSION = "submission"  # a moderated public suggestion
+    IMPORT = "import"  # an applied import job (docs/imports.md)
 
 
 class Action(StrEnum):

@@ -8,7 +8,9 @@ reads the same share in both (before, the stats counted only ``verified_at`` mov
 campaign every edit: 11.6% against ~21% for the same day).
 
 Excluded: ``reconciled`` entries. They are the system bringing a place and its history back
-into step (after a restore, or a lost write): nobody looked at the place.
+into step (after a restore, or a lost write): nobody looked at the place. Nor did anyone for
+an entry of channel ``import`` (another directory's data written by an import job,
+docs/imports.md): it is not a confirmation either.
 
 Every figure here is derived from history entries, and an entry exists once per version
 (written with the change, in the same transaction): a retried request either wrote its
@@ -29,7 +31,7 @@ TEAM_CHANNELS = frozenset({Channel.ADMIN, Channel.BATCH})
 
 def is_person_update(entry: HistoryEntry) -> bool:
     """A person confirmed or changed the place (see the module's docstring)."""
-    return entry.action is not Action.RECONCILED
+    return entry.action is not Action.RECONCILED and entry.channel is not Channel.IMPORT
 
 
 def updated_between(entries: Iterable[HistoryEntry], start: datetime, end: datetime) -> bool:
