@@ -17,6 +17,7 @@ winning over its hours and the place's temporary hours) is checked against
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import opening_hours
@@ -134,7 +135,7 @@ def test_service_strings_with_own_temporary_hours_mean_what_the_engine_means(
     day = at.astimezone(PARIS).date()
     start, end = data.draw(covering(day))
     own = TemporaryHours(start_date=start, end_date=end, hours=own_temporary)
-    fields: dict[str, object] = {"hours": place_hours}
+    fields: dict[str, Any] = {"hours": place_hours}
     if place_temporary is not None:
         first, last = data.draw(covering(day))
         fields["temporary_hours"] = TemporaryHours(
