@@ -27,7 +27,13 @@ from chalicelib.adapters.dynamodb.search_reader import DynamoSearchRecords
 from chalicelib.adapters.opensearch.search import OpenSearchPlaceSearch
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.hours.models import HolidayPolicy, TemporaryClosure, TimeSlot, WeeklyHours
+from chalicelib.domain.hours.models import (
+    HolidayPolicy,
+    TemporaryClosure,
+    TemporaryHours,
+    TimeSlot,
+    WeeklyHours,
+)
 from chalicelib.domain.places.models import Place, PlaceStatus, Service
 from chalicelib.domain.search.models import (
     ModalityFilter,
@@ -278,6 +284,44 @@ def test_with_a_category_the_matching_services_decide_if_the_place_is_open(
     page = backend.search.search(around(open=OpenFilter.NOW, categories=("shower",)))
     # Facets count under the place's own hours (closed now), whatever the category filter.
     assert page.facets == {}
+
+
+def test_with_a_category_a_services_own_temporary_hours_decide_as_the_engine_does(
+    backend: Backend,
+) -> None:
+    """Issue 18, point 7: within their dates a service's own temporary hours win over its
+    hours and over the place's temporary hours; closures still win over them."""
+    evenings = WeeklyHours(tuesday=[TimeSlot(start="20:00", end="22:00")])
+    this_week = TemporaryHours(
+        start_date=date(2026, 11, 30), end_date=date(2026, 12, 6), hours=evenings
+    )
+    own_evenings = Service(id="s2", category="shower", temporary_hours=this_week)
+    own_hours_replaced = Service(
+        id="s2",
+        category="shower",
+        hours=evenings,
+        temporary_hours=this_week.model_copy(update={"hours": AFTERNOONS}),
+    )
+    closed_anyway = own_evenings.model_copy(
+        update={"temporary_closure": closure(date(2026, 12, 1), date(2026, 12, 1))}
+    )
+    backend.load(
+        make_place(
+            "own-evenings",
+            hours=AFTERNOONS,
+            services=[Service(id="s1", category="seated_meal"), own_evenings],
+            **near(100),
+        ),
+        make_place("own-afternoons", services=[own_hours_replaced], **near(200)),
+        make_place(
+            "closed-shower",
+            services=[Service(id="s1", category="breakfast"), closed_anyway],
+            **near(300),
+        ),
+    )
+    assert find(backend, open=OpenFilter.NOW, categories=("shower",)) == ["own-evenings"]
+    assert find(backend, open=OpenFilter.NOW, categories=("seated_meal",)) == []
+    assert find(backend, categories=("shower",)) == ["own-evenings", "own-afternoons"]
 
 
 # ---------------------------------------------------------------- categories and facets

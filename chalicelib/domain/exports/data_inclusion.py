@@ -26,7 +26,12 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from chalicelib.domain.exports.selection import SelectedPlace, ServiceInForce, hours_in_force
+from chalicelib.domain.exports.selection import (
+    SelectedPlace,
+    ServiceInForce,
+    hours_in_force,
+    service_hours_in_force,
+)
 from chalicelib.domain.hours.formatting import (
     format_osm,
     osm_date,
@@ -45,6 +50,7 @@ from chalicelib.domain.places.models import (
     Modalities,
     Place,
     Price,
+    Service,
 )
 from chalicelib.domain.places.views import public_url
 from chalicelib.domain.taxonomy.taxonomy import Taxonomy
@@ -143,6 +149,19 @@ def weekly_in_force(place: Place, day: date) -> WeeklyHours:
     return weekly
 
 
+def service_weekly_in_force(place: Place, service: Service, day: date) -> WeeklyHours:
+    """``weekly_in_force`` of one service: its own temporary hours when active (they win over
+    its hours and the place's temporary hours), with UNKNOWN holiday policy inheriting the
+    regular hours' the service follows, as the engine does."""
+    weekly, temporary = service_hours_in_force(place, service, day)
+    if temporary is None:
+        return weekly
+    regular = place.hours if service.hours is None else service.hours
+    if weekly.public_holidays is HolidayPolicy.UNKNOWN:
+        return weekly.model_copy(update={"public_holidays": regular.public_holidays})
+    return weekly
+
+
 def e164(number: str, department: str) -> str:
     """``"01 43 43 84 75"`` -> ``"+33143438475"``; other forms are kept as printed."""
     digits = _NOT_DIGIT.sub("", number)
@@ -228,7 +247,7 @@ def _service(
     category = taxonomy.get(service.category)
     modalities = service.modalities or place.modalities
     audience = service.audience or place.audience
-    weekly = service.hours if service.hours is not None else weekly_in_force(place, day)
+    weekly = service_weekly_in_force(place, service, day)
     closures = [
         c
         for c in (place.temporary_closure, service.temporary_closure)

@@ -203,6 +203,9 @@ def _service(
     modalities = service.modalities or place.modalities
     message = place.active_temporary_message(day)
     alerts = [message.text] if message is not None else []
+    own_message = service.active_temporary_message(day)
+    if own_message is not None:
+        alerts.append(own_message.text)
     if in_force.closure is not None:
         alerts.append(closure_text(in_force.closure))
     process = [
@@ -290,6 +293,24 @@ def _schedules(
                 valid_from=temporary.start_date,
                 valid_to=temporary.end_date,
                 holiday_fallback=place.hours.public_holidays,
+            )
+        )
+    own_temporary = service.temporary_hours
+    if own_temporary is not None and (
+        own_temporary.end_date is None or own_temporary.end_date >= day
+    ):
+        # The service's own temporary hours win over the place's within their dates (the
+        # engine's precedence); their UNKNOWN holiday policy is that of the hours above.
+        found.extend(
+            _weekly_schedules(
+                own_temporary.hours,
+                place,
+                links,
+                ids,
+                ("service_temporary", own_temporary.start_date.isoformat()),
+                valid_from=own_temporary.start_date,
+                valid_to=own_temporary.end_date,
+                holiday_fallback=weekly.public_holidays,
             )
         )
     return found

@@ -182,10 +182,19 @@ def ahead_lines(chosen: SelectedPlace, day: date, taxonomy: Taxonomy) -> list[st
         lines.append(f"Fermé {period_fr(closure.start_date, closure.end_date)}{reason}")
     for in_force in chosen.services:
         service = in_force.service
+        label = service.name or taxonomy.get(service.category).fr
         own = service.temporary_closure
         if own is not None and upcoming(own.start_date):
-            label = service.name or taxonomy.get(service.category).fr
             lines.append(f"{label} : fermé {period_fr(own.start_date, own.end_date)}")
+        own_hours = service.temporary_hours
+        if own_hours is not None and upcoming(own_hours.start_date):
+            hours = _hours_text(format_compact_fr(own_hours.hours))
+            period = period_fr(own_hours.start_date, own_hours.end_date)
+            lines.append(f"{label} : horaires modifiés {period} : {hours}")
+        own_message = service.temporary_message
+        if own_message is not None and upcoming(own_message.start_date):
+            period = period_fr(own_message.start_date, own_message.end_date)
+            lines.append(f"{label}, {period} : {own_message.text}")
     temporary = place.temporary_hours
     if temporary is not None and upcoming(temporary.start_date):
         hours = _hours_text(format_compact_fr(temporary.hours))
@@ -324,7 +333,18 @@ def _entry(
     url = public_url(base_url, place)
     weekly, temporary = hours_in_force(place, day)
     message = place.active_temporary_message(day)
-    own_hours = any(s.service.hours is not None for s in chosen.services)
+    messages = [] if message is None else [message.text]
+    for in_force in chosen.services:
+        # A service's own message is printed with the place's, named after the service.
+        own_message = in_force.service.active_temporary_message(day)
+        if own_message is not None:
+            service = in_force.service
+            label = service.name or taxonomy.get(service.category).fr
+            messages.append(f"{label} : {own_message.text}")
+    own_hours = any(
+        s.service.hours is not None or s.service.active_temporary_hours(day) is not None
+        for s in chosen.services
+    )
 
     lines: list[LeafletLine] = []
     if own_hours:
@@ -336,13 +356,24 @@ def _entry(
                     LeafletLine(label=label, text=closure_text(in_force.closure), closed=True)
                 )
                 continue
+            own_temporary = service.active_temporary_hours(day)
+            if own_temporary is not None:
+                # Its own temporary hours win over its hours and the place's temporary ones.
+                text = _hours_text(format_compact_fr(own_temporary.hours))
+                lines.append(
+                    LeafletLine(label=label, text=f"{_temporary_note(own_temporary)} : {text}")
+                )
+                continue
             hours = weekly if service.hours is None else service.hours
             lines.append(LeafletLine(label=label, text=_hours_text(format_compact_fr(hours))))
     else:
         lines.append(LeafletLine(label=None, text=_hours_text(format_compact_fr(weekly))))
 
     # Temporary hours only concern the lines that follow the place's hours.
-    follows_place = any(s.service.hours is None for s in chosen.services)
+    follows_place = any(
+        s.service.hours is None and s.service.active_temporary_hours(day) is None
+        for s in chosen.services
+    )
     show_temporary = temporary is not None and follows_place
     return LeafletEntry(
         number=number,
@@ -353,7 +384,7 @@ def _entry(
         address_extra=place.address.additional_info,
         phones=[phone.number for phone in place.contacts.phones],
         email=place.contacts.email,
-        message=None if message is None else message.text,
+        message=" — ".join(messages) or None,
         closure=None if chosen.closure is None else closure_text(chosen.closure),
         temporary_hours_note=_temporary_note(temporary)
         if show_temporary and temporary is not None

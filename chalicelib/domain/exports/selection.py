@@ -68,6 +68,20 @@ def hours_in_force(place: Place, day: date) -> tuple[WeeklyHours, TemporaryHours
     return (place.hours, None) if temporary is None else (temporary.hours, temporary)
 
 
+def service_hours_in_force(
+    place: Place, service: Service, day: date
+) -> tuple[WeeklyHours, TemporaryHours | None]:
+    """The weekly hours a service follows on ``day`` (``engine.schedule_for_service``): its own
+    temporary hours when active, else its own hours, else the place's in force; and the
+    temporary hours in force (its own or the place's), None when regular hours apply."""
+    own = service.active_temporary_hours(day)
+    if own is not None:
+        return own.hours, own
+    if service.hours is not None:
+        return service.hours, None
+    return hours_in_force(place, day)
+
+
 def service_closure(place: Place, service: Service, day: date) -> TemporaryClosure | None:
     """The closure closing the service on ``day`` (the place's first), or None."""
     covering = schedule_for_service(place, service).closures_covering(day)

@@ -23,8 +23,11 @@ Compiled forms (all JSON-able):
   minutes after that day's midnight, sorted by start (``end`` > 1440 crosses midnight; an
   open-ended slot ends at 1440);
 * period: ``[first_day, last_day]`` as ``date.toordinal()``, ``last_day`` None for "until lifted";
-* schedule: ``[week, temporary, closures]``: ``temporary`` is ``[first_day, last_day, week]`` or
-  None, ``closures`` a list of periods (the place's closure, and the service's own).
+* temporary: ``[first_day, last_day, week]``;
+* schedule: ``[week, temporary, closures]`` or ``[week, temporary, closures, own_temporary]``:
+  ``temporary`` is a temporary or None, ``closures`` a list of periods (the place's closure,
+  and the service's own), ``own_temporary`` a service's own temporary hours (present only for
+  a service that has some: within its dates it wins over ``temporary``).
 """
 
 from __future__ import annotations
@@ -71,25 +74,39 @@ def compile_period(period: DatedPeriod | None) -> CompiledPeriod | None:
     return [period.start_date.toordinal(), None if end is None else end.toordinal()]
 
 
+def compile_temporary(
+    temporary_hours: TemporaryHours | None, regular: WeeklyHours
+) -> CompiledPeriod | None:
+    """``[first_day, last_day, week]`` of temporary hours, or None; ``regular`` are the
+    regular hours they stand in for (their holiday policy is inherited when UNKNOWN)."""
+    if temporary_hours is None:
+        return None
+    policy = temporary_hours.hours.public_holidays
+    # Temporary hours without a policy inherit the regular one (engine._day_plan).
+    closed = policy is HolidayPolicy.CLOSED or (
+        policy is HolidayPolicy.UNKNOWN and regular.public_holidays is HolidayPolicy.CLOSED
+    )
+    return [
+        temporary_hours.start_date.toordinal(),
+        None if temporary_hours.end_date is None else temporary_hours.end_date.toordinal(),
+        compile_week(temporary_hours.hours, closed),
+    ]
+
+
 def compile_schedule(
     hours: WeeklyHours,
     temporary_hours: TemporaryHours | None,
     closures: tuple[DatedPeriod | None, ...],
+    own_temporary_hours: TemporaryHours | None = None,
 ) -> CompiledSchedule:
     """The compiled form of what ``engine.Schedule`` describes (not permanently closed)."""
     regular_closed = hours.public_holidays is HolidayPolicy.CLOSED
-    temporary = None
-    if temporary_hours is not None:
-        policy = temporary_hours.hours.public_holidays
-        # Temporary hours without a policy inherit the regular one (engine._day_plan).
-        closed = policy is HolidayPolicy.CLOSED or (
-            policy is HolidayPolicy.UNKNOWN and regular_closed
-        )
-        period = compile_period(temporary_hours)
-        assert period is not None  # noqa: S101 - a TemporaryHours is a period
-        temporary = [*period, compile_week(temporary_hours.hours, closed)]
+    temporary = compile_temporary(temporary_hours, hours)
     periods = [compiled for c in closures if (compiled := compile_period(c)) is not None]
-    return [compile_week(hours, regular_closed), temporary, periods]
+    schedule = [compile_week(hours, regular_closed), temporary, periods]
+    if own_temporary_hours is not None:
+        schedule.append(compile_temporary(own_temporary_hours, hours))
+    return schedule
 
 
 def covers(period: CompiledPeriod, day: int) -> bool:
@@ -171,7 +188,9 @@ def _day_slots(
     """The slots in force on ``day`` (engine._day_plan), None when the day is closed."""
     if closed_on(schedule[2], day):
         return None
-    temporary = schedule[1]
+    # A service's own temporary hours (4th element, when it has some) win over the others.
+    own = schedule[3] if len(schedule) > 3 else None
+    temporary = own if own is not None and covers(own, day) else schedule[1]
     week = temporary[2] if temporary is not None and covers(temporary, day) else schedule[0]
     if holiday and week[0]:
         return None

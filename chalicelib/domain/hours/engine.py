@@ -9,13 +9,15 @@ Rules
 * Slots are local wall-clock times of the schedule's time zone. A slot belongs to the day it
   starts on: a Monday 22:00-02:00 slot is Monday's, even though it is open early on Tuesday.
 * Within a day, the day's hours are, in order of precedence: a temporary closure covering the
-  date (closed), else a public holiday when the policy in force is CLOSED (closed), else the
-  temporary hours when their dates cover the date, else the regular weekly hours. A holiday
-  policy of OPEN or UNKNOWN keeps the weekday's slots.
+  date (closed), else a public holiday when the policy in force is CLOSED (closed), else a
+  service's own temporary hours when their dates cover the date, else the temporary hours
+  when their dates cover the date, else the regular weekly hours. A holiday policy of OPEN or
+  UNKNOWN keeps the weekday's slots.
 * A temporary closure also cuts the previous day's slot that crosses midnight: the closure wins
   everywhere inside its dates. A public holiday does not cut it: the holiday policy decides
   whether the slots *of the holiday* happen, and that slot belongs to the day before.
-* Temporary hours with an UNKNOWN holiday policy (the default) inherit the regular policy.
+* Temporary hours with an UNKNOWN holiday policy (the default) inherit the regular policy (a
+  service's own temporary hours too: the policy of the regular hours the service follows).
 * An open-ended slot ("dès 20h30", no end) counts as open until midnight of its day.
 * Local wall-clock times are turned into instants with one rule: *the first instant at which the
   wall clock reads that time or later*. Hence:
@@ -78,6 +80,9 @@ class Schedule:
 
     hours: WeeklyHours
     temporary_hours: TemporaryHours | None = None
+    # A service's own temporary hours: within their dates they win over ``temporary_hours``
+    # (the place's, for a service that follows the place) and over ``hours``.
+    own_temporary_hours: TemporaryHours | None = None
     # The place's closure and the service's own closure; any of them closes the day.
     closures: tuple[TemporaryClosure, ...] = ()
     timezone: str = DEFAULT_TIMEZONE
@@ -104,7 +109,10 @@ class Schedule:
     def has_any_slot(self) -> bool:
         if not self.hours.is_empty():
             return True
-        return self.temporary_hours is not None and not self.temporary_hours.hours.is_empty()
+        return any(
+            temporary is not None and not temporary.hours.is_empty()
+            for temporary in (self.own_temporary_hours, self.temporary_hours)
+        )
 
 
 def schedule_for_place(place: Place) -> Schedule:
@@ -129,6 +137,13 @@ def schedule_for_service(place: Place, service: Service) -> Schedule:
     closed place closes every service in it, so the place's closure always applies, on top of
     the service's own; and a permanently closed place has no open service.
     An explicit, empty ``WeeklyHours`` is hours of its own (never open), not "same as the place".
+
+    A service's own temporary hours apply to that service within their dates, and there they
+    win over its regular hours (its own or the place's) and over the place's temporary hours:
+    they were written for this service. Outside their dates the rules above hold. Closures
+    still win over them (the place's and the service's), as over any hours. Their holiday
+    policy, when UNKNOWN, is the policy of the regular hours the service follows, as for the
+    place's temporary hours.
     """
     if service.hours is None:
         hours, temporary_hours = place.hours, place.temporary_hours
@@ -137,6 +152,7 @@ def schedule_for_service(place: Place, service: Service) -> Schedule:
     return Schedule(
         hours=hours,
         temporary_hours=temporary_hours,
+        own_temporary_hours=service.temporary_hours,
         closures=_present(place.temporary_closure) + _present(service.temporary_closure),
         timezone=place.timezone,
         department_code=place.address.department_code,
@@ -290,7 +306,9 @@ def _day_plan(schedule: Schedule, day: date) -> tuple[DaySource, str | None, tup
         return "regular", holiday, ()
     if schedule.is_temporarily_closed(day):
         return "temporarily_closed", holiday, ()
-    temporary = schedule.temporary_hours
+    own, temporary = schedule.own_temporary_hours, schedule.temporary_hours
+    if own is not None and own.covers(day):
+        temporary = own  # a service's own temporary hours win over the place's
     source: DaySource
     if temporary is not None and temporary.covers(day):
         weekly, source = temporary.hours, "temporary"

@@ -157,7 +157,9 @@ class Service(DomainModel):
     """One leaf service of a place (a shower, a food distribution...).
 
     Without its own hours a service follows the place's hours; its own temporary closure
-    applies on top of the place's.
+    applies on top of the place's. Its own temporary hours, within their dates, win over its
+    regular hours and over the place's temporary hours (``engine.schedule_for_service``); its
+    own temporary message is shown with the service, beside the place's own.
     """
 
     id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
@@ -166,8 +168,18 @@ class Service(DomainModel):
     description: str | None = Field(default=None, max_length=2000)
     hours: WeeklyHours | None = None
     temporary_closure: TemporaryClosure | None = None
+    temporary_hours: TemporaryHours | None = None
+    temporary_message: TemporaryMessage | None = None
     audience: Audience | None = None
     modalities: Modalities | None = None
+
+    def active_temporary_message(self, day: date) -> TemporaryMessage | None:
+        message = self.temporary_message
+        return message if message is not None and message.covers(day) else None
+
+    def active_temporary_hours(self, day: date) -> TemporaryHours | None:
+        hours = self.temporary_hours
+        return hours if hours is not None and hours.covers(day) else None
 
 
 class Place(DomainModel):

@@ -18,13 +18,13 @@ from types import MappingProxyType
 class Section(StrEnum):
     """A part of a place's page a structure is asked to check: ``hours`` (weekly hours),
     ``temporary_info`` (temporary closure, hours, message), ``contacts``, ``description``,
-    ``services`` (each service's temporary closure)."""
+    ``services`` (each service's temporary closure, temporary hours and temporary message)."""
 
     HOURS = "hours"
     TEMPORARY_INFO = "temporary_info"  # temporary closure, hours, message
     CONTACTS = "contacts"
     DESCRIPTION = "description"
-    SERVICES = "services"  # each service's temporary closure
+    SERVICES = "services"  # each service's temporary closure, hours and message
 
 
 SECTION_FIELDS = MappingProxyType(

@@ -134,6 +134,14 @@ class ServiceView(View):
     description: str | None
     hours: HoursView | None
     temporary_closure: TemporaryClosure | None
+    temporary_hours: TemporaryHoursView | None = Field(
+        description="The service's own temporary hours while current (they win over its "
+        "regular hours and over the place's temporary hours); null otherwise."
+    )
+    temporary_message: TemporaryMessage | None = Field(
+        description="The service's own temporary message while current (the place's is on "
+        "the place)."
+    )
     audience: Audience | None
     modalities: Modalities | None
     state: OpenState
@@ -197,8 +205,8 @@ def _hours(hours: WeeklyHours, place: Place, day: date) -> HoursView:
     return HoursView(text_fr=format_compact_fr(hours), osm=osm, weekly=hours)
 
 
-def _temporary_hours(place: Place, day: date) -> TemporaryHoursView | None:
-    active: TemporaryHours | None = place.active_temporary_hours(day)
+def _temporary_hours(owner: Place | Service, day: date) -> TemporaryHoursView | None:
+    active: TemporaryHours | None = owner.active_temporary_hours(day)
     if active is None:
         return None
     return TemporaryHoursView(
@@ -269,15 +277,16 @@ def place_summary(
 
 def _service_view(place: Place, service: Service, taxonomy: Taxonomy, at: datetime) -> ServiceView:
     category = taxonomy.get(service.category)
+    day = local_date(place, at)
     return ServiceView(
         id=service.id,
         category=CategoryRef(id=category.id, fr=category.fr, en=category.en),
         name=service.name,
         description=service.description,
-        hours=None
-        if service.hours is None
-        else _hours(service.hours, place, local_date(place, at)),
+        hours=None if service.hours is None else _hours(service.hours, place, day),
         temporary_closure=service.temporary_closure,
+        temporary_hours=_temporary_hours(service, day),
+        temporary_message=service.active_temporary_message(day),
         audience=service.audience,
         modalities=service.modalities,
         state=open_state(state_at(schedule_for_service(place, service), at)),

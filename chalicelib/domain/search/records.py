@@ -36,6 +36,7 @@ from chalicelib.domain.hours.compact import (
     CompiledWeek,
     compile_period,
     compile_schedule,
+    compile_temporary,
     compile_week,
 )
 from chalicelib.domain.hours.models import HolidayPolicy
@@ -84,8 +85,10 @@ class SearchRecord(NamedTuple):
     hours: str
     """JSON of the compiled ``[week, temporary hours]`` (``hours.compact``)."""
     services: str
-    """JSON of ``[[category, own week or null, own closure or null], ...]`` per service, or ""
-    when no service has hours or a closure of its own (every service follows the place)."""
+    """JSON of ``[[category, own week or null, own closure or null], ...]`` per service (with a
+    fourth item, its own compiled temporary hours, for a service that has some), or "" when no
+    service has hours, a closure or temporary hours of its own (every service follows the
+    place)."""
     excluded_audiences: str
     """Audience filter values the place does not welcome, space-separated ("" = everyone)."""
     modalities: int
@@ -143,7 +146,11 @@ def _service_row(place: Place, index: int) -> list[Any]:
     if service.hours is not None:
         week = compile_week(service.hours, service.hours.public_holidays is HolidayPolicy.CLOSED)
     closure: CompiledPeriod | None = compile_period(service.temporary_closure)
-    return [service.category, week, closure]
+    if service.temporary_hours is None:
+        return [service.category, week, closure]  # the common row, unchanged
+    # Own temporary hours inherit the holiday policy of the regular hours the service follows.
+    regular = place.hours if service.hours is None else service.hours
+    return [service.category, week, closure, compile_temporary(service.temporary_hours, regular)]
 
 
 def _json(value: object) -> str:
@@ -166,7 +173,10 @@ def search_record(place: Place) -> SearchRecord:
         known,
     )
     services = ""
-    if any(s.hours is not None or s.temporary_closure is not None for s in place.services):
+    if any(
+        s.hours is not None or s.temporary_closure is not None or s.temporary_hours is not None
+        for s in place.services
+    ):
         services = _json([_service_row(place, index) for index in range(len(place.services))])
     modalities = 0
     for modality in satisfied_modalities(place):
@@ -416,8 +426,9 @@ def service_schedules(
     table: RecordTable, row: int, wanted: frozenset[str]
 ) -> list[CompiledSchedule]:
     """The compiled schedules of the record's services in the wanted categories
-    (``engine.schedule_for_service``: own hours keep no temporary hours; the place's closure
-    always applies on top of the service's own)."""
+    (``engine.schedule_for_service``: own hours keep none of the place's temporary hours, own
+    temporary hours win over both; the place's closure always applies on top of the
+    service's own)."""
     categories = table.column(Field.CATEGORIES)[row]
     services = table.column(Field.SERVICES)[row]
     hours = table.column(Field.HOURS)[row]
@@ -430,12 +441,13 @@ def service_schedules(
     place_week, place_temporary = json.loads(hours)
     closures = place_closures(closed_from, closed_until)
     schedules: list[CompiledSchedule] = []
-    for category, week, closure in json.loads(services):
+    for service in json.loads(services):
+        category, week, closure = service[:3]
         if category not in wanted:
             continue
         own = closures if closure is None else [*closures, closure]
-        if week is None:
-            schedules.append([place_week, place_temporary, own])
-        else:
-            schedules.append([week, None, own])
+        schedule = [place_week, place_temporary, own] if week is None else [week, None, own]
+        if len(service) > 3:
+            schedule.append(service[3])  # its own temporary hours (compact: 4th element)
+        schedules.append(schedule)
     return schedules

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import Field, JsonValue, field_validator
+from pydantic import Field, JsonValue, field_validator, model_validator
 
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.hours.models import (
@@ -83,6 +83,8 @@ class ServiceView(DomainModel):
     category: str
     name: str | None = None
     temporary_closure: TemporaryClosure | None = None
+    temporary_hours: TemporaryHours | None = None
+    temporary_message: TemporaryMessage | None = None
 
 
 class SectionField(DomainModel):
@@ -140,6 +142,8 @@ class SelfUpdateView(DomainModel):
                     category=service.category,
                     name=service.name,
                     temporary_closure=service.temporary_closure,
+                    temporary_hours=service.temporary_hours,
+                    temporary_message=service.temporary_message,
                 )
                 for service in place.services
             ],
@@ -161,15 +165,37 @@ class SelfUpdateView(DomainModel):
         return view.model_copy(update={"sections": sections})
 
 
+SERVICE_TEMPORARY_FIELDS = ("temporary_closure", "temporary_hours", "temporary_message")
+
+
 class ServiceClosure(DomainModel):
+    """The temporary information of one service: a present field replaces it, ``null``
+    clears it, an absent one is left as it is (at least one is needed)."""
+
     id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
-    temporary_closure: TemporaryClosure | None
+    temporary_closure: TemporaryClosure | None = None
+    temporary_hours: TemporaryHours | None = None
+    temporary_message: TemporaryMessage | None = None
+
+    @model_validator(mode="after")
+    def _check_not_empty(self) -> ServiceClosure:
+        if not self.model_fields_set & set(SERVICE_TEMPORARY_FIELDS):
+            raise InvalidInput(
+                "a service change needs temporary_closure, temporary_hours or temporary_message",
+                field="services",
+            )
+        return self
+
+    def update(self) -> dict[str, object]:
+        """The service fields this change sets (only those given)."""
+        return {name: getattr(self, name) for name in self.model_fields_set - {"id"}}
 
 
 class SelfUpdateChange(DomainModel):
     """What a structure may change. A present field replaces the group; ``null`` clears a
     temporary closure, hours or message. ``place_id``, when given, must be the link's place.
-    ``services`` sets the temporary closure of the services it names (others unchanged)."""
+    ``services`` sets the temporary closure, hours or message of the services it names
+    (others unchanged)."""
 
     place_id: str | None = Field(default=None, max_length=64)
     description: str | None = Field(default=None, max_length=4000)
@@ -183,7 +209,7 @@ class SelfUpdateChange(DomainModel):
     def to_patch(self, place: Place) -> PlacePatch:
         data = self.model_dump(include=self.model_fields_set - {"place_id", "services"})
         if self.services is not None:
-            closures = {item.id: item.temporary_closure for item in self.services}
+            closures = {item.id: item.update() for item in self.services}
             if len(closures) != len(self.services):
                 raise InvalidInput("a service is named twice", field="services.id")
             known = {service.id for service in place.services}
@@ -193,7 +219,7 @@ class SelfUpdateChange(DomainModel):
                         f"this place has no service {service_id!r}", field="services.id"
                     )
             data["services"] = [
-                service.model_copy(update={"temporary_closure": closures[service.id]})
+                service.model_copy(update=closures[service.id])
                 if service.id in closures
                 else service
                 for service in place.services

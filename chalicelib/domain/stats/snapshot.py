@@ -74,13 +74,14 @@ class CountedPlaces:
 
 
 def is_open_on(place: Place, day: date) -> bool:
-    """Opens at some point of ``day``: the place's hours, or a service's own hours."""
+    """Opens at some point of ``day``: the place's hours, or a service's own (temporary)
+    hours."""
     if day_hours(schedule_for_place(place), day).intervals:
         return True
     return any(
         day_hours(schedule_for_service(place, service), day).intervals
         for service in place.services
-        if service.hours is not None
+        if service.hours is not None or service.temporary_hours is not None
     )
 
 

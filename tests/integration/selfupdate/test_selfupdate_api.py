@@ -308,3 +308,95 @@ def test_a_confirmation_records_the_sections_confirmed(api: Api) -> None:
     status, _, _ = api.call("POST", "/self-update/confirm", link(api.issue()), if_match=2)
     assert status == 200
     assert api.places.history("p1", limit=1).entries[0].sections == tuple(Section)
+
+
+SERVICE_HOURS = {
+    "start_date": "2026-11-02",
+    "end_date": "2026-11-30",
+    "hours": {"monday": [{"start": "14:00", "end": "16:00"}]},
+}
+SERVICE_MESSAGE = {"start_date": "2026-11-02", "text": "Colis sur inscription"}
+
+
+def test_a_structure_sets_its_services_temporary_hours_and_message(api: Api) -> None:
+    """Issue 18, point 7: the services section carries each service's temporary hours and
+    message as it carries its closure; a field left out is kept, null clears it."""
+    headers = campaign_link("p1", Section.SERVICES)
+    change = {
+        "services": [
+            {"id": "s1", "temporary_hours": SERVICE_HOURS, "temporary_message": SERVICE_MESSAGE}
+        ]
+    }
+    status, view, _ = api.call("PATCH", "/self-update", headers, change, if_match=1)
+    assert status == 200, view
+    (service,) = view["services"]
+    assert service["temporary_message"] == {**SERVICE_MESSAGE, "end_date": None}
+    assert service["temporary_hours"]["end_date"] == "2026-11-30"
+    assert service["temporary_closure"] is None
+    (section,) = view["sections"]
+    assert section["fields"][0]["value"][0]["temporary_message"]["text"] == "Colis sur inscription"
+    status, history, _ = api.call("GET", "/admin/places/p1/history", ADMIN)
+    assert history["entries"][0]["sections"] == ["services"]
+
+    lift = {"services": [{"id": "s1", "temporary_message": None}]}
+    status, view, _ = api.call("PATCH", "/self-update", headers, lift, if_match=2)
+    assert status == 200, view
+    assert view["services"][0]["temporary_message"] is None
+    assert view["services"][0]["temporary_hours"] is not None  # not named: kept
+    stored = api.places.get("p1").services[0]
+    assert (stored.temporary_message, stored.temporary_hours is not None) == (None, True)
+
+
+@pytest.mark.parametrize(
+    ("case", "service", "code", "field"),
+    [
+        (
+            "unknown service",
+            {"id": "nope", "temporary_message": SERVICE_MESSAGE},
+            "invalid_input",
+            "services.id",
+        ),
+        ("nothing to set", {"id": "s1"}, "invalid_input", "services"),
+        (
+            "dates inverted",
+            {"id": "s1", "temporary_hours": {**SERVICE_HOURS, "end_date": "2026-11-01"}},
+            "invalid_parameter",
+            None,
+        ),
+        (
+            "empty message",
+            {"id": "s1", "temporary_message": {**SERVICE_MESSAGE, "text": ""}},
+            "invalid_parameter",
+            None,
+        ),
+        (
+            "message too long",
+            {"id": "s1", "temporary_message": {**SERVICE_MESSAGE, "text": "x" * 1001}},
+            "invalid_parameter",
+            None,
+        ),
+    ],
+)
+def test_bad_service_temporary_information_through_self_update_is_a_400(
+    api: Api, case: str, service: dict[str, Any], code: str, field: str | None
+) -> None:
+    status, error, _ = api.call(
+        "PATCH", "/self-update", link(api.issue()), {"services": [service]}, if_match=1
+    )
+    assert status == 400, (case, error)
+    assert set(error) == {"code", "message", "field"}
+    assert error["code"] == code, (case, error)
+    if field is not None:
+        assert error["field"] == field, (case, error)
+    else:
+        assert error["field"].startswith("services"), (case, error)
+    assert api.places.get("p1").version == 1
+
+
+def test_a_stale_service_change_through_self_update_is_a_409(api: Api) -> None:
+    value = api.issue()
+    change = {"services": [{"id": "s1", "temporary_message": SERVICE_MESSAGE}]}
+    assert api.call("PATCH", "/self-update", link(value), change, if_match=1)[0] == 200
+    status, error, _ = api.call("PATCH", "/self-update", link(value), change, if_match=1)
+    assert (status, error["code"]) == (409, "version_conflict")
+    assert api.places.get("p1").version == 2

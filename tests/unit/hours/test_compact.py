@@ -4,7 +4,8 @@ Search evaluates "open now", "open today" and "closed today" on compiled schedul
 integers, chalicelib/domain/hours/compact.py) instead of ``engine.state_at`` on a ``Place``.
 The property: for generated places (weekly hours with overnight, open-ended and midnight
 slots, holiday policies, temporary hours with and without end, temporary closures with and
-without end on the place and on services, services with hours of their own) in several time
+without end on the place and on services, services with hours and temporary hours of their
+own) in several time
 zones and departments, at instants around both DST changes, public holidays and midnights,
 both answer the same for the place and for each of its services.
 """
@@ -161,6 +162,12 @@ def places_and_instants(draw: st.DrawFn) -> tuple[Place, datetime]:
         if draw(st.integers(min_value=0, max_value=3)) == 0:
             start, end = draw(period(anchor))
             service["temporary_closure"] = TemporaryClosure(start_date=start, end_date=end)
+        if draw(st.integers(min_value=0, max_value=2)) == 0:
+            # Its own temporary hours win over its hours and the place's temporary hours.
+            start, end = draw(period(anchor))
+            service["temporary_hours"] = TemporaryHours(
+                start_date=start, end_date=end, hours=draw(weekly_hours())
+            )
         services.append(Service(**service))
     fields["services"] = services
     fields["timezone"] = draw(st.sampled_from(ZONES))
@@ -176,6 +183,7 @@ def instants(draw: st.DrawFn, place: Place, anchor: date) -> datetime:
     weeks = [place.hours, *(s.hours for s in place.services if s.hours is not None)]
     if place.temporary_hours is not None:
         weeks.append(place.temporary_hours.hours)
+    weeks += [s.temporary_hours.hours for s in place.services if s.temporary_hours is not None]
     boundaries = [
         minute
         for week in weeks
@@ -296,3 +304,60 @@ def test_last_nights_slot_follows_yesterdays_holiday_policy() -> None:
         (True, True, False),
         (True, True, False),
     )
+
+
+def test_a_service_without_temporary_data_keeps_the_services_column_as_it_was() -> None:
+    """The search's stored bytes do not change for places without service-level temporary
+    hours (the hot path is benchmarked on them): the fourth item appears only when needed."""
+    plain = make_place("p", services=[Service(id="s0", category="shower")])
+    closed = make_place(
+        "p",
+        services=[
+            Service(
+                id="s0",
+                category="shower",
+                temporary_closure=TemporaryClosure(start_date=date(2026, 5, 1)),
+            )
+        ],
+    )
+    assert search_record(plain).services == ""
+    assert search_record(closed).services == '[["shower",null,[739737,null]]]'
+
+
+def test_a_services_own_temporary_hours_win_over_the_places_in_search() -> None:
+    # Place: temporary hours 1-31 May, every day 09:00-12:00. The shower's own temporary
+    # hours, 10-12 May, 14:00-16:00 only. On Monday 11 May 2026 at 10:00 (Paris) the place is
+    # open, the shower is not; at 15:00 the shower is, the place is not.
+    every_morning = WeeklyHours(
+        **{day.value: [TimeSlot(start="09:00", end="12:00")] for day in WEEKDAYS}
+    )
+    afternoons = WeeklyHours(
+        **{day.value: [TimeSlot(start="14:00", end="16:00")] for day in WEEKDAYS}
+    )
+    shower = Service(
+        id="s0",
+        category="shower",
+        temporary_hours=TemporaryHours(
+            start_date=date(2026, 5, 10), end_date=date(2026, 5, 12), hours=afternoons
+        ),
+    )
+    place = make_place(
+        "p",
+        services=[shower, Service(id="s1", category="laundry")],
+        temporary_hours=TemporaryHours(
+            start_date=date(2026, 5, 1), end_date=date(2026, 5, 31), hours=every_morning
+        ),
+    )
+    table = RecordTable.of([search_record(place)])
+    (compiled,) = service_schedules(table, 0, frozenset({"shower"}))
+    (laundry,) = service_schedules(table, 0, frozenset({"laundry"}))
+    morning = datetime(2026, 5, 11, 8, 0, tzinfo=UTC)
+    afternoon = datetime(2026, 5, 11, 13, 0, tzinfo=UTC)
+
+    assert _compact(compiled, place, morning)[0] is False
+    assert _compact(laundry, place, morning)[0] is True
+    assert _compact(compiled, place, afternoon)[0] is True
+    assert _compact(laundry, place, afternoon)[0] is False
+    assert _engine(schedule_for_service(place, shower), afternoon)[0] is True
+    # The day after, the shower follows the place's temporary hours again.
+    assert _compact(compiled, place, morning + timedelta(days=2))[0] is True

@@ -817,3 +817,208 @@ def test_place_in_moselle_is_closed_on_st_stephen_when_closed_on_holidays() -> N
     assert state.holiday == "Saint-Étienne"
     assert state.today.source == "holiday_closed"
     assert in_utc(state.next_opening) == in_utc(paris(2026, 12, 28, 9))
+
+
+# --- a service's own temporary hours (issue 18, point 7) ------------------------------------
+
+# The shower's own temporary hours, 6-10 July 2026 (Monday to Friday): afternoons only.
+SHOWER_JULY = TemporaryHours(
+    start_date=date(2026, 7, 6),
+    end_date=date(2026, 7, 10),
+    hours=week({"mon-fri": ["15:00-18:00"]}),
+)
+JULY_CLOSURE = closure(date(2026, 7, 9), date(2026, 7, 9))  # Thursday
+CLOSED_ON_HOLIDAYS = week({"mon-fri": ["09:00-12:00", "14:00-17:00"]}, HolidayPolicy.CLOSED)
+# 14 July 2026 (a Tuesday) is Bastille Day.
+BASTILLE_WEEK = TemporaryHours(
+    start_date=date(2026, 7, 13),
+    end_date=date(2026, 7, 17),
+    hours=week({"mon-fri": ["15:00-18:00"]}),
+)
+
+
+def _service(**fields: object) -> Service:
+    return Service.model_validate({"id": "shower", "category": "shower", **fields})
+
+
+@pytest.mark.parametrize(
+    ("case", "place_fields", "service_fields", "at", "open_now", "source"),
+    [
+        # Follows the place (no hours of its own): own temporary hours win over the place's
+        # regular hours...
+        (
+            "own over place regular",
+            {},
+            {"temporary_hours": SHOWER_JULY},
+            paris(2026, 7, 6, 10),
+            False,
+            "temporary",
+        ),
+        (
+            "own slot open",
+            {},
+            {"temporary_hours": SHOWER_JULY},
+            paris(2026, 7, 6, 16),
+            True,
+            "temporary",
+        ),
+        # ... and over the place's temporary hours (SUMMER: 10:00-13:00 in July).
+        (
+            "own over place temporary",
+            {"temporary_hours": SUMMER},
+            {"temporary_hours": SHOWER_JULY},
+            paris(2026, 7, 7, 11),
+            False,
+            "temporary",
+        ),
+        (
+            "own over place temporary, open",
+            {"temporary_hours": SUMMER},
+            {"temporary_hours": SHOWER_JULY},
+            paris(2026, 7, 7, 16),
+            True,
+            "temporary",
+        ),
+        # Outside its dates the service follows the place's temporary hours again.
+        (
+            "place temporary after own",
+            {"temporary_hours": SUMMER},
+            {"temporary_hours": SHOWER_JULY},
+            paris(2026, 7, 13, 11),
+            True,
+            "temporary",
+        ),
+        (
+            "place regular before own",
+            {},
+            {"temporary_hours": SHOWER_JULY},
+            paris(2026, 7, 3, 10),
+            True,
+            "regular",
+        ),
+        # With hours of its own: own temporary hours win over them within their dates only.
+        (
+            "own over own regular",
+            {},
+            {"hours": week({"mon-fri": ["08:00-10:00"]}), "temporary_hours": SHOWER_JULY},
+            paris(2026, 7, 6, 9),
+            False,
+            "temporary",
+        ),
+        (
+            "own regular after",
+            {},
+            {"hours": week({"mon-fri": ["08:00-10:00"]}), "temporary_hours": SHOWER_JULY},
+            paris(2026, 7, 13, 9),
+            True,
+            "regular",
+        ),
+        # Closures win over own temporary hours: the place's and the service's.
+        (
+            "place closure wins",
+            {"temporary_closure": JULY_CLOSURE},
+            {"temporary_hours": SHOWER_JULY},
+            paris(2026, 7, 9, 16),
+            False,
+            "temporarily_closed",
+        ),
+        (
+            "service closure wins",
+            {},
+            {"temporary_hours": SHOWER_JULY, "temporary_closure": JULY_CLOSURE},
+            paris(2026, 7, 9, 16),
+            False,
+            "temporarily_closed",
+        ),
+        # Holidays: UNKNOWN policy inherits the regular one (the place's, followed)...
+        (
+            "holiday inherited closed",
+            {"hours": CLOSED_ON_HOLIDAYS},
+            {"temporary_hours": BASTILLE_WEEK},
+            paris(2026, 7, 14, 16),
+            False,
+            "holiday_closed",
+        ),
+        (
+            "day after holiday",
+            {"hours": CLOSED_ON_HOLIDAYS},
+            {"temporary_hours": BASTILLE_WEEK},
+            paris(2026, 7, 15, 16),
+            True,
+            "temporary",
+        ),
+        # ... or the service's own regular hours' policy when it has some.
+        (
+            "holiday inherited from own hours",
+            {"hours": CLOSED_ON_HOLIDAYS},
+            {
+                "hours": week({"mon-fri": ["08:00-10:00"]}, HolidayPolicy.OPEN),
+                "temporary_hours": BASTILLE_WEEK,
+            },
+            paris(2026, 7, 14, 16),
+            True,
+            "temporary",
+        ),
+        # An explicit OPEN policy on the temporary hours overrides an inherited CLOSED one.
+        (
+            "explicit open on holiday",
+            {"hours": CLOSED_ON_HOLIDAYS},
+            {
+                "temporary_hours": BASTILLE_WEEK.model_copy(
+                    update={"hours": week({"mon-fri": ["15:00-18:00"]}, HolidayPolicy.OPEN)}
+                )
+            },
+            paris(2026, 7, 14, 16),
+            True,
+            "temporary",
+        ),
+    ],
+)
+def test_a_services_own_temporary_hours_precedence(
+    *,
+    case: str,
+    place_fields: dict[str, object],
+    service_fields: dict[str, object],
+    at: datetime,
+    open_now: bool,
+    source: str,
+) -> None:
+    service = _service(**service_fields)
+    place = make_place(services=[service], **place_fields)
+
+    state = state_at(schedule_for_service(place, service), at)
+
+    assert (state.open_now, state.today.source) == (open_now, source), case
+
+
+def test_a_services_own_temporary_hours_leave_the_place_and_other_services_alone() -> None:
+    shower = _service(temporary_hours=SHOWER_JULY)
+    other = Service(id="s1", category="food_distribution")
+    place = make_place(services=[shower, other], temporary_hours=SUMMER)
+    morning = paris(2026, 7, 7, 11)
+
+    assert state_at(schedule_for_place(place), morning).open_now is True
+    assert state_at(schedule_for_service(place, other), morning).open_now is True
+    assert state_at(schedule_for_service(place, shower), morning).open_now is False
+    assert in_utc(state_at(schedule_for_service(place, shower), morning).next_opening) == in_utc(
+        paris(2026, 7, 7, 15)
+    )
+
+
+def test_a_permanently_closed_place_has_no_service_open_on_its_own_temporary_hours() -> None:
+    shower = _service(temporary_hours=SHOWER_JULY)
+    place = make_place(services=[shower], status=PlaceStatus.PERMANENTLY_CLOSED)
+
+    state = state_at(schedule_for_service(place, shower), paris(2026, 7, 6, 16))
+
+    assert state.status is OpenStatus.PERMANENTLY_CLOSED
+    assert state.open_now is False
+
+
+def test_only_own_temporary_hours_still_give_a_next_opening() -> None:
+    shower = _service(hours=WeeklyHours(), temporary_hours=SHOWER_JULY)
+    place = make_place(services=[shower])
+
+    state = state_at(schedule_for_service(place, shower), paris(2026, 7, 1, 10))
+
+    assert in_utc(state.next_opening) == in_utc(paris(2026, 7, 6, 15))

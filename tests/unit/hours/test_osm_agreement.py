@@ -9,12 +9,15 @@ after its last day, a closure without end date dropped, and open-ended slots "un
 Scope: Paris (75), whose holidays are the national ones the evaluator knows as ``country="FR"``
 (Alsace-Moselle's and overseas' extra days cannot be said with ``PH``: docs, formatting.py).
 Temporary hours are published as the weekly hours in force on the export's date; the strings
-of such a week are checked like any other week.
+of such a week are checked like any other week, and a service's string (its own temporary hours
+winning over its hours and the place's temporary hours) is checked against
+``schedule_for_service`` at instants inside the temporary hours it publishes.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import opening_hours
@@ -22,15 +25,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.domain.exports.data_inclusion import osm_hours
-from chalicelib.domain.hours.engine import Schedule, state_at
+from chalicelib.domain.exports.data_inclusion import osm_hours, service_weekly_in_force
+from chalicelib.domain.hours.engine import Schedule, schedule_for_service, state_at
 from chalicelib.domain.hours.formatting import format_osm
 from chalicelib.domain.hours.models import (
     HolidayPolicy,
     TemporaryClosure,
+    TemporaryHours,
     TimeSlot,
     WeeklyHours,
 )
+from chalicelib.domain.places.models import Service
+from tests.builders import make_place
 from tests.unit.hours.test_properties import closures, instants, weekly_hours
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -93,6 +99,92 @@ def test_data_inclusion_strings_with_closures_mean_what_the_engine_means(
             expression,
             instant.astimezone(PARIS).isoformat(),
         )
+
+
+@st.composite
+def covering(draw: st.DrawFn, day: date) -> tuple[date, date | None]:
+    """Dates of temporary hours covering ``day`` and the day before (whose night may run on
+    into it): the string publishes one week, valid inside them."""
+    start = day - timedelta(days=draw(st.integers(1, 5)))
+    length = draw(st.one_of(st.none(), st.integers(0, 5)))
+    return start, None if length is None else day + timedelta(days=length)
+
+
+@AGREEMENT
+@given(
+    place_hours=weekly_hours(),
+    own_hours=st.one_of(st.none(), weekly_hours()),
+    place_temporary=st.one_of(st.none(), weekly_hours()),
+    own_temporary=weekly_hours(),
+    closed=st.lists(closures(), max_size=2),
+    at=instants(),
+    data=st.data(),
+)
+def test_service_strings_with_own_temporary_hours_mean_what_the_engine_means(
+    *,
+    place_hours: WeeklyHours,
+    own_hours: WeeklyHours | None,
+    place_temporary: WeeklyHours | None,
+    own_temporary: WeeklyHours,
+    closed: list[TemporaryClosure],
+    at: datetime,
+    data: st.DataObject,
+) -> None:
+    if in_the_repeated_hour(at):
+        return
+    day = at.astimezone(PARIS).date()
+    start, end = data.draw(covering(day))
+    own = TemporaryHours(start_date=start, end_date=end, hours=own_temporary)
+    fields: dict[str, Any] = {"hours": place_hours}
+    if place_temporary is not None:
+        first, last = data.draw(covering(day))
+        fields["temporary_hours"] = TemporaryHours(
+            start_date=first, end_date=last, hours=place_temporary
+        )
+    if closed:
+        fields["temporary_closure"] = closed[0]
+    service = Service(
+        id="s0",
+        category="shower",
+        hours=own_hours,
+        temporary_hours=own,
+        temporary_closure=closed[1] if len(closed) > 1 else None,
+    )
+    place = make_place("p", department="75", services=[service], **fields)
+    # As the data·inclusion export writes it on the instant's day (data_inclusion._service).
+    weekly = service_weekly_in_force(place, service, day)
+    service_closures = [c for c in (place.temporary_closure, service.temporary_closure) if c]
+    expression = osm_hours(
+        weekly, service_closures, department_code="75", since=day - timedelta(days=1)
+    )
+    engine = state_at(schedule_for_service(place, service), at).open_now
+    assert osm_open(expression, at) is engine, (expression, at.astimezone(PARIS).isoformat())
+
+
+def test_a_services_own_temporary_hours_keep_the_places_holiday_closure_in_the_string() -> None:
+    """Issue 18 point 8 for point 7: temporary hours typed without a holiday policy inherit
+    the regular one in the engine, so the string must say ``PH off`` too."""
+    every_day = {
+        day: [TimeSlot(start="10:00", end="12:00")]
+        for day in ("monday", "tuesday", "wednesday", "thursday", "friday")
+    }
+    place_hours = WeeklyHours.model_validate(every_day | {"public_holidays": "closed"})
+    own = TemporaryHours(
+        start_date=date(2026, 4, 27),
+        end_date=date(2026, 5, 3),
+        hours=WeeklyHours.model_validate(every_day),
+    )
+    service = Service(id="s0", category="shower", temporary_hours=own)
+    place = make_place("p", department="75", services=[service], hours=place_hours)
+    labour_day = paris(date(2026, 5, 1), 11)  # a Friday
+
+    expression = osm_hours(
+        service_weekly_in_force(place, service, date(2026, 4, 30)), [], department_code="75"
+    )
+
+    assert state_at(schedule_for_service(place, service), labour_day).open_now is False
+    assert osm_open(expression, labour_day) is False, expression
+    assert osm_open(expression, paris(date(2026, 4, 30), 11)) is True
 
 
 NIGHTS = WeeklyHours.model_validate(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
@@ -90,6 +91,8 @@ def schedules(draw: st.DrawFn) -> Schedule:
     return Schedule(
         hours=draw(weekly_hours()),
         temporary_hours=draw(st.one_of(st.none(), temporary_hours())),
+        # A service's own temporary hours (schedule_for_service), on top of the others.
+        own_temporary_hours=draw(st.one_of(st.none(), st.none(), temporary_hours())),
         closures=tuple(draw(st.lists(closures(), max_size=2))),
         department_code=draw(st.sampled_from(["75", "57", None])),
     )
@@ -150,6 +153,7 @@ def test_temporary_closure_always_wins_inside_its_dates(
     closed = Schedule(
         hours=schedule.hours,
         temporary_hours=schedule.temporary_hours,
+        own_temporary_hours=schedule.own_temporary_hours,
         closures=(*schedule.closures, closure),
         department_code=schedule.department_code,
     )
@@ -277,3 +281,25 @@ def test_open_now_and_todays_hours_never_contradict_each_other(
     if state.open_now:
         view = open_state_view(state)
         assert view.today.text != "fermé"
+
+
+@PROPERTY_SETTINGS
+@given(
+    schedule=schedules(),
+    own=temporary_hours(),
+    day=st.one_of(dates_2026(), st.just(SPRING_FORWARD), st.just(FALL_BACK)),
+)
+def test_own_temporary_hours_win_inside_their_dates_and_nowhere_else(
+    schedule: Schedule, own: TemporaryHours, day: date
+) -> None:
+    """A service's own temporary hours make the day exactly what they would make it as the
+    only temporary hours (the place's do not matter there), and outside their dates the day
+    is what it was without them. Closures and holidays keep their precedence over both."""
+    with_own = replace(schedule, own_temporary_hours=own)
+    expected = (
+        replace(schedule, temporary_hours=own, own_temporary_hours=None)
+        if own.covers(day)
+        else replace(schedule, own_temporary_hours=None)
+    )
+
+    assert day_hours(with_own, day) == day_hours(expected, day)

@@ -178,7 +178,9 @@ def test_a_link_outside_any_campaign_asks_every_section(world: World) -> None:
     services = view.sections[-1].fields[0].value
     assert isinstance(services, list)
     expected = {"id": "s1", "category": "food_distribution", "name": None}
-    assert services == [{**expected, "temporary_closure": None}]
+    assert services == [
+        {**expected, "temporary_closure": None, "temporary_hours": None, "temporary_message": None}
+    ]
 
 
 # Changes and confirmations ---------------------------------------------------------------------
