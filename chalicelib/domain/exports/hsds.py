@@ -47,6 +47,15 @@ _PRICE_FR = {
 
 Json = dict[str, Any]
 
+ALERT_SEPARATOR = " — "
+"""Between the parts of a service's ``alert``: the place's message, the service's own, the
+closure."""
+PLACE_TEMPORARY_HOURS = "Horaires temporaires"
+SERVICE_TEMPORARY_HOURS = "Horaires temporaires du service"
+"""A dated schedule's ``description``: the place's temporary hours (given to each service that
+follows the place's hours) or the service's own, which win within their dates. The importer
+(chalicelib/domain/imports/hsds.py) tells them apart by it."""
+
 
 def compact(item: Json) -> Json:
     """Drop absent values: HSDS types its fields as strings or numbers, never null."""
@@ -237,7 +246,7 @@ def _service(
             "minimum_age": audience.age_min,
             "maximum_age": audience.age_max,
             "assured_date": None if verified is None else verified.isoformat(),
-            "alert": " — ".join(alerts) or None,
+            "alert": ALERT_SEPARATOR.join(alerts) or None,
             "last_modified": place.updated_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
             "attributes": [
                 {
@@ -311,6 +320,7 @@ def _schedules(
                 valid_from=own_temporary.start_date,
                 valid_to=own_temporary.end_date,
                 holiday_fallback=weekly.public_holidays,
+                description=SERVICE_TEMPORARY_HOURS,
             )
         )
     return found
@@ -326,6 +336,7 @@ def _weekly_schedules(
     valid_from: date | None = None,
     valid_to: date | None = None,
     holiday_fallback: HolidayPolicy | None = None,
+    description: str | None = None,
 ) -> list[Json]:
     service_id, link_id = links
     by_slot: dict[tuple[str, str | None], list[str]] = {}
@@ -340,7 +351,8 @@ def _weekly_schedules(
         notes.append("Fermé les jours fériés.")
     if weekly.note:
         notes.append(weekly.note)
-    description = "Horaires temporaires" if valid_from is not None else None
+    if description is None and valid_from is not None:
+        description = PLACE_TEMPORARY_HOURS
     schedules = []
     for (start, end), days in by_slot.items():
         slot = TimeSlot(start=start, end=end)

@@ -20,7 +20,10 @@ Mapping, the export's read backwards:
 * schedules without ``valid_from`` -> weekly hours (the place's when every service shares
   them, else the service's own), with ``valid_from`` -> temporary hours; ``notes`` carry the
   time zone, "Fermé les jours fériés." and the hours' note;
-* ``alert`` -> the temporary message, and for a ``temporarily closed`` service its closure
+* dated schedules described as the service's own (``Horaires temporaires du service``) -> that
+  service's temporary hours;
+* ``alert`` -> the temporary messages (the parts every service's alert starts with are the
+  place's, the rest each service's own), and for a ``temporarily closed`` service its closure
   ("Fermé temporairement jusqu'au 12 décembre 2026 inclus — travaux"; the closure starts on
   the file's ``data_date``: the export says when it ends, not when it began).
 
@@ -36,6 +39,8 @@ from datetime import date
 from typing import Any
 
 from chalicelib.domain.dates import MONTHS
+from chalicelib.domain.exports.hsds import ALERT_SEPARATOR as _ALERT_SEPARATOR
+from chalicelib.domain.exports.hsds import SERVICE_TEMPORARY_HOURS
 from chalicelib.domain.hours.models import WEEKDAYS
 from chalicelib.domain.imports.common import FileRejected, Json, load_json, text
 from chalicelib.domain.imports.models import ParsedFile, ParsedRecord, RecordError
@@ -252,12 +257,12 @@ class _Reader:
                 errors.append(RecordError(field=f"{where}.services", message="no service"))
             return {}, None, None
 
-        regular, place_hours, temporary = self._hours(found)
+        regular, place_hours, temporary, own_temporary = self._hours(found)
         first = found[0][0]
         place_modalities = _modalities(first)
         place_audience = _audience(first)
         services: list[Json] = []
-        for (service, ours), hours in zip(found, regular, strict=True):
+        for (service, ours), hours, own in zip(found, regular, own_temporary, strict=True):
             name = text(service.get("name"), limit=200)
             if name is not None:
                 ours["name"] = name
@@ -266,10 +271,9 @@ class _Reader:
                 ours["description"] = description
             if hours is not None and hours != place_hours:
                 ours["hours"] = hours[1]
-            if _modalities(service) != place_modalities:
-                ours["modalities"] = _modalities(service)
-            if _audience(service) != place_audience:
-                ours["audience"] = _audience(service)
+            if own is not None:
+                ours["temporary_hours"] = own
+            ours.update(_differences(service, place_modalities, place_audience))
             services.append(ours)
         fields: Json = {
             "services": services,
@@ -284,29 +288,28 @@ class _Reader:
 
     def _hours(
         self, found: list[tuple[Json, Json]]
-    ) -> tuple[list[tuple[str, Json] | None], tuple[str, Json] | None, Json | None]:
-        """Each service's weekly hours, the place's, and its temporary hours."""
+    ) -> tuple[
+        list[tuple[str, Json] | None], tuple[str, Json] | None, Json | None, list[Json | None]
+    ]:
+        """Each service's weekly hours, the place's, its temporary hours, and each service's
+        own temporary hours (the dated schedules the export describes as the service's)."""
         regular: list[tuple[str, Json] | None] = []
+        own_temporary: list[Json | None] = []
         temporary: Json | None = None
+        dated_ids: set[str] = set()
         for service, _ in found:
             schedules = self._schedules.get(str(service["id"]), [])
             regular.append(_weekly([s for s in schedules if not s.get("valid_from")]))
-            dated = [s for s in schedules if s.get("valid_from")]
-            if dated and temporary is None:
-                weekly = _weekly(dated)
-                temporary = {
-                    "start_date": dated[0]["valid_from"],
-                    "end_date": dated[0].get("valid_to"),
-                    "hours": weekly[1] if weekly is not None else {},
-                }
-        # The place's hours: those of the services that carry temporary hours (the export
-        # gives a place's temporary hours to the services that follow its hours), else the
-        # most common.
-        dated_ids = {
-            str(service["id"])
-            for service, _ in found
-            if any(s.get("valid_from") for s in self._schedules.get(str(service["id"]), []))
-        }
+            own = [s for s in schedules if s.get("valid_from") and _own_temporary(s)]
+            own_temporary.append(_temporary(own))
+            dated = [s for s in schedules if s.get("valid_from") and not _own_temporary(s)]
+            if dated:
+                dated_ids.add(str(service["id"]))
+            if temporary is None:
+                temporary = _temporary(dated)
+        # The place's hours: those of the services that carry the place's temporary hours
+        # (the export gives them to the services that follow its hours), else the most
+        # common.
         following = [
             hours
             for (service, _), hours in zip(found, regular, strict=True)
@@ -314,24 +317,32 @@ class _Reader:
         ]
         shared = Counter(repr(hours) for hours in following).most_common(1)
         place_hours = next((h for h in following if shared and repr(h) == shared[0][0]), None)
-        return regular, place_hours, temporary
+        return regular, place_hours, temporary, own_temporary
 
     def _alerts(self, found: list[tuple[Json, Json]], services: list[Json]) -> Json:
         fields: Json = {}
         closures: list[Json | None] = []
-        message = None
+        messages: list[list[str]] = []
         for service, _ in found:
             alert = text(service.get("alert"), limit=2000) or ""
             closure = None
             at = alert.find(_CLOSED)
             if service.get("status") == "temporarily closed" and at >= 0:
                 closure = self._closure(alert[at + len(_CLOSED) :])
-                alert = alert[:at].removesuffix(" — ")
+                alert = alert[:at].removesuffix(_ALERT_SEPARATOR)
             closures.append(closure)
-            if alert and message is None:
-                message = alert[:1000]
-        if message is not None:
-            fields["temporary_message"] = {"start_date": self._day.isoformat(), "text": message}
+            messages.append(alert.split(_ALERT_SEPARATOR) if alert else [])
+        # The export writes the place's message first on every service's alert, then the
+        # service's own: the parts every alert starts with are the place's, the rest each
+        # service's. (A place whose services all say the same thing reads as one message of
+        # the place: the same document once exported again.)
+        shared = _common_start(messages)
+        if shared:
+            fields["temporary_message"] = self._message(_ALERT_SEPARATOR.join(shared))
+        for ours, parts in zip(services, messages, strict=True):
+            own_message = _ALERT_SEPARATOR.join(parts[len(shared) :])
+            if own_message:
+                ours["temporary_message"] = self._message(own_message)
         if closures and all(c is not None and c == closures[0] for c in closures):
             fields["temporary_closure"] = closures[0]
         else:
@@ -339,6 +350,10 @@ class _Reader:
                 if closure is not None:
                     ours["temporary_closure"] = closure
         return fields
+
+    def _message(self, said: str) -> Json:
+        # HSDS carries no dates for an alert: it holds from the file's day, until changed.
+        return {"start_date": self._day.isoformat(), "text": said[:1000]}
 
     def _closure(self, said: str) -> Json:
         closure: Json = {"start_date": self._day.isoformat()}
@@ -378,6 +393,44 @@ def _service_id(hsds_id: str, category: str) -> str:
     from chalicelib.domain.imports.common import service_id
 
     return service_id(hsds_id, category)
+
+
+def _differences(service: Json, place_modalities: Json, place_audience: Json) -> Json:
+    """The service's modalities and audience where they are not the place's."""
+    found: Json = {}
+    if _modalities(service) != place_modalities:
+        found["modalities"] = _modalities(service)
+    if _audience(service) != place_audience:
+        found["audience"] = _audience(service)
+    return found
+
+
+def _own_temporary(schedule: Json) -> bool:
+    return str(schedule.get("description") or "").startswith(SERVICE_TEMPORARY_HOURS)
+
+
+def _temporary(dated: list[Json]) -> Json | None:
+    """Temporary hours from dated schedules (None without any)."""
+    if not dated:
+        return None
+    weekly = _weekly(dated)
+    return {
+        "start_date": dated[0]["valid_from"],
+        "end_date": dated[0].get("valid_to"),
+        "hours": weekly[1] if weekly is not None else {},
+    }
+
+
+def _common_start(lists: list[list[str]]) -> list[str]:
+    """The leading items every list (all of them non-empty) starts with."""
+    if not lists or any(not items for items in lists):
+        return []
+    shared: list[str] = []
+    for items in zip(*lists, strict=False):
+        if any(item != items[0] for item in items):
+            break
+        shared.append(items[0])
+    return shared
 
 
 def _weekly(schedules: list[Json]) -> tuple[str, Json] | None:

@@ -10,7 +10,13 @@ from typing import Any
 from chalicelib.domain.exports.hsds import hsds_document
 from chalicelib.domain.exports.models import ClosedPlaces, Territory
 from chalicelib.domain.exports.selection import select_places
-from chalicelib.domain.hours.models import TemporaryClosure, TimeSlot, WeeklyHours
+from chalicelib.domain.hours.models import (
+    TemporaryClosure,
+    TemporaryHours,
+    TemporaryMessage,
+    TimeSlot,
+    WeeklyHours,
+)
 from chalicelib.domain.imports.models import ImportFormat, ImportStatus, RecordOutcome
 from chalicelib.domain.places.editing import slug_of
 from chalicelib.domain.places.models import Contacts, Phone, Place, PlaceStatus, Service
@@ -60,11 +66,30 @@ def originals() -> list[Place]:
                 id="b",
                 category="sleeping_gear",
                 hours=WeeklyHours(friday=[TimeSlot(start="21:00")]),
+                # Its own winter hours and message (issue 18.7) travel through HSDS too.
+                temporary_hours=TemporaryHours(
+                    start_date=date(2024, 3, 1),
+                    end_date=date(2024, 3, 31),
+                    hours=WeeklyHours(friday=[TimeSlot(start="19:00", end="23:00")]),
+                ),
+                temporary_message=TemporaryMessage(
+                    start_date=date(2024, 3, 1),
+                    end_date=date(2024, 3, 31),
+                    text="Distribution avancée à 19 h en mars",
+                ),
             ),
         ],
         hours=WeeklyHours(monday=[TimeSlot(start="07:00", end="09:00")]),
     )
-    night = night.model_copy(update={"slug": slug_of(night.name)})
+    night = night.model_copy(
+        update={
+            "slug": slug_of(night.name),
+            # The place's message and a service's own share that service's HSDS alert.
+            "temporary_message": TemporaryMessage(
+                start_date=date(2024, 3, 1), text="Maraude renforcée pendant le plan grand froid"
+            ),
+        }
+    )
     return [full, baths, night]
 
 
