@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from chalicelib.domain.imports.models import RecordError
+from chalicelib.domain.imports.models import ParsedRecord, RecordError
 from chalicelib.domain.places.models import Phone
 from chalicelib.domain.submissions.models import department_of_postal_code
 from chalicelib.domain.territories import DEPARTMENT_PATTERN
@@ -165,3 +165,15 @@ def contacts(phone: object, email: object, website: object) -> Json:
     if site is not None and _WEB.fullmatch(site):
         result["website"] = site
     return result
+
+
+def rejected_record(
+    number: int, external: str | None, name: str | None, field: str, message: str
+) -> ParsedRecord:
+    """A record refused as a whole, for one reason."""
+    return ParsedRecord(
+        record=number,
+        external_id=external,
+        name=name,
+        errors=[RecordError(field=field, message=message)],
+    )

@@ -30,6 +30,7 @@ from chalicelib.domain.imports.common import (
     decode,
     load_json,
     mapping,
+    rejected_record,
     service_id,
     text,
 )
@@ -154,7 +155,9 @@ def _parse(
         number = index + 1
         prefix = f"{collection}[{index}]"
         if not isinstance(item, dict):
-            records.append(_rejected(number, None, None, prefix, "a service is a JSON object"))
+            records.append(
+                rejected_record(number, None, None, prefix, "a service is a JSON object")
+            )
             continue
         external = item.get("id") if isinstance(item.get("id"), str) else None
         name = item.get("nom") if isinstance(item.get("nom"), str) else None
@@ -187,7 +190,9 @@ def _parse(
                 if unknown
                 else "no thematique maps to a Repère category (import_mappings/data_inclusion.json)"
             )
-            records.append(_rejected(number, external, name, f"{prefix}.thematiques", message))
+            records.append(
+                rejected_record(number, external, name, f"{prefix}.thematiques", message)
+            )
             continue
         key = structure_id if structure_id in structures else f"service:{external}"
         groups.setdefault(key, []).append((number, item, categories))
@@ -201,17 +206,6 @@ def _parse(
         records.extend(_place(members, structures.get(key), where=where, source=source))
     records.sort(key=lambda record: record.record)
     return ParsedFile(records=records)
-
-
-def _rejected(
-    number: int, external: str | None, name: str | None, field: str, message: str
-) -> ParsedRecord:
-    return ParsedRecord(
-        record=number,
-        external_id=external,
-        name=name,
-        errors=[RecordError(field=field, message=message)],
-    )
 
 
 def _place(

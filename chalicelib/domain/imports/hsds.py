@@ -42,7 +42,13 @@ from chalicelib.domain.dates import MONTHS
 from chalicelib.domain.exports.hsds import ALERT_SEPARATOR as _ALERT_SEPARATOR
 from chalicelib.domain.exports.hsds import SERVICE_TEMPORARY_HOURS
 from chalicelib.domain.hours.models import WEEKDAYS
-from chalicelib.domain.imports.common import FileRejected, Json, load_json, text
+from chalicelib.domain.imports.common import (
+    FileRejected,
+    Json,
+    load_json,
+    rejected_record,
+    text,
+)
 from chalicelib.domain.imports.models import ParsedFile, ParsedRecord, RecordError
 from chalicelib.domain.places.models import DEFAULT_TIMEZONE, Source
 from chalicelib.domain.taxonomy.taxonomy import default_taxonomy
@@ -127,7 +133,7 @@ class _Reader:
         number = index + 1
         where = f"locations[{index}]"
         if not isinstance(location, dict) or not isinstance(location.get("id"), str):
-            return _rejected(number, None, None, where, "a location is an object with an id")
+            return rejected_record(number, None, None, where, "a location is an object with an id")
         external = location["id"]
         name = text(location.get("name"), limit=200)
         errors: list[RecordError] = []
@@ -376,17 +382,6 @@ class _Reader:
             if isinstance(code, str) and code in self._taxonomy:  # leaves only
                 return code if not self._taxonomy.get(code).children else None
         return None
-
-
-def _rejected(
-    number: int, external: str | None, name: str | None, field: str, message: str
-) -> ParsedRecord:
-    return ParsedRecord(
-        record=number,
-        external_id=external,
-        name=name,
-        errors=[RecordError(field=field, message=message)],
-    )
 
 
 def _service_id(hsds_id: str, category: str) -> str:
