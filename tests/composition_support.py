@@ -64,6 +64,7 @@ if TYPE_CHECKING:
         RateLimiter,
         SubmissionRepository,
     )
+    from chalicelib.domain.translations.ports import TranslationStore, Translator
 
 
 class Members(TypedDict, total=False):
@@ -107,6 +108,8 @@ class Members(TypedDict, total=False):
     mail_activity: MailActivity
     change_log: ChangeLog
     api_keys: ApiKeyStore
+    translations: TranslationStore
+    translator: Translator
 
 
 @dataclass

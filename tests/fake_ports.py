@@ -38,6 +38,7 @@ from chalicelib.domain.submissions.ports import (
     RateLimiter,
     SubmissionRepository,
 )
+from chalicelib.domain.translations.ports import TranslationStore, Translator
 from tests.backoffice_fakes import (
     CrashingPlaceStore,
     InMemoryAnnouncementRepository,
@@ -84,6 +85,7 @@ from tests.submission_fakes import (
     InMemoryRateLimiter,
     InMemorySubmissionRepository,
 )
+from tests.translation_fakes import FakeTranslator, InMemoryTranslationStore
 from tests.unit.campaigns.fakes import InMemoryCampaignRepository, InMemoryStartQueue
 
 # Places and search
@@ -254,4 +256,15 @@ def export_downloads(fake: FixedExportDownloads) -> ExportDownloads:
 
 
 def mail_activity(fake: FakeMailActivity) -> MailActivity:
+    return fake
+
+
+# Translations
+
+
+def translation_store(fake: InMemoryTranslationStore) -> TranslationStore:
+    return fake
+
+
+def translator(fake: FakeTranslator) -> Translator:
     return fake

@@ -40,6 +40,7 @@ from tests.submission_fakes import (
     InMemoryRateLimiter,
     InMemorySubmissionRepository,
 )
+from tests.translation_fakes import FakeTranslator, InMemoryTranslationStore
 from tests.unit.campaigns.fakes import InMemoryCampaignRepository, InMemoryStartQueue
 
 if TYPE_CHECKING:
@@ -100,6 +101,8 @@ class InMemoryAdapters:
     export_downloads: FixedExportDownloads = field(default_factory=FixedExportDownloads)
     mail_activity: FakeMailActivity = field(default_factory=FakeMailActivity)
     api_keys: InMemoryApiKeyStore = field(default_factory=InMemoryApiKeyStore)
+    translations: InMemoryTranslationStore = field(default_factory=InMemoryTranslationStore)
+    translator: FakeTranslator = field(default_factory=FakeTranslator)
 
     def __post_init__(self) -> None:
         # The store hands every public write to the feed, as the DynamoDB store does.

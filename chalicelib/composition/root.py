@@ -18,6 +18,7 @@ from chalicelib.composition import (
     partners,
     search,
     stats,
+    translations,
 )
 from chalicelib.composition import submissions as submission_feature
 
@@ -54,6 +55,11 @@ if TYPE_CHECKING:
     from chalicelib.domain.stats.snapshot import SnapshotService
     from chalicelib.domain.submissions.service import SubmissionService
     from chalicelib.domain.taxonomy.taxonomy import Taxonomy
+    from chalicelib.domain.translations.service import (
+        Localizer,
+        TranslationCorrections,
+        TranslationFeed,
+    )
 
 
 class Services:
@@ -253,3 +259,17 @@ class Services:
     @cached_property
     def partner_keys(self) -> PartnerKeys:
         return partners.partner_keys(self.settings, self.adapters, self.clock)
+
+    # Translations (docs/translations.md) -----------------------------------------------------
+
+    @cached_property
+    def localizer(self) -> Localizer:
+        return translations.localizer(self.adapters)
+
+    @cached_property
+    def translation_feed(self) -> TranslationFeed:
+        return translations.translation_feed(self.adapters, self.clock)
+
+    @cached_property
+    def translation_corrections(self) -> TranslationCorrections:
+        return translations.translation_corrections(self.adapters, self.clock)

@@ -32,6 +32,7 @@ from chalicelib.adapters.dynamodb.search_reader import forget_search_client
 from chalicelib.adapters.dynamodb.stats import StatsRecord
 from chalicelib.adapters.dynamodb.submissions import SubmissionRecord
 from chalicelib.adapters.dynamodb.subscriptions import NewsletterIssueRecord, SubscriptionRecord
+from chalicelib.adapters.dynamodb.translations import TranslationRecord
 
 # logical name -> model. Keep in sync with infra/ (a test checks the synthesized template).
 TABLES: dict[str, type[Model]] = {
@@ -52,6 +53,7 @@ TABLES: dict[str, type[Model]] = {
     "campaign-targets": CampaignTargetRecord,
     "api-keys": ApiKeyRecord,
     "changes": ChangeRecord,
+    "translations": TranslationRecord,
 }
 
 
