@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Literal
 
 from pydantic import Field, JsonValue, field_validator
 
@@ -20,8 +19,10 @@ from chalicelib.domain.emails import EMAIL_PATTERN
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.hours.models import DomainModel
 from chalicelib.domain.mail.models import normalise_address
+from chalicelib.domain.translations.languages import Language as SupportedLanguage
 
-Language = Literal["fr", "en"]
+# Every supported language (chalicelib/domain/translations/languages.py), defined there once.
+Language = SupportedLanguage
 MAX_DEPARTMENTS = 20
 _WEEK = re.compile(r"^([0-9]{4})-W([0-9]{2})$")
 
