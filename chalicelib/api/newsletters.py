@@ -24,6 +24,7 @@ from chalicelib.api.params import Department, Params
 from chalicelib.composition import services
 from chalicelib.domain.errors import InvalidInput, Unauthorized, Unprocessable
 from chalicelib.domain.hours.models import DomainModel
+from chalicelib.domain.translations.languages import Language
 
 newsletters = Blueprint(__name__)
 
@@ -53,7 +54,7 @@ class PreviewParams(Params):
     department: Department
     week: str | None = Field(default=None, max_length=8)
     # Not "language": the shared query parser reads that one as a repeatable search filter.
-    locale: Literal["fr", "en"] = "fr"
+    locale: Language = "fr"  # every supported language (docs/translations.md)
     format: Literal["json", "html"] = "json"
 
 
