@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.domain.translations.languages import SUPPORTED_TEXT
+from chalicelib.domain.translations.languages import SUPPORTED_TEXT, TARGETS
 from devtools.openapi.backoffice import AUTH, ERRORS, IF_MATCH, NOT_FOUND, PLACE_ID, WRITE_ERRORS
 from devtools.openapi.common import error, json_response, param
 
 LANG = param(
     "lang",
-    {"type": "string"},
+    {"type": "string", "pattern": "^(" + "|".join(TARGETS) + ")$"},
     f"A language other than French: one of {SUPPORTED_TEXT} (400 unsupported_language).",
     where="path",
     required=True,

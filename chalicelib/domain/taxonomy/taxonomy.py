@@ -54,7 +54,7 @@ class Taxonomy:
             raw_children = node.get("children", [])
             if not isinstance(raw_children, list):
                 raise ValueError(f"children of {category_id!r} must be a list")
-            translations = MappingProxyType(
+            translations: Mapping[str, str] = MappingProxyType(
                 {
                     code: str(node[code])
                     for code in LANGUAGES

@@ -69,7 +69,7 @@ def test_without_if_match_a_428_and_with_a_weak_one_a_412(
 
 
 @pytest.mark.parametrize(
-    ("path", "body", "code", "field"),
+    "case",
     [
         (PATH, {"name": "Назва"}, "unknown_field", "name"),
         (PATH, {"services.s1.description": "x"}, "unknown_field", "services.s1.description"),
@@ -82,11 +82,9 @@ def test_without_if_match_a_428_and_with_a_weak_one_a_412(
 def test_bad_corrections_are_400s_naming_the_field(
     admin_api: AdminApi,
     store: InMemoryTranslationStore,
-    path: str,
-    body: dict[str, str],
-    code: str,
-    field: str,
+    case: tuple[str, dict[str, str], str, str],
 ) -> None:
+    path, body, code, field = case
     status, payload, _ = admin_api.call("PUT", path, ADMIN, body, if_match=4)
     assert status == 400, payload
     assert (payload["code"], payload["field"]) == (code, field)

@@ -34,7 +34,7 @@ def message(template: str, locale: str, context: dict[str, Any]) -> MailMessage:
     )
 
 
-CONFIRM = {
+CONFIRM: dict[str, Any] = {
     "confirm_url": "https://repere.example.org/lettre/confirmer#token=t",
     "departments": ["75", "93"],
     "valid_days": 7,

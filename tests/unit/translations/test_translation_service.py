@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
@@ -28,7 +29,7 @@ NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 MODERATOR = Principal(subject="mod-1", role=Role.TERRITORY_MODERATOR, departments=("75",))
 
 
-def place(description: str = "Repas chauds", version: int = 1, **fields: object) -> Place:
+def place(description: str = "Repas chauds", version: int = 1, **fields: Any) -> Place:
     built = make_place("p1", description=description, version=version, **fields)
     services = [built.services[0].model_copy(update={"description": "Douches chaudes"})]
     return built.model_copy(update={"services": services})
