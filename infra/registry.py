@@ -259,6 +259,8 @@ WORKERS: tuple[Worker, ...] = (
             table("places", "read"),
             table("place-history", "read"),
             table("exports", "read"),
+            # The digest's place details in each subscriber's language (docs/translations.md).
+            table("translations", "read"),
             parameter("self-update-keys", env="REPERE_SELF_UPDATE_KEYS_PARAMETER"),
             secret("newsletter-id", env="REPERE_NEWSLETTER_ID_SECRET", delivery="value"),
             queue("mail", "send"),
@@ -278,6 +280,7 @@ WORKERS: tuple[Worker, ...] = (
             table("places", "read"),
             table("place-history", "read"),
             table("exports", "read"),
+            table("translations", "read"),
         ),
     ),
     Worker(

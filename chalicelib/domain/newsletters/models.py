@@ -149,6 +149,13 @@ class DigestPlace(DomainModel):
     city: str
     url: str
     detail: str | None = None  # a closure's dates and reason, a message's text...
+    translations: dict[str, str] = Field(
+        default_factory=dict,
+        # Absent when there is none: issues without translations keep their stored shape.
+        exclude_if=lambda value: not value,
+        description="``detail`` in other languages (lang -> text), from current translations "
+        "of its French text (docs/translations.md); a language missing here reads French.",
+    )
 
 
 class DigestSection(DomainModel):
