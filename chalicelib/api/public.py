@@ -31,6 +31,7 @@ from chalicelib.composition import services
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.partners.models import Scope
+from chalicelib.domain.places.views import PlaceDetail
 from chalicelib.domain.search.models import SearchPage, SearchQuery
 from chalicelib.domain.translations.languages import SOURCE, Language, negotiate
 
@@ -160,11 +161,30 @@ def place(place_id: str) -> Response:
     lang = _language(request, parse_query(request, LangParams).lang)
     detail = services().public_place_service.get(checked_id(place_id, IdKind.PLACE))
     if lang != SOURCE:
-        detail = services().localizer.one(detail, detail.id, lang)
+        detail = _with_category_labels(services().localizer.one(detail, detail.id, lang), lang)
     response = cacheable_json(
         request, detail.model_dump(mode="json"), max_age=get_settings().public_cache_seconds
     )
     return _in_language(response, lang)
+
+
+def _with_category_labels(detail: PlaceDetail, lang: Language) -> PlaceDetail:
+    """Each service's category named in ``lang`` too (every category has every label)."""
+    taxonomy = services().taxonomy
+    return detail.model_copy(
+        update={
+            "services": [
+                service.model_copy(
+                    update={
+                        "category": service.category.model_copy(
+                            update={"label": taxonomy.get(service.category.id).label(lang)}
+                        )
+                    }
+                )
+                for service in detail.services
+            ]
+        }
+    )
 
 
 @route(

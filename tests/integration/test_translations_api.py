@@ -88,8 +88,14 @@ def test_place_in_ukrainian_with_each_text_flagged_and_missing_ones_in_french(
         "services.s1.description": "uk",
         "temporary_message.text": "fr",
     }
-    # Names and addresses are never translated.
+    # Names and addresses are never translated; category labels come in the language.
     assert payload["name"] == "Lieu p1"
+    assert payload["services"][0]["category"] == {
+        "id": "shower",
+        "fr": "Douche",
+        "en": "Shower",
+        "label": "Душ",
+    }
     assert response.headers["Content-Language"] == "uk"
     assert "Accept-Language" in response.headers["Vary"]
 
@@ -192,4 +198,5 @@ def test_an_unsupported_accept_language_falls_back_to_french(
     response = get(api, "/places/p1", **{"Accept-Language": "de-DE, it;q=0.8"})
     assert response.status_code == 200
     assert "content_language" not in body(response)
+    assert set(body(response)["services"][0]["category"]) == {"id", "fr", "en"}
     assert response.headers["Content-Language"] == "fr"

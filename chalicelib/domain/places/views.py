@@ -113,6 +113,11 @@ class CategoryRef(View):
     id: str
     fr: str
     en: str
+    label: str | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,  # absent from French answers
+        description="The label in the answer's language (lang=, Accept-Language).",
+    )
 
 
 class PlaceSummary(View):
