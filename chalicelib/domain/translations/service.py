@@ -10,7 +10,7 @@ views) and correcting them (moderators). docs/translations.md tells the rules:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -372,8 +372,3 @@ def _target(lang: str) -> Language:
             "French is the source text: correct it by editing the place", field="lang"
         )
     return language
-
-
-def wanted_fields(views: Iterable[Any]) -> dict[str, list[str]]:
-    """``place id -> translatable fields`` of views (what a batch read asks for)."""
-    return {view.id: list(found) for view in views if (found := texts_of(view))}
