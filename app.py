@@ -21,6 +21,7 @@ from chalicelib.api.public import public
 from chalicelib.api.selfupdate import selfupdate
 from chalicelib.api.stats import stats
 from chalicelib.api.submissions import submissions
+from chalicelib.api.translations import translations
 from chalicelib.observability import bind_request, logger
 
 app = Chalice(app_name="repere")
@@ -36,6 +37,7 @@ app.register_blueprint(stats)
 app.register_blueprint(campaigns)
 app.register_blueprint(partners)
 app.register_blueprint(imports)
+app.register_blueprint(translations)
 
 
 @app.middleware("http")

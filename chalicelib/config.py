@@ -231,6 +231,13 @@ class Settings(BaseModel):
     )
     geocoder_timeout_seconds: float = Field(default=3.0, gt=0, le=10)
 
+    # Translations (docs/translations.md): "amazon" is Amazon Translate (the translations
+    # worker only), in translate_region (unset: the stage's region); "pseudo" marks texts with
+    # their language, offline (`make run`).
+    translator: Literal["amazon", "pseudo"] = "amazon"
+    translate_region: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]$")
+    translations_feed_batch: int = Field(default=100, ge=1, le=1000)
+
     # Statistics (docs/statistics.md): search counters (one UpdateItem per public search; off
     # turns counting off, not the search), the start of the update coverage window (a
     # campaign's first day; unset: the last stats_coverage_days days) and the widest report.

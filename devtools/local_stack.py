@@ -41,6 +41,8 @@ def _environment(moto_port: int) -> dict[str, str]:
         "REPERE_STAGE": "local",
         # Submissions are geocoded offline (docs/submissions.md).
         "REPERE_GEOCODER": os.environ.get("REPERE_GEOCODER", "fake"),
+        # No network locally: texts are "translated" by marking them (docs/translations.md).
+        "REPERE_TRANSLATOR": os.environ.get("REPERE_TRANSLATOR", "pseudo"),
         "REPERE_TABLE_PREFIX": os.environ.get("REPERE_TABLE_PREFIX", "repere-local"),
         "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
         # moto in one Python process answers slower than DynamoDB, and slower still while a

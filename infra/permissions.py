@@ -25,6 +25,7 @@ from infra.spec import (
     SearchAccess,
     SecretAccess,
     TableAccess,
+    TranslateAccess,
 )
 
 TABLE_ACTIONS: dict[str, tuple[str, ...]] = {
@@ -79,6 +80,7 @@ EMAIL_ACTIONS = ("ses:SendEmail", "ses:SendRawEmail")
 SECRET_ACTIONS = ("secretsmanager:GetSecretValue",)
 PARAMETER_ACTIONS = ("ssm:GetParameter",)
 FUNCTION_ACTIONS: dict[str, tuple[str, ...]] = {"invoke": ("lambda:InvokeFunction",)}
+TRANSLATE_ACTIONS = ("translate:TranslateText",)
 LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 TRACE_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 
@@ -86,6 +88,9 @@ DATA_SERVICES = frozenset(
     {"dynamodb", "s3", "sqs", "es", "ses", "secretsmanager", "kms", "ssm", "sns", "lambda"}
 )
 """Services whose actions must name resources; ``*`` is never acceptable in their actions."""
+RESOURCELESS_ACTIONS = frozenset({"translate:TranslateText"})
+"""Actions IAM authorises on no resource of ours (Resource "*"), granted one by one with the
+reason: Amazon Translate's TranslateText names only custom terminologies, which we do not use."""
 
 
 class ResourceArns(Protocol):
@@ -154,6 +159,18 @@ def _statements(declared: Access, arns: ResourceArns) -> list[Statement]:
         return _bucket(declared, arns)
     if isinstance(declared, SearchAccess):
         return _search(declared, arns)
+    if isinstance(declared, TranslateAccess):
+        return [
+            Statement(
+                "TranslateText",
+                TRANSLATE_ACTIONS,
+                ("*",),
+                wildcard_reason=(
+                    "TranslateText has no resource of its own (only custom terminologies, "
+                    "which Repère does not use): the grant is this one action"
+                ),
+            )
+        ]
     if isinstance(declared, SecretAccess) and declared.delivery == "value":
         return []  # CloudFormation resolves the value at deploy time: nothing to read at run time
     return [_single(declared, arns)]

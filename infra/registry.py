@@ -29,6 +29,7 @@ from infra.spec import (
     search,
     secret,
     table,
+    translate,
 )
 
 API = Api(
@@ -89,6 +90,9 @@ API = Api(
         # The preview's mail is rendered by the newsletter-preview worker (the API's package
         # holds no templates and no Jinja2): one synchronous Invoke of that function only.
         function("newsletter-preview", "invoke", env="REPERE_NEWSLETTER_PREVIEW_FUNCTION"),
+        # Translations (docs/translations.md): public reads in a language (one Query per
+        # place page, one BatchGetItem per search page); moderators' corrections.
+        table("translations", "read", "write"),
     )
 )
 
@@ -278,6 +282,8 @@ WORKERS: tuple[Worker, ...] = (
             table("places", "read"),
             table("place-history", "read"),
             table("exports", "read"),
+            # The digest's place details in each subscriber's language (docs/translations.md).
+            table("translations", "read"),
             parameter("self-update-keys", env="REPERE_SELF_UPDATE_KEYS_PARAMETER"),
             secret("newsletter-id", env="REPERE_NEWSLETTER_ID_SECRET", delivery="value"),
             queue("mail", "send"),
@@ -297,6 +303,7 @@ WORKERS: tuple[Worker, ...] = (
             table("places", "read"),
             table("place-history", "read"),
             table("exports", "read"),
+            table("translations", "read"),
         ),
     ),
     Worker(
@@ -359,6 +366,28 @@ WORKERS: tuple[Worker, ...] = (
             ),
         ),
         access=(table("changes", "read", "write"),),
+    ),
+    Worker(
+        name="translations",
+        handler="functions.translations.handler",
+        description="Translates changed place texts from the change feed (docs/translations.md)",
+        memory_mb=512,
+        timeout_seconds=600,
+        # One reader of the feed's checkpoint (a second would only lose its conditional write).
+        reserved_concurrency=1,
+        triggers=(
+            Schedule(
+                name="translations",
+                expression="rate(1 minute)",
+                description="Every minute: translate the place texts changed since the last run",
+                payload={},
+            ),
+        ),
+        access=(
+            table("changes", "read"),
+            table("translations", "read", "write"),
+            translate("translate"),
+        ),
     ),
     Worker(
         name="stats-snapshot",

@@ -22,6 +22,8 @@ actions in infra/permissions.py (no wildcard action ever). Verbs per resource ki
   the function gets its ARN in ``env`` and may read it; ``delivery="value"``: CloudFormation
   puts the value itself in ``env`` at deploy time (for settings read from the environment;
   it is then visible in the function's configuration, see docs/infra.md "Secrets");
+- translate: ``translate`` (translate:TranslateText, Amazon Translate's real-time call; the
+  translations worker only, docs/translations.md);
 - function (a worker of the registry): ``invoke`` (InvokeFunction on that one function, for a
   synchronous call); the caller gets the function's name in ``env`` (the API asks the
   ``newsletter-preview`` worker to render a preview: the API never renders templates).
@@ -47,6 +49,7 @@ QUEUE_VERBS = frozenset({"send"})
 SEARCH_VERBS = frozenset({"read", "write"})
 EMAIL_VERBS = frozenset({"send"})
 FUNCTION_VERBS = frozenset({"invoke"})
+TRANSLATE_VERBS = frozenset({"translate"})
 
 LAMBDA_MAX_TIMEOUT = 900
 VISIBILITY_PER_TIMEOUT = 6
@@ -111,6 +114,11 @@ class EmailAccess:
 
 
 @dataclass(frozen=True)
+class TranslateAccess:
+    verbs: frozenset[str]
+
+
+@dataclass(frozen=True)
 class ParameterAccess:
     parameter: str
     env: str
@@ -140,6 +148,7 @@ Access = (
     | ParameterAccess
     | SecretAccess
     | FunctionAccess
+    | TranslateAccess
 )
 
 
@@ -160,6 +169,10 @@ def queue(name: str, *verbs: str) -> QueueAccess:
 
 def search(*verbs: str) -> SearchAccess:
     return SearchAccess(_verbs("search", verbs, SEARCH_VERBS))
+
+
+def translate(*verbs: str) -> TranslateAccess:
+    return TranslateAccess(_verbs("translate", verbs, TRANSLATE_VERBS))
 
 
 def email(*verbs: str) -> EmailAccess:

@@ -65,6 +65,7 @@ if TYPE_CHECKING:
         RateLimiter,
         SubmissionRepository,
     )
+    from chalicelib.domain.translations.ports import TranslationStore, Translator
 
 
 class Members(TypedDict, total=False):
@@ -110,6 +111,8 @@ class Members(TypedDict, total=False):
     api_keys: ApiKeyStore
     import_jobs: ImportJobStore
     import_files: ImportFiles
+    translations: TranslationStore
+    translator: Translator
 
 
 @dataclass

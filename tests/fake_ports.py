@@ -39,6 +39,7 @@ from chalicelib.domain.submissions.ports import (
     RateLimiter,
     SubmissionRepository,
 )
+from chalicelib.domain.translations.ports import TranslationStore, Translator
 from tests.backoffice_fakes import (
     CrashingPlaceStore,
     InMemoryAnnouncementRepository,
@@ -86,6 +87,7 @@ from tests.submission_fakes import (
     InMemoryRateLimiter,
     InMemorySubmissionRepository,
 )
+from tests.translation_fakes import FakeTranslator, InMemoryTranslationStore
 from tests.unit.campaigns.fakes import InMemoryCampaignRepository, InMemoryStartQueue
 
 # Places and search
@@ -267,4 +269,15 @@ def import_job_store(fake: InMemoryImportJobStore) -> ImportJobStore:
 
 
 def import_files(fake: InMemoryImportFiles) -> ImportFiles:
+    return fake
+
+
+# Translations
+
+
+def translation_store(fake: InMemoryTranslationStore) -> TranslationStore:
+    return fake
+
+
+def translator(fake: FakeTranslator) -> Translator:
     return fake

@@ -41,6 +41,7 @@ from tests.submission_fakes import (
     InMemoryRateLimiter,
     InMemorySubmissionRepository,
 )
+from tests.translation_fakes import FakeTranslator, InMemoryTranslationStore
 from tests.unit.campaigns.fakes import InMemoryCampaignRepository, InMemoryStartQueue
 
 if TYPE_CHECKING:
@@ -104,6 +105,8 @@ class InMemoryAdapters:
     key_gateway: InMemoryKeyGateway = field(default_factory=InMemoryKeyGateway)
     import_jobs: InMemoryImportJobStore = field(default_factory=InMemoryImportJobStore)
     import_files: InMemoryImportFiles = field(default_factory=InMemoryImportFiles)
+    translations: InMemoryTranslationStore = field(default_factory=InMemoryTranslationStore)
+    translator: FakeTranslator = field(default_factory=FakeTranslator)
 
     def __post_init__(self) -> None:
         # The store hands every public write to the feed, as the DynamoDB store does.

@@ -173,7 +173,9 @@ _MAX_REFUSED_ORIGINS_LOGGED = 50  # a flood of made-up origins must not fill mem
 
 def _add_cors_headers(request: Request, response: Response, methods: list[str]) -> None:
     origin = header(request, "origin")
-    response.headers["Vary"] = "Origin"
+    # Kept with what the view said it varies on (Accept-Language: docs/translations.md).
+    vary = response.headers.get("Vary")
+    response.headers["Vary"] = f"Origin, {vary}" if vary and vary != "Origin" else "Origin"
     if not origin:
         return
     if not get_settings().allows_origin(origin):

@@ -25,6 +25,7 @@ from chalicelib.api.responses import SubscriptionAccepted, Unsubscribed, to_json
 from chalicelib.composition import services
 from chalicelib.domain.errors import InvalidInput, Unauthorized, Unprocessable
 from chalicelib.domain.hours.models import DomainModel
+from chalicelib.domain.translations.languages import Language
 
 newsletters = Blueprint(__name__)
 
@@ -63,7 +64,9 @@ class PreviewParams(Params):
         default=None, max_length=8, description="ISO week (default: the current one)."
     )
     # Not "language": the shared query parser reads that one as a repeatable search filter.
-    locale: Literal["fr", "en"] = Field(default="fr", description="Language of the mail.")
+    locale: Language = Field(
+        default="fr", description="Language of the mail (docs/translations.md lists them)."
+    )
     format: Literal["json", "html"] = Field(
         default="json", description="`html`: the HTML part alone."
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -55,6 +55,25 @@ class Params(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True, allow_inf_nan=False)
 
 
+LANG_FIELD_DESCRIPTION = (
+    "The language of the answer's texts (fr, en, ar, uk, ru, fa, ps, es, ro); wins over "
+    "Accept-Language. Texts with no current translation stay in French, flagged in "
+    "content_language. Unsupported: 400 listing the supported ones."
+)
+
+
+def lang_field() -> Any:
+    # A plain string here: an unsupported code is a 400 ``unsupported_language`` naming the
+    # supported ones (chalicelib/domain/translations/languages.py), said once, in the domain.
+    return Field(default=None, min_length=1, max_length=20, description=LANG_FIELD_DESCRIPTION)
+
+
+class LangParams(Params):
+    """The query string of public reads that take only a language."""
+
+    lang: str | None = lang_field()
+
+
 class SearchParams(Params):
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
@@ -70,6 +89,7 @@ class SearchParams(Params):
     language: list[str] = Field(default_factory=list, max_length=10)
     limit: int | None = Field(default=None, ge=1)
     cursor: SearchCursor | None = None
+    lang: str | None = lang_field()
 
     @field_validator("audience")
     @classmethod
@@ -151,3 +171,4 @@ class DepartmentListingParams(Params):
     category: list[str] = Field(default_factory=list, max_length=20)
     open: OpenFilter = OpenFilter.NOT_CLOSED
     limit_per_category: int = Field(default=200, ge=1, le=1000)
+    lang: str | None = lang_field()

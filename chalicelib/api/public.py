@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
-from chalice.app import Blueprint, Response
+from chalice.app import Blueprint, Request, Response
 
-from chalicelib.api.http import cacheable_json, parse_query, reject_query, route
-from chalicelib.api.params import DEPARTMENT_PATTERN, DepartmentListingParams, SearchParams
+from chalicelib.api.http import cacheable_json, header, parse_query, reject_query, route
+from chalicelib.api.params import (
+    DEPARTMENT_PATTERN,
+    DepartmentListingParams,
+    LangParams,
+    SearchParams,
+)
 from chalicelib.api.partners import presented_key
 from chalicelib.api.path_ids import IdKind, checked_id
 from chalicelib.api.responses import (
@@ -28,6 +34,7 @@ from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.partners.models import Scope
 from chalicelib.domain.places.views import PlaceDetail
 from chalicelib.domain.search.models import SearchPage, SearchQuery
+from chalicelib.domain.translations.languages import SOURCE, Language, negotiate
 
 public = Blueprint(__name__)
 
@@ -56,13 +63,36 @@ def health_ready() -> Response:
     )
 
 
-@route(public, "/categories", methods=["GET"], cors=True, responses={200: Categories})
+def _language(request: Request, explicit: str | None) -> Language:
+    """The answer's language: ``lang=`` (400 when unsupported), else Accept-Language, else
+    French (docs/translations.md)."""
+    return negotiate(explicit, header(request, "accept-language"))
+
+
+def _in_language(response: Response, lang: Language) -> Response:
+    """The answer varies with Accept-Language (a cache must key on it) and says its language.
+    The body, hence the ETag, of a French answer is what it always was."""
+    response.headers["Content-Language"] = lang
+    response.headers["Vary"] = "Accept-Language"
+    return response
+
+
+@route(
+    public,
+    "/categories",
+    methods=["GET"],
+    cors=True,
+    query=LangParams,
+    responses={200: Categories},
+)
 def categories() -> Response:
     request = public.current_request
-    reject_query(request)
+    lang = _language(request, parse_query(request, LangParams).lang)
+    tree = services().taxonomy.as_tree(None if lang == SOURCE else lang)
     # Validated (not constructed): the tree is plain dicts, and clients cache it for long.
-    payload = to_json(Categories.model_validate({"categories": services().taxonomy.as_tree()}))
-    return cacheable_json(request, payload, max_age=get_settings().taxonomy_cache_seconds)
+    payload = to_json(Categories.model_validate({"categories": tree}))
+    response = cacheable_json(request, payload, max_age=get_settings().taxonomy_cache_seconds)
+    return _in_language(response, lang)
 
 
 @route(
@@ -76,15 +106,24 @@ def categories() -> Response:
 def search() -> Response:
     request = public.current_request
     settings = get_settings()
-    query = parse_query(request, SearchParams).to_query(settings)
+    params = parse_query(request, SearchParams)
+    query = params.to_query(settings)
+    lang = _language(request, params.lang)
     key = presented_key(request)
     if key is not None:  # a partner's key: its own quota (docs/partners.md)
         services().partner_keys.authenticate(key, Scope.SEARCH, required=False)
     page = services().place_search.search(query)
-    response = cacheable_json(request, search_payload(page), max_age=settings.public_cache_seconds)
+    shown = page if lang == SOURCE else _localized_page(page, lang)
+    response = cacheable_json(request, search_payload(shown), max_age=settings.public_cache_seconds)
     if query.cursor is None:  # a next page is the same search: counted once
         _count_search(query, page)
-    return response
+    return _in_language(response, lang)
+
+
+def _localized_page(page: SearchPage, lang: Language) -> SearchPage:
+    """The page's texts in ``lang``: its translations read in one batch."""
+    results = services().localizer.many(page.results, [r.id for r in page.results], lang)
+    return dataclasses.replace(page, results=results)
 
 
 def _count_search(query: SearchQuery, page: SearchPage) -> None:
@@ -117,13 +156,42 @@ def search_payload(page: SearchPage) -> dict[str, object]:
     )
 
 
-@route(public, "/places/{place_id}", methods=["GET"], cors=True, responses={200: PlaceDetail})
+@route(
+    public,
+    "/places/{place_id}",
+    methods=["GET"],
+    cors=True,
+    query=LangParams,
+    responses={200: PlaceDetail},
+)
 def place(place_id: str) -> Response:
     request = public.current_request
-    reject_query(request)
+    lang = _language(request, parse_query(request, LangParams).lang)
     detail = services().public_place_service.get(checked_id(place_id, IdKind.PLACE))
-    return cacheable_json(
+    if lang != SOURCE:
+        detail = _with_category_labels(services().localizer.one(detail, detail.id, lang), lang)
+    response = cacheable_json(
         request, detail.model_dump(mode="json"), max_age=get_settings().public_cache_seconds
+    )
+    return _in_language(response, lang)
+
+
+def _with_category_labels(detail: PlaceDetail, lang: Language) -> PlaceDetail:
+    """Each service's category named in ``lang`` too (every category has every label)."""
+    taxonomy = services().taxonomy
+    return detail.model_copy(
+        update={
+            "services": [
+                service.model_copy(
+                    update={
+                        "category": service.category.model_copy(
+                            update={"label": taxonomy.get(service.category.id).label(lang)}
+                        )
+                    }
+                )
+                for service in detail.services
+            ]
+        }
     )
 
 
@@ -140,6 +208,7 @@ def department_places(department: str) -> Response:
     if not re.fullmatch(DEPARTMENT_PATTERN, department):
         raise InvalidInput(f"{department!r} is not a French department code", field="department")
     params = parse_query(request, DepartmentListingParams)
+    lang = _language(request, params.lang)
     listing = services().place_search.department_listing(
         department,
         tuple(dict.fromkeys(params.category)),
@@ -155,6 +224,13 @@ def department_places(department: str) -> Response:
         listing=True,
     )
     taxonomy = services().taxonomy
+    groups = [(group, group.places) for group in listing.groups]
+    if lang != SOURCE:
+        # One batch read for the whole listing (a place listed in two groups is read once).
+        every = {place.id: place for group in listing.groups for place in group.places}
+        localized = services().localizer.many(list(every.values()), list(every), lang)
+        by_id = {place.id: place for place in localized}
+        groups = [(group, [by_id[place.id] for place in group.places]) for group in listing.groups]
     payload = DepartmentListing.model_construct(
         department=listing.department,
         total_places=listing.total_places,
@@ -164,14 +240,18 @@ def department_places(department: str) -> Response:
                     id=group.category,
                     fr=taxonomy.get(group.category).fr,
                     en=taxonomy.get(group.category).en,
+                    label=None if lang == SOURCE else taxonomy.get(group.category).label(lang),
                 ),
                 total=group.total,
-                places=group.places,
+                places=places,
             )
-            for group in listing.groups
+            for group, places in groups
         ],
     )
-    return cacheable_json(request, to_json(payload), max_age=get_settings().public_cache_seconds)
+    response = cacheable_json(
+        request, to_json(payload), max_age=get_settings().public_cache_seconds
+    )
+    return _in_language(response, lang)
 
 
 @route(public, "/openapi.json", methods=["GET"], cors=True, responses={200: OpenApiDocument})

@@ -44,10 +44,17 @@ class SearchResponse(ResponseBody):
     facets: SearchFacets
 
 
+def _omitted_when_none(description: str) -> Any:
+    # Fields added for answers in other languages: absent from French answers, whose bytes
+    # (and ETags) stay what they were (docs/translations.md).
+    return Field(default=None, exclude_if=lambda value: value is None, description=description)
+
+
 class ListingCategory(ResponseBody):
     id: str
     fr: str
     en: str
+    label: str | None = _omitted_when_none("The label in the answer's language (lang=).")
 
 
 class ListingGroup(ResponseBody):
@@ -65,6 +72,13 @@ class DepartmentListing(ResponseBody):
 class CategoryLabels(ResponseBody):
     fr: str
     en: str
+    ar: str | None = _omitted_when_none("Arabic, with lang=ar.")
+    uk: str | None = _omitted_when_none("Ukrainian, with lang=uk.")
+    ru: str | None = _omitted_when_none("Russian, with lang=ru.")
+    fa: str | None = _omitted_when_none("Persian, with lang=fa.")
+    ps: str | None = _omitted_when_none("Pashto, with lang=ps.")
+    es: str | None = _omitted_when_none("Spanish, with lang=es.")
+    ro: str | None = _omitted_when_none("Romanian, with lang=ro.")
 
 
 class CategoryNode(ResponseBody):

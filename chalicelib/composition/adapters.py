@@ -63,6 +63,7 @@ if TYPE_CHECKING:
         RateLimiter,
         SubmissionRepository,
     )
+    from chalicelib.domain.translations.ports import TranslationStore, Translator
 
 
 class Adapters(Protocol):
@@ -90,6 +91,12 @@ class Adapters(Protocol):
     @property
     def change_log(self) -> ChangeLog:
         """The change feed; ``places`` puts each public write's pending change in it."""
+
+    # Translations (docs/translations.md)
+    @property
+    def translations(self) -> TranslationStore: ...
+    @property
+    def translator(self) -> Translator: ...
 
     # Partners
     @property
@@ -461,6 +468,29 @@ class AwsAdapters:
         return ApiAdresseGeocoder(
             settings.geocoder_url, timeout_seconds=settings.geocoder_timeout_seconds
         )
+
+    # Translations ------------------------------------------------------------------------------
+
+    @cached_property
+    def translations(self) -> TranslationStore:
+        from chalicelib.adapters.dynamodb.translations import DynamoTranslationStore
+
+        self._bind_store()
+        return DynamoTranslationStore()
+
+    @cached_property
+    def translator(self) -> Translator:
+        settings = self.settings
+        if settings.translator == "pseudo":
+            from chalicelib.adapters.translate.pseudo import PseudoTranslator
+
+            return PseudoTranslator()
+        import boto3
+
+        from chalicelib.adapters.translate.amazon import AmazonTranslator
+
+        region = settings.translate_region or settings.region
+        return AmazonTranslator(boto3.client("translate", region_name=region))
 
     # Mail pipeline and self-update links -----------------------------------------------------
 

@@ -71,7 +71,12 @@ def latest_exports(settings: Settings, exports: ExportService) -> LatestExports:
 def digest_builder(settings: Settings, adapters: Adapters, exports: LatestExports) -> DigestBuilder:
     from chalicelib.domain.newsletters.digest import DigestBuilder
 
-    return DigestBuilder(adapters.places, exports, site_url=settings.public_site_url)
+    return DigestBuilder(
+        adapters.places,
+        exports,
+        site_url=settings.public_site_url,
+        translations=adapters.translations,
+    )
 
 
 def previewer(settings: Settings, adapters: Adapters, builder: DigestBuilder) -> Previewer:

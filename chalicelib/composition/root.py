@@ -19,6 +19,7 @@ from chalicelib.composition import (
     partners,
     search,
     stats,
+    translations,
 )
 from chalicelib.composition import submissions as submission_feature
 
@@ -56,6 +57,11 @@ if TYPE_CHECKING:
     from chalicelib.domain.stats.snapshot import SnapshotService
     from chalicelib.domain.submissions.service import SubmissionService
     from chalicelib.domain.taxonomy.taxonomy import Taxonomy
+    from chalicelib.domain.translations.service import (
+        Localizer,
+        TranslationCorrections,
+        TranslationFeed,
+    )
 
 
 class Services:
@@ -268,3 +274,17 @@ class Services:
             editor=self.place_editor,
             candidates=self.candidates,
         )
+
+    # Translations (docs/translations.md) -----------------------------------------------------
+
+    @cached_property
+    def localizer(self) -> Localizer:
+        return translations.localizer(self.adapters)
+
+    @cached_property
+    def translation_feed(self) -> TranslationFeed:
+        return translations.translation_feed(self.adapters, self.clock)
+
+    @cached_property
+    def translation_corrections(self) -> TranslationCorrections:
+        return translations.translation_corrections(self.adapters, self.clock)

@@ -6,6 +6,7 @@ from typing import Any
 
 from chalicelib.api.params import _LANGUAGE
 from chalicelib.domain.search.models import AUDIENCE_VALUES, ModalityFilter, OpenFilter
+from chalicelib.domain.translations.languages import SUPPORTED_TEXT
 from devtools.openapi.common import (
     IF_NONE_MATCH,
     NOT_MODIFIED,
@@ -16,6 +17,20 @@ from devtools.openapi.common import (
 )
 
 LANGUAGE = _LANGUAGE.pattern  # SearchParams._language
+LANG = param(
+    "lang",
+    {"type": "string"},  # the schema is the query model's (devtools/openapi/contract.py)
+    f"Language of the answer's texts: one of {SUPPORTED_TEXT} (French, the source, by "
+    "default); wins over Accept-Language. Place texts without a current translation stay in "
+    "French, flagged in content_language. Unsupported: 400 unsupported_language.",
+)
+ACCEPT_LANGUAGE = param(
+    "Accept-Language",
+    {"type": "string"},
+    "Used when lang= is absent (q-values honoured; unsupported languages skipped; French "
+    "when none fits). Answers carry Content-Language and Vary: Accept-Language.",
+    where="header",
+)
 
 
 def part() -> tuple[dict[str, Any], dict[str, Any]]:
@@ -69,9 +84,9 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
         },
         "/categories": {
             "get": {
-                "summary": "The category taxonomy (French and English labels)",
+                "summary": "The category taxonomy (French and English labels, and lang='s)",
                 "operationId": "listCategories",
-                "parameters": [IF_NONE_MATCH],
+                "parameters": [LANG, ACCEPT_LANGUAGE, IF_NONE_MATCH],
                 "responses": {
                     "200": json_response("The taxonomy as a tree."),
                     "304": NOT_MODIFIED,
@@ -132,6 +147,8 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                         "Page size.",
                     ),
                     param("cursor", {"type": "string"}, "next_cursor of the previous page."),
+                    LANG,
+                    ACCEPT_LANGUAGE,
                     IF_NONE_MATCH,
                 ],
                 "security": [{}, {"partnerKey": []}],
@@ -150,6 +167,8 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 "operationId": "getPlace",
                 "parameters": [
                     param("place_id", {"type": "string"}, "Place id.", where="path", required=True),
+                    LANG,
+                    ACCEPT_LANGUAGE,
                     IF_NONE_MATCH,
                 ],
                 "responses": {
@@ -180,6 +199,8 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                         {"type": "integer", "minimum": 1, "maximum": 1000, "default": 200},
                         "Places listed per category (totals count them all).",
                     ),
+                    LANG,
+                    ACCEPT_LANGUAGE,
                     IF_NONE_MATCH,
                 ],
                 "responses": {

@@ -215,6 +215,7 @@ def test_a_worker_only_the_api_invokes_has_no_trigger_and_reads_only() -> None:
         "places",
         "place-history",
         "exports",
+        "translations",  # the digest's details in each language (docs/translations.md)
     }
     invokers = [
         owner

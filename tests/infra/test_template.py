@@ -15,7 +15,7 @@ from chalicelib.adapters.dynamodb.tables import TABLES
 from chalicelib.domain.auth import Role
 from infra.api import PLACEHOLDER_POOL_ARN, authorizer_name
 from infra.environment import PLACEHOLDER, check_environment
-from infra.permissions import DATA_SERVICES
+from infra.permissions import DATA_SERVICES, RESOURCELESS_ACTIONS
 from infra.registry import QUEUES, WORKERS
 from infra.spec import Package, QueueTrigger, Schedule, SearchAccess, StreamTrigger
 from infra.stages import STAGES
@@ -348,6 +348,7 @@ def test_only_tracing_is_granted_on_every_resource(stack: Synthesized) -> None:
                 assert set(_listed(statement["Action"])) <= {
                     "xray:PutTraceSegments",
                     "xray:PutTelemetryRecords",
+                    *RESOURCELESS_ACTIONS,  # translate:TranslateText (infra/permissions.py)
                 }, logical
 
 

@@ -19,7 +19,7 @@ def utc(year: int, month: int, day: int, *hms: int) -> datetime:
     return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
-def test_the_local_schedules_are_the_registrys_six_jobs() -> None:
+def test_the_local_schedules_are_the_registrys_seven_jobs() -> None:
     assert {(job.schedule, job.worker) for job in registry_jobs()} == {
         ("weekly-exports", "exports-schedule"),
         ("daily-reindex", "reindex"),
@@ -27,6 +27,7 @@ def test_the_local_schedules_are_the_registrys_six_jobs() -> None:
         ("daily-campaign-reminders", "campaign-reminders"),
         ("daily-stats-snapshot", "stats-snapshot"),
         ("change-feed-sequencer", "change-feed"),
+        ("translations", "translations"),
     }
     for job in registry_jobs():  # every expression of the registry is understood
         assert next_run(job.expression, utc(2026, 12, 5, 8, 0), job.timezone) > utc(2026, 12, 5)

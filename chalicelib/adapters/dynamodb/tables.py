@@ -33,6 +33,7 @@ from chalicelib.adapters.dynamodb.search_reader import forget_search_client
 from chalicelib.adapters.dynamodb.stats import StatsRecord
 from chalicelib.adapters.dynamodb.submissions import SubmissionRecord
 from chalicelib.adapters.dynamodb.subscriptions import NewsletterIssueRecord, SubscriptionRecord
+from chalicelib.adapters.dynamodb.translations import TranslationRecord
 
 # logical name -> model. Keep in sync with infra/ (a test checks the synthesized template).
 TABLES: dict[str, type[Model]] = {
@@ -54,6 +55,7 @@ TABLES: dict[str, type[Model]] = {
     "api-keys": ApiKeyRecord,
     "changes": ChangeRecord,
     "import-jobs": ImportJobRecord,
+    "translations": TranslationRecord,
 }
 
 

@@ -40,6 +40,9 @@ from chalicelib.domain.places.listing import PlaceFilter
 from chalicelib.domain.places.models import Place, PlaceStatus
 from chalicelib.domain.places.ports import PlaceEditStore
 from chalicelib.domain.places.views import public_url
+from chalicelib.domain.translations.fields import source_hash
+from chalicelib.domain.translations.languages import TARGETS
+from chalicelib.domain.translations.ports import TranslationStore
 
 SECTIONS = (
     "newly_online",
@@ -136,20 +139,44 @@ def classify(place: Place, entries: list[HistoryEntry]) -> dict[str, str | None]
     return found
 
 
+_TEXT_SEPARATOR = " : "
+TRANSLATED_DETAILS = {
+    "temporarily_closed": "temporary_closure.reason",
+    "temporary_messages": "temporary_message.text",
+}
+"""The sections whose detail holds a place's French text, and that text's path."""
+
+
 def _period(value: JsonValue, text_key: str | None) -> str | None:
     if not isinstance(value, dict):
         return None
     start, end = value.get("start_date"), value.get("end_date")
     dates = f"{start} → {end}" if end else f"{start} →"
     text = value.get(text_key) if text_key else None
-    return f"{dates} : {text}" if isinstance(text, str) and text else str(dates)
+    return f"{dates}{_TEXT_SEPARATOR}{text}" if isinstance(text, str) and text else str(dates)
+
+
+def _detail_text(detail: str | None) -> tuple[str, str] | None:
+    """(dates, French text) of a detail ``_period`` wrote with a text."""
+    if detail is None or _TEXT_SEPARATOR not in detail:
+        return None
+    dates, _, text = detail.partition(_TEXT_SEPARATOR)
+    return dates, text
 
 
 class DigestBuilder:
-    def __init__(self, store: PlaceEditStore, exports: LatestExports, *, site_url: str) -> None:
+    def __init__(
+        self,
+        store: PlaceEditStore,
+        exports: LatestExports,
+        *,
+        site_url: str,
+        translations: TranslationStore | None = None,
+    ) -> None:
         self._store = store
         self._exports = exports
         self._site_url = site_url
+        self._translations = translations
 
     def build(self, department: str, week: IssueWeek) -> Digest:
         found: dict[str, list[DigestPlace]] = {key: [] for key in SECTIONS}
@@ -164,15 +191,16 @@ class DigestBuilder:
                         detail=detail,
                     )
                 )
-        sections = [
-            DigestSection(
-                key=key,
-                count=len(found[key]),
-                places=sorted(found[key], key=lambda p: (p.name.casefold(), p.id))[
-                    :MAX_PLACES_PER_SECTION
-                ],
-            )
+        listed = {
+            key: sorted(found[key], key=lambda p: (p.name.casefold(), p.id))[
+                :MAX_PLACES_PER_SECTION
+            ]
             for key in SECTIONS
+        }
+        if self._translations is not None:
+            listed = self._translated(listed, self._translations)
+        sections = [
+            DigestSection(key=key, count=len(found[key]), places=listed[key]) for key in SECTIONS
         ]
         return Digest(
             issue_id=issue_id(department, week),
@@ -185,6 +213,39 @@ class DigestBuilder:
             exports=self._exports.latest(department),
             site_url=self._site_url,
         )
+
+    @staticmethod
+    def _translated(
+        listed: dict[str, list[DigestPlace]], store: TranslationStore
+    ) -> dict[str, list[DigestPlace]]:
+        """Each listed detail that holds a French text, in every language it has a current
+        translation in (one batch read per language for the whole digest): the issue is
+        stored once, and each subscriber's mail picks its language."""
+        wanted: dict[str, list[str]] = {}
+        for key, path in TRANSLATED_DETAILS.items():
+            for place in listed[key]:
+                if _detail_text(place.detail) is not None:
+                    wanted.setdefault(place.id, []).append(path)
+        if not wanted:
+            return listed
+        stored = {lang: store.of_places(wanted, lang) for lang in TARGETS}
+        result = dict(listed)
+        for key, path in TRANSLATED_DETAILS.items():
+            places = []
+            for place in listed[key]:
+                parts = _detail_text(place.detail)
+                if parts is None:
+                    places.append(place)
+                    continue
+                dates, french = parts
+                texts = {}
+                for lang in TARGETS:
+                    found = stored[lang].get(place.id, {}).get(path)
+                    if found is not None and found.is_current(source_hash(french)):
+                        texts[lang] = f"{dates}{_TEXT_SEPARATOR}{found.text}"
+                places.append(place.model_copy(update={"translations": texts}))
+            result[key] = places
+        return result
 
 
 class ExportListLinks:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Literal
 
 from pydantic import Field, JsonValue, field_validator
 
@@ -20,8 +19,10 @@ from chalicelib.domain.emails import EMAIL_PATTERN
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.hours.models import DomainModel
 from chalicelib.domain.mail.models import normalise_address
+from chalicelib.domain.translations.languages import Language as SupportedLanguage
 
-Language = Literal["fr", "en"]
+# Every supported language (chalicelib/domain/translations/languages.py), defined there once.
+Language = SupportedLanguage
 MAX_DEPARTMENTS = 20
 _WEEK = re.compile(r"^([0-9]{4})-W([0-9]{2})$")
 
@@ -148,6 +149,13 @@ class DigestPlace(DomainModel):
     city: str
     url: str
     detail: str | None = None  # a closure's dates and reason, a message's text...
+    translations: dict[str, str] = Field(
+        default_factory=dict,
+        # Absent when there is none: issues without translations keep their stored shape.
+        exclude_if=lambda value: not value,
+        description="``detail`` in other languages (lang -> text), from current translations "
+        "of its French text (docs/translations.md); a language missing here reads French.",
+    )
 
 
 class DigestSection(DomainModel):

@@ -7,6 +7,7 @@ added to ``Place`` stays private until someone decides to publish it here.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -46,6 +47,20 @@ from chalicelib.domain.taxonomy.taxonomy import Taxonomy
 
 class View(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+
+def _content_language() -> Any:
+    return Field(
+        default=None,
+        # Absent from French answers, so their bytes (and ETags) are those of before translations.
+        exclude_if=lambda value: value is None,
+        description=(
+            "Answers in a language other than French (lang=, Accept-Language): the language each "
+            'translatable text is in, by its path ("description", "temporary_message.text", '
+            '"services.<id>.description"...). "fr": no current translation, the French text is '
+            "shown. Absent from French answers."
+        ),
+    )
 
 
 class PublicAddress(View):
@@ -98,6 +113,11 @@ class CategoryRef(View):
     id: str
     fr: str
     en: str
+    label: str | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,  # absent from French answers
+        description="The label in the answer's language (lang=, Accept-Language).",
+    )
 
 
 class PlaceSummary(View):
@@ -125,6 +145,7 @@ class PlaceSummary(View):
     temporary_hours: TemporaryHoursView | None
     temporary_closure: TemporaryClosure | None
     url: str
+    content_language: dict[str, str] | None = _content_language()
 
 
 class ServiceView(View):
@@ -172,6 +193,7 @@ class PlaceDetail(View):
     updated_at: datetime
     verified_at: datetime | None
     url: str
+    content_language: dict[str, str] | None = _content_language()
 
 
 def public_url(base_url: str, place: Place) -> str:

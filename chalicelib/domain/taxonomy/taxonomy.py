@@ -1,13 +1,18 @@
-"""The category tree: stable ids, French and English labels; a category matches its descendants."""
+"""The category tree: stable ids, labels in every supported language (French and English,
+and those of chalicelib/domain/translations/languages.py); a category matches its
+descendants."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from types import MappingProxyType
 
 from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.translations.languages import LANGUAGES
 
 _DATA_FILE = Path(__file__).resolve().parents[2] / "data" / "categories.json"
 
@@ -20,6 +25,14 @@ class Category:
     parent: str | None
     children: tuple[str, ...] = field(default=())
     data_inclusion: str | None = None
+    translations: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """Labels in the other supported languages (``uk -> "Душ"``)."""
+
+    def label(self, lang: str) -> str:
+        """The label in ``lang`` (French when the category has none in it)."""
+        if lang == "en":
+            return self.en
+        return self.translations.get(lang, self.fr)
 
 
 class Taxonomy:
@@ -41,6 +54,13 @@ class Taxonomy:
             raw_children = node.get("children", [])
             if not isinstance(raw_children, list):
                 raise ValueError(f"children of {category_id!r} must be a list")
+            translations: Mapping[str, str] = MappingProxyType(
+                {
+                    code: str(node[code])
+                    for code in LANGUAGES
+                    if code not in ("fr", "en") and node.get(code)
+                }
+            )
             # Register the node before its children so a cycle cannot be formed by ids.
             categories[category_id] = Category(
                 id=category_id,
@@ -48,6 +68,7 @@ class Taxonomy:
                 en=str(node["en"]),
                 parent=parent,
                 data_inclusion=str(node["data_inclusion"]) if node.get("data_inclusion") else None,
+                translations=translations,
             )
             child_ids = tuple(visit(child, category_id) for child in raw_children)
             categories[category_id] = Category(
@@ -57,6 +78,7 @@ class Taxonomy:
                 parent=parent,
                 children=child_ids,
                 data_inclusion=categories[category_id].data_inclusion,
+                translations=translations,
             )
             return category_id
 
@@ -105,12 +127,18 @@ class Taxonomy:
             labels.extend((category.fr, category.en))
         return labels
 
-    def as_tree(self) -> list[dict[str, object]]:
+    def as_tree(self, lang: str | None = None) -> list[dict[str, object]]:
+        """The tree with French and English labels (what clients always had), and the
+        label in ``lang`` too when another language is asked for."""
+
         def node(category_id: str) -> dict[str, object]:
             category = self._categories[category_id]
+            labels = {"fr": category.fr, "en": category.en}
+            if lang is not None and lang not in labels:
+                labels[lang] = category.label(lang)
             return {
                 "id": category.id,
-                "labels": {"fr": category.fr, "en": category.en},
+                "labels": labels,
                 "children": [node(child) for child in category.children],
             }
 

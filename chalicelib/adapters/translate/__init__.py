@@ -1,0 +1,1 @@
+"""Machine translation adapters (the ``Translator`` port of chalicelib/domain/translations)."""

@@ -1,0 +1,1 @@
+"""Place content in the reader's language (docs/translations.md)."""

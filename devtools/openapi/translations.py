@@ -1,0 +1,65 @@
+"""OpenAPI part: moderators' translation corrections (docs/translations.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.domain.translations.languages import SUPPORTED_TEXT, TARGETS
+from devtools.openapi.backoffice import AUTH, ERRORS, IF_MATCH, NOT_FOUND, PLACE_ID, WRITE_ERRORS
+from devtools.openapi.common import error, param, private_response
+
+LANG = param(
+    "lang",
+    {"type": "string", "pattern": "^(" + "|".join(TARGETS) + ")$"},
+    f"A language other than French: one of {SUPPORTED_TEXT} (400 unsupported_language).",
+    where="path",
+    required=True,
+)
+
+
+def part() -> tuple[dict[str, Any], dict[str, Any]]:
+    paths: dict[str, Any] = {
+        "/admin/places/{place_id}/translations/{lang}": {
+            "get": {
+                "summary": "A place's translatable texts in one language",
+                "description": "Each text: its French source, the translation shown (null: "
+                "French is shown), its origin (machine or human), whether it is stale (made "
+                "from an older French text: never shown, re-translated). ETag: the place's "
+                "version, to send as If-Match with a correction. " + AUTH,
+                "operationId": "adminReadTranslations",
+                "parameters": [PLACE_ID, LANG],
+                "responses": {
+                    "200": private_response("The texts; ETag: the place version.", etag=True),
+                    **ERRORS,
+                    **NOT_FOUND,
+                },
+            },
+            "put": {
+                "summary": "Correct translations (human; kept until the French text changes)",
+                "description": "Body: {field: translation}, fields as GET names them "
+                '("description", "services.<id>.description"...). If-Match: the place '
+                "version whose French texts were read. An unknown field is a 400 "
+                "unknown_field; names and addresses are never translated. " + AUTH,
+                "operationId": "adminCorrectTranslations",
+                "parameters": [PLACE_ID, LANG, IF_MATCH],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "minProperties": 1,
+                                "additionalProperties": {"type": "string", "minLength": 1},
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "200": private_response("The texts after the correction.", etag=True),
+                    **WRITE_ERRORS,
+                    "412": error("A weak ETag in If-Match never matches."),
+                },
+            },
+        }
+    }
+    return paths, {}

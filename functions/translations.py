@@ -1,0 +1,57 @@
+"""Lambda function ``translations``: translates the place texts that changed, read from France's
+change feed (docs/translations.md).
+
+Scheduled every minute (EventBridge), reserved concurrency 1 (one reader moves the feed
+checkpoint). Why the change feed rather than the places table's stream: see
+``TranslationFeed`` (chalicelib/domain/translations/service.py): every committed public write
+is numbered once in France's feed, and the feed runs under ``make run`` and on moto, where
+no stream poller does. A run reads batches until the feed is drained or its time is nearly
+spent; a translation failure keeps the checkpoint before the change that failed, so the next
+run starts there (writes are conditional and translations of an unchanged text are not made
+twice). Writes of places never wait for this: they only store their pending change.
+
+Event: ``{"limit": n}`` (optional, changes per batch). Answers ``{"ok": true, "changes": n,
+"places": n, "translated": n}``, or ``{"ok": false, "error": ...}`` for a bad event.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from chalicelib.observability import logger
+from functions.runtime import OptionalEvent, ok_false, services, worker
+
+SERVICE = "repere-translations"
+STOP_WITH_MS_LEFT = 60_000
+"""Stop reading batches this close to Lambda's deadline: a batch of 100 changes may need a
+few hundred TranslateText calls."""
+
+
+class TranslationsEvent(OptionalEvent):
+    limit: int | None = Field(default=None, ge=1, le=1000)
+
+
+@worker(SERVICE, event=TranslationsEvent, refuse=ok_false)
+def handler(options: TranslationsEvent, context: Any) -> dict[str, Any]:
+    root = services()
+    limit = options.limit or root.settings.translations_feed_batch
+    feed = root.translation_feed
+    changes = places = translated = 0
+    while True:
+        run = feed.run(limit)
+        changes += run.changes
+        places += run.places
+        translated += run.translated
+        if run.skipped_gap:
+            logger.warning("translations_feed_gap", extra={"resumed_after": run.last_seq})
+        remaining = getattr(context, "get_remaining_time_in_millis", None)
+        if run.changes < limit or (remaining is not None and remaining() < STOP_WITH_MS_LEFT):
+            break
+    if changes:
+        logger.info(
+            "translations_refreshed",
+            extra={"changes": changes, "places": places, "translated": translated},
+        )
+    return {"ok": True, "changes": changes, "places": places, "translated": translated}
