@@ -1,5 +1,5 @@
 """Lambda function ``translations``: translates the place texts that changed, read from France's
-change feed (docs/translations.md).
+change feed, and the announcements' new or changed titles and bodies (docs/translations.md).
 
 Scheduled every minute (EventBridge), reserved concurrency 1 (one reader moves the feed
 checkpoint). Why the change feed rather than the places table's stream: see
@@ -11,7 +11,8 @@ run starts there (writes are conditional and translations of an unchanged text a
 twice). Writes of places never wait for this: they only store their pending change.
 
 Event: ``{"limit": n}`` (optional, changes per batch). Answers ``{"ok": true, "changes": n,
-"places": n, "translated": n}``, or ``{"ok": false, "error": ...}`` for a bad event.
+"places": n, "announcement_texts": n, "translated": n}``, or ``{"ok": false, "error": ...}``
+for a bad event.
 """
 
 from __future__ import annotations
@@ -49,9 +50,23 @@ def handler(options: TranslationsEvent, context: Any) -> dict[str, Any]:
         remaining = getattr(context, "get_remaining_time_in_millis", None)
         if run.changes < limit or (remaining is not None and remaining() < STOP_WITH_MS_LEFT):
             break
-    if changes:
+    # Announcements have no feed: the few not yet over are checked at each run.
+    announcements = root.announcement_translations.run()
+    translated += announcements.translated
+    if changes or announcements.translated:
         logger.info(
             "translations_refreshed",
-            extra={"changes": changes, "places": places, "translated": translated},
+            extra={
+                "changes": changes,
+                "places": places,
+                "announcements_translated": announcements.translated,
+                "translated": translated,
+            },
         )
-    return {"ok": True, "changes": changes, "places": places, "translated": translated}
+    return {
+        "ok": True,
+        "changes": changes,
+        "places": places,
+        "announcement_texts": announcements.translated,
+        "translated": translated,
+    }

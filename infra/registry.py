@@ -370,7 +370,7 @@ WORKERS: tuple[Worker, ...] = (
     Worker(
         name="translations",
         handler="functions.translations.handler",
-        description="Translates changed place texts from the change feed (docs/translations.md)",
+        description="Translates changed place and announcement texts (docs/translations.md)",
         memory_mb=512,
         timeout_seconds=600,
         # One reader of the feed's checkpoint (a second would only lose its conditional write).
@@ -385,6 +385,7 @@ WORKERS: tuple[Worker, ...] = (
         ),
         access=(
             table("changes", "read"),
+            table("announcements", "read"),
             table("translations", "read", "write"),
             translate("translate"),
         ),

@@ -1,5 +1,6 @@
 """Announcements: admin CRUD under /admin/announcements, and the public
-``GET /announcements?department=`` (active ones today, national ones included, cacheable)."""
+``GET /announcements?department=&lang=`` (active ones today, national ones included,
+cacheable, in the reader's language when translated: docs/translations.md)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,16 @@ from pydantic import Field
 
 from chalicelib.api.auth import admin_authorizer, authenticate
 from chalicelib.api.bodies import json_object, private_json, required_version
-from chalicelib.api.http import Later, cacheable_json, parse_query, reject_query, route
-from chalicelib.api.params import DEPARTMENT_PATTERN, Params
+from chalicelib.api.http import (
+    Later,
+    answer_language,
+    cacheable_json,
+    in_language,
+    parse_query,
+    reject_query,
+    route,
+)
+from chalicelib.api.params import DEPARTMENT_PATTERN, Params, lang_field
 from chalicelib.api.path_ids import IdKind, checked_id
 from chalicelib.api.responses import ActiveAnnouncements, to_json
 from chalicelib.composition import services
@@ -19,6 +28,7 @@ from chalicelib.domain.announcements.models import (
     AnnouncementAudience,
     AnnouncementContent,
 )
+from chalicelib.domain.translations.languages import SOURCE
 
 announcements = Blueprint(__name__)
 
@@ -35,6 +45,7 @@ class ActiveParams(Params):
     audience: AnnouncementAudience | None = Field(
         default=None, description="Keeps announcements for this audience and for everyone."
     )
+    lang: str | None = lang_field()
 
 
 @route(
@@ -48,9 +59,13 @@ class ActiveParams(Params):
 def active_announcements() -> Response:
     request = announcements.current_request
     params = parse_query(request, ActiveParams)
+    lang = answer_language(request, params.lang)
     shown = services().announcement_service.active(params.department, params.audience)
+    if lang != SOURCE:
+        shown = services().localizer.announcements(shown, lang)
     payload = to_json(ActiveAnnouncements.model_construct(announcements=list(shown)))
-    return cacheable_json(request, payload, max_age=get_settings().public_cache_seconds)
+    response = cacheable_json(request, payload, max_age=get_settings().public_cache_seconds)
+    return in_language(response, lang)
 
 
 @route(

@@ -23,6 +23,7 @@ from chalicelib.api.errors import (
 )
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import InvalidInput, RepereError
+from chalicelib.domain.translations.languages import Language, negotiate
 from chalicelib.observability import logger
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -285,3 +286,17 @@ def header(request: Request, name: str) -> str | None:
     headers = request.headers
     value = headers.get(name) if headers else None
     return str(value) if value is not None else None
+
+
+def answer_language(request: Request, explicit: str | None) -> Language:
+    """The answer's language: ``lang=`` (400 when unsupported), else Accept-Language, else
+    French (docs/translations.md)."""
+    return negotiate(explicit, header(request, "accept-language"))
+
+
+def in_language(response: Response, lang: Language) -> Response:
+    """The answer varies with Accept-Language (a cache must key on it) and says its language.
+    The body, hence the ETag, of a French answer is what it always was."""
+    response.headers["Content-Language"] = lang
+    response.headers["Vary"] = "Accept-Language"
+    return response

@@ -5,9 +5,16 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from chalice.app import Blueprint, Request, Response
+from chalice.app import Blueprint, Response
 
-from chalicelib.api.http import cacheable_json, header, parse_query, reject_query, route
+from chalicelib.api.http import (
+    answer_language,
+    cacheable_json,
+    in_language,
+    parse_query,
+    reject_query,
+    route,
+)
 from chalicelib.api.params import (
     DEPARTMENT_PATTERN,
     DepartmentListingParams,
@@ -34,7 +41,7 @@ from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.partners.models import Scope
 from chalicelib.domain.places.views import PlaceDetail
 from chalicelib.domain.search.models import SearchPage, SearchQuery
-from chalicelib.domain.translations.languages import SOURCE, Language, negotiate
+from chalicelib.domain.translations.languages import SOURCE, Language
 
 public = Blueprint(__name__)
 
@@ -63,20 +70,6 @@ def health_ready() -> Response:
     )
 
 
-def _language(request: Request, explicit: str | None) -> Language:
-    """The answer's language: ``lang=`` (400 when unsupported), else Accept-Language, else
-    French (docs/translations.md)."""
-    return negotiate(explicit, header(request, "accept-language"))
-
-
-def _in_language(response: Response, lang: Language) -> Response:
-    """The answer varies with Accept-Language (a cache must key on it) and says its language.
-    The body, hence the ETag, of a French answer is what it always was."""
-    response.headers["Content-Language"] = lang
-    response.headers["Vary"] = "Accept-Language"
-    return response
-
-
 @route(
     public,
     "/categories",
@@ -87,12 +80,12 @@ def _in_language(response: Response, lang: Language) -> Response:
 )
 def categories() -> Response:
     request = public.current_request
-    lang = _language(request, parse_query(request, LangParams).lang)
+    lang = answer_language(request, parse_query(request, LangParams).lang)
     tree = services().taxonomy.as_tree(None if lang == SOURCE else lang)
     # Validated (not constructed): the tree is plain dicts, and clients cache it for long.
     payload = to_json(Categories.model_validate({"categories": tree}))
     response = cacheable_json(request, payload, max_age=get_settings().taxonomy_cache_seconds)
-    return _in_language(response, lang)
+    return in_language(response, lang)
 
 
 @route(
@@ -108,7 +101,7 @@ def search() -> Response:
     settings = get_settings()
     params = parse_query(request, SearchParams)
     query = params.to_query(settings)
-    lang = _language(request, params.lang)
+    lang = answer_language(request, params.lang)
     key = presented_key(request)
     if key is not None:  # a partner's key: its own quota (docs/partners.md)
         services().partner_keys.authenticate(key, Scope.SEARCH, required=False)
@@ -117,7 +110,7 @@ def search() -> Response:
     response = cacheable_json(request, search_payload(shown), max_age=settings.public_cache_seconds)
     if query.cursor is None:  # a next page is the same search: counted once
         _count_search(query, page)
-    return _in_language(response, lang)
+    return in_language(response, lang)
 
 
 def _localized_page(page: SearchPage, lang: Language) -> SearchPage:
@@ -166,14 +159,14 @@ def search_payload(page: SearchPage) -> dict[str, object]:
 )
 def place(place_id: str) -> Response:
     request = public.current_request
-    lang = _language(request, parse_query(request, LangParams).lang)
+    lang = answer_language(request, parse_query(request, LangParams).lang)
     detail = services().public_place_service.get(checked_id(place_id, IdKind.PLACE))
     if lang != SOURCE:
         detail = _with_category_labels(services().localizer.one(detail, detail.id, lang), lang)
     response = cacheable_json(
         request, detail.model_dump(mode="json"), max_age=get_settings().public_cache_seconds
     )
-    return _in_language(response, lang)
+    return in_language(response, lang)
 
 
 def _with_category_labels(detail: PlaceDetail, lang: Language) -> PlaceDetail:
@@ -208,7 +201,7 @@ def department_places(department: str) -> Response:
     if not re.fullmatch(DEPARTMENT_PATTERN, department):
         raise InvalidInput(f"{department!r} is not a French department code", field="department")
     params = parse_query(request, DepartmentListingParams)
-    lang = _language(request, params.lang)
+    lang = answer_language(request, params.lang)
     listing = services().place_search.department_listing(
         department,
         tuple(dict.fromkeys(params.category)),
@@ -251,7 +244,7 @@ def department_places(department: str) -> Response:
     response = cacheable_json(
         request, to_json(payload), max_age=get_settings().public_cache_seconds
     )
-    return _in_language(response, lang)
+    return in_language(response, lang)
 
 
 @route(public, "/openapi.json", methods=["GET"], cors=True, responses={200: OpenApiDocument})

@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.submissions.service import SubmissionService
     from chalicelib.domain.taxonomy.taxonomy import Taxonomy
     from chalicelib.domain.translations.service import (
+        AnnouncementTranslations,
         Localizer,
         TranslationCorrections,
         TranslationFeed,
@@ -284,6 +285,10 @@ class Services:
     @cached_property
     def translation_feed(self) -> TranslationFeed:
         return translations.translation_feed(self.adapters, self.clock)
+
+    @cached_property
+    def announcement_translations(self) -> AnnouncementTranslations:
+        return translations.announcement_translations(self.adapters, self.clock)
 
     @cached_property
     def translation_corrections(self) -> TranslationCorrections:

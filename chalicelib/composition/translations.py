@@ -1,5 +1,5 @@
 """Translations (docs/translations.md): the public views' localizer, the worker's feed
-reader, the moderators' corrections."""
+reader and announcement sweep, the moderators' corrections."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ if TYPE_CHECKING:
     from chalicelib.composition.adapters import Adapters
     from chalicelib.domain.clock import Clock
     from chalicelib.domain.translations.service import (
+        AnnouncementTranslations,
         Localizer,
         TranslationCorrections,
         TranslationFeed,
+        TranslationRefresher,
     )
 
 
@@ -21,14 +23,27 @@ def localizer(adapters: Adapters) -> Localizer:
     return Localizer(adapters.translations)
 
 
-def translation_feed(adapters: Adapters, clock: Clock) -> TranslationFeed:
-    from chalicelib.domain.translations.service import TranslationFeed, TranslationRefresher
+def _refresher(adapters: Adapters, clock: Clock) -> TranslationRefresher:
+    from chalicelib.domain.translations.service import TranslationRefresher
 
-    refresher = TranslationRefresher(adapters.translations, adapters.translator, clock)
-    return TranslationFeed(adapters.change_log, adapters.translations, refresher)
+    return TranslationRefresher(adapters.translations, adapters.translator, clock)
+
+
+def translation_feed(adapters: Adapters, clock: Clock) -> TranslationFeed:
+    from chalicelib.domain.translations.service import TranslationFeed
+
+    return TranslationFeed(adapters.change_log, adapters.translations, _refresher(adapters, clock))
+
+
+def announcement_translations(adapters: Adapters, clock: Clock) -> AnnouncementTranslations:
+    from chalicelib.domain.translations.service import AnnouncementTranslations
+
+    return AnnouncementTranslations(adapters.announcements, _refresher(adapters, clock), clock)
 
 
 def translation_corrections(adapters: Adapters, clock: Clock) -> TranslationCorrections:
     from chalicelib.domain.translations.service import TranslationCorrections
 
-    return TranslationCorrections(adapters.places, adapters.translations, clock)
+    return TranslationCorrections(
+        adapters.places, adapters.announcements, adapters.translations, clock
+    )

@@ -23,6 +23,7 @@ from devtools.openapi.common import (
     prefixed_schemas,
     private_response,
 )
+from devtools.openapi.public import ACCEPT_LANGUAGE
 
 PREFIX = "Backoffice"
 _REF = "#/components/schemas/" + PREFIX + "{model}"
@@ -287,12 +288,14 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 "summary": "Announcements shown today",
                 "operationId": "listAnnouncements",
                 "description": "Active at today's date (the department's time zone), national "
-                "ones included. Cacheable.",
-                "parameters": [IF_NONE_MATCH],
+                "ones included. Cacheable. In a language other than French (lang=, "
+                "Accept-Language), each title and body is translated when a current "
+                "translation exists, and content_language says which (docs/translations.md).",
+                "parameters": [ACCEPT_LANGUAGE, IF_NONE_MATCH],
                 "responses": {
                     "200": json_response("Active announcements, newest start first."),
                     "304": NOT_MODIFIED,
-                    "400": error("Invalid parameter."),
+                    "400": error("Invalid parameter; an unsupported lang (unsupported_language)."),
                 },
             }
         },

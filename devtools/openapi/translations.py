@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.domain.translations.languages import SUPPORTED_TEXT, TARGETS
-from devtools.openapi.backoffice import AUTH, ERRORS, IF_MATCH, NOT_FOUND, PLACE_ID, WRITE_ERRORS
+from devtools.openapi.backoffice import (
+    ANNOUNCEMENT_ID,
+    AUTH,
+    ERRORS,
+    IF_MATCH,
+    NOT_FOUND,
+    PLACE_ID,
+    WRITE_ERRORS,
+)
 from devtools.openapi.common import error, param, private_response
 
 LANG = param(
@@ -60,6 +68,47 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                     "412": error("A weak ETag in If-Match never matches."),
                 },
             },
-        }
+        },
+        "/admin/announcements/{announcement_id}/translations/{lang}": {
+            "get": {
+                "summary": "An announcement's title and body in one language (admins)",
+                "description": "As for a place: each text's French source, the translation "
+                "shown, its origin, whether it is stale. ETag: the announcement's version. " + AUTH,
+                "operationId": "adminReadAnnouncementTranslations",
+                "parameters": [ANNOUNCEMENT_ID, LANG],
+                "responses": {
+                    "200": private_response(
+                        "The texts; ETag: the announcement version.", etag=True
+                    ),
+                    **ERRORS,
+                    **NOT_FOUND,
+                },
+            },
+            "put": {
+                "summary": "Correct an announcement's translations (human; kept until the French "
+                "text changes)",
+                "description": 'Body: {"title": ..., "body": ...} (either or both). If-Match: '
+                "the announcement version whose French texts were read. " + AUTH,
+                "operationId": "adminCorrectAnnouncementTranslations",
+                "parameters": [ANNOUNCEMENT_ID, LANG, IF_MATCH],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "minProperties": 1,
+                                "additionalProperties": {"type": "string", "minLength": 1},
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "200": private_response("The texts after the correction.", etag=True),
+                    **WRITE_ERRORS,
+                    "412": error("A weak ETag in If-Match never matches."),
+                },
+            },
+        },
     }
     return paths, {}

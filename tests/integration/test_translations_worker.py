@@ -6,19 +6,23 @@ until its French text changes."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
+from chalicelib.adapters.dynamodb.announcements import DynamoAnnouncementRepository
 from chalicelib.adapters.dynamodb.changes import DynamoChangeLog
 from chalicelib.adapters.dynamodb.place_repository import DynamoPlaceRepository
 from chalicelib.adapters.dynamodb.translations import DynamoTranslationStore
 from chalicelib.config import get_settings
+from chalicelib.domain.announcements.models import AnnouncementContent
+from chalicelib.domain.announcements.service import AnnouncementService
 from chalicelib.domain.auth import Principal, Role
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.ids import SequentialIds
 from chalicelib.domain.places.editing import NewPlace, PlaceEditor, PlacePatch
 from chalicelib.domain.taxonomy.taxonomy import default_taxonomy
+from chalicelib.domain.translations.fields import announcement_owner
 from chalicelib.domain.translations.languages import TARGETS
 from chalicelib.domain.translations.service import FEED_CHECKPOINT
 from functions import translations as worker
@@ -71,7 +75,13 @@ def test_a_written_place_is_translated_into_every_language_from_the_feed(
 ) -> None:
     place_id = create("Repas chauds tous les soirs")
     answer = run_worker()
-    assert answer == {"ok": True, "changes": 1, "places": 1, "translated": len(TARGETS)}
+    assert answer == {
+        "ok": True,
+        "changes": 1,
+        "places": 1,
+        "announcement_texts": 0,
+        "translated": len(TARGETS),
+    }
     store = DynamoTranslationStore()
     stored = {t.lang: t for t in store.all_of_place(place_id)}
     assert set(stored) == set(TARGETS)
@@ -79,7 +89,13 @@ def test_a_written_place_is_translated_into_every_language_from_the_feed(
     assert stored["uk"].origin == "machine"
     assert store.checkpoint(FEED_CHECKPOINT) == 1
     # Nothing new in the feed: nothing translated again.
-    assert run_worker() == {"ok": True, "changes": 0, "places": 0, "translated": 0}
+    assert run_worker() == {
+        "ok": True,
+        "changes": 0,
+        "places": 0,
+        "announcement_texts": 0,
+        "translated": 0,
+    }
 
 
 def test_a_changed_french_text_is_translated_again_and_a_correction_stands_until_then(
@@ -121,3 +137,32 @@ def test_a_translation_outage_keeps_the_checkpoint_and_the_next_run_catches_up(
     translator.fail = False
     assert run_worker()["translated"] == len(TARGETS)
     assert store.of_place(place_id, "ar")["description"].text == "[ar] Douches chaudes"
+
+
+def test_announcements_are_translated_at_each_run_until_they_are_over(
+    translator: FakeTranslator,
+) -> None:
+    service = AnnouncementService(DynamoAnnouncementRepository(), FixedClock(NOW), SequentialIds())
+    current = service.create(
+        ADMIN,
+        AnnouncementContent(
+            title="Covid-19", body="Les distributions changent", start_date=date(2026, 11, 20)
+        ),
+    )
+    ended = service.create(
+        ADMIN,
+        AnnouncementContent(
+            title="Ancien",
+            body="Fini",
+            start_date=date(2026, 10, 1),
+            end_date=date(2026, 10, 31),
+        ),
+    )
+    answer = run_worker()
+    assert answer["announcement_texts"] == 2 * len(TARGETS)  # title and body, each language
+    store = DynamoTranslationStore()
+    assert store.of_place(announcement_owner(current.id), "uk")["body"].text == (
+        "[uk] Les distributions changent"
+    )
+    assert store.all_of_place(announcement_owner(ended.id)) == []
+    assert run_worker()["announcement_texts"] == 0  # nothing changed: nothing sent again

@@ -14,6 +14,7 @@ from enum import StrEnum
 from pydantic import Field, field_validator, model_validator
 
 from chalicelib.domain.hours.models import DomainModel
+from chalicelib.domain.translations.languages import content_language_field
 
 _DEPARTMENT = re.compile(r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97[1-6])$")
 
@@ -92,6 +93,7 @@ class PublicAnnouncement(DomainModel):
     national: bool
     departments: list[str]
     audience: AnnouncementAudience
+    content_language: dict[str, str] | None = content_language_field('"title", "body"')
 
 
 def public_announcement(announcement: Announcement) -> PublicAnnouncement:

@@ -43,6 +43,7 @@ from chalicelib.domain.places.models import (
     Source,
 )
 from chalicelib.domain.taxonomy.taxonomy import Taxonomy
+from chalicelib.domain.translations.languages import content_language_field
 
 
 class View(BaseModel):
@@ -50,16 +51,8 @@ class View(BaseModel):
 
 
 def _content_language() -> Any:
-    return Field(
-        default=None,
-        # Absent from French answers, so their bytes (and ETags) are those of before translations.
-        exclude_if=lambda value: value is None,
-        description=(
-            "Answers in a language other than French (lang=, Accept-Language): the language each "
-            'translatable text is in, by its path ("description", "temporary_message.text", '
-            '"services.<id>.description"...). "fr": no current translation, the French text is '
-            "shown. Absent from French answers."
-        ),
+    return content_language_field(
+        '"description", "temporary_message.text", "services.<id>.description"...'
     )
 
 

@@ -6,7 +6,9 @@ moderators' corrections name them. Adding a translatable text is one line below 
 people show them at a door, read them on a sign or type them into a map.
 
 Paths: ``description``, ``temporary_message.text``...; a service's texts are
-``services.<service id>.<path in the service>`` (``services.douche.description``).
+``services.<service id>.<path in the service>`` (``services.douche.description``). An
+announcement's texts are its ``title`` and ``body`` (the lockdown's pop-up is the first text a
+reader sees).
 """
 
 from __future__ import annotations
@@ -30,8 +32,16 @@ SERVICE_FIELDS: tuple[str, ...] = (
     "audience.other",
     "modalities.price_note",
 )
+ANNOUNCEMENT_FIELDS: tuple[str, ...] = ("title", "body")
 SERVICES = "services"
 MAX_PATH_CHARS = 200
+ANNOUNCEMENT_OWNER = "announcement#"
+"""Translations belong to a place (keyed by its id) or to an announcement (keyed by this
+prefix and its id: no place id has a ``#``)."""
+
+
+def announcement_owner(announcement_id: str) -> str:
+    return f"{ANNOUNCEMENT_OWNER}{announcement_id}"
 
 
 def source_hash(text: str) -> str:
@@ -61,6 +71,16 @@ def texts_of(place: Any) -> dict[str, str]:
             text = _at(service, path)
             if text is not None:
                 found[f"{SERVICES}.{service.id}.{path}"] = text
+    return found
+
+
+def announcement_texts(announcement: Any) -> dict[str, str]:
+    """``path -> French text`` of an announcement (or its public view): its title and body."""
+    found: dict[str, str] = {}
+    for path in ANNOUNCEMENT_FIELDS:
+        text = _at(announcement, path)
+        if text is not None:
+            found[path] = text
     return found
 
 

@@ -7,7 +7,9 @@ Amazon Translate's (fa: Persian, ps: Pashto, uk: Ukrainian, ro: Romanian, ar: Ar
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
+
+from pydantic import Field
 
 from chalicelib.domain.errors import InvalidInput
 
@@ -89,3 +91,18 @@ def negotiate(explicit: str | None, accept_language: str | None) -> Language:
     if explicit is not None:
         return supported(explicit)
     return from_accept_language(accept_language) or SOURCE
+
+
+def content_language_field(paths: str) -> Any:
+    """The ``content_language`` member of a public view: ``paths`` names its texts' paths
+    for the documentation."""
+    return Field(
+        default=None,
+        # Absent from French answers, so their bytes (and ETags) are those of before translations.
+        exclude_if=lambda value: value is None,
+        description=(
+            "Answers in a language other than French (lang=, Accept-Language): the language each "
+            f'translatable text is in, by its path ({paths}). "fr": no current translation, '
+            "the French text is shown. Absent from French answers."
+        ),
+    )

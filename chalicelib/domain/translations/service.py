@@ -12,11 +12,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from datetime import timedelta
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
-from chalicelib.domain.auth import Principal, Role, require_department, require_role
+from chalicelib.domain.announcements.models import Announcement, PublicAnnouncement
+from chalicelib.domain.announcements.ports import AnnouncementRepository
+from chalicelib.domain.announcements.service import ADMINS_ONLY
+from chalicelib.domain.auth import (
+    Principal,
+    Role,
+    can_manage_announcements,
+    require,
+    require_department,
+    require_role,
+)
 from chalicelib.domain.changes.models import NATIONAL, Change, ChangeType
 from chalicelib.domain.changes.ports import ChangeLog
 from chalicelib.domain.clock import Clock
@@ -25,6 +36,9 @@ from chalicelib.domain.hours.models import DomainModel
 from chalicelib.domain.places.models import Place
 from chalicelib.domain.places.ports import PlaceRepository
 from chalicelib.domain.translations.fields import (
+    ANNOUNCEMENT_FIELDS,
+    announcement_owner,
+    announcement_texts,
     is_translatable_path,
     source_hash,
     texts_of,
@@ -66,9 +80,13 @@ class TranslationRefresher:
         self._languages = tuple(lang for lang in languages if lang != SOURCE)
 
     def refresh(self, place: Place) -> Refreshed:
-        texts = texts_of(place)
+        return self.refresh_texts(place.id, texts_of(place))
+
+    def refresh_texts(self, owner: str, texts: Mapping[str, str]) -> Refreshed:
+        """Brings the translations of ``owner`` (a place id, or ``announcement_owner``) in
+        line with its French ``texts`` (``path -> text``)."""
         hashes = {path: source_hash(text) for path, text in texts.items()}
-        stored = {(t.lang, t.field): t for t in self._store.all_of_place(place.id)}
+        stored = {(t.lang, t.field): t for t in self._store.all_of_place(owner)}
         translated = kept = removed = 0
         for lang in self._languages:
             # Current ones stay, human or machine; missing and stale ones are (re)made.
@@ -85,7 +103,7 @@ class TranslationRefresher:
             for path, text in zip(todo, results, strict=True):
                 before = stored.get((lang, path))
                 translation = StoredTranslation(
-                    place_id=place.id,
+                    place_id=owner,
                     lang=lang,
                     field=path,
                     text=text,
@@ -185,6 +203,37 @@ class TranslationFeed:
             self._store.advance(FEED_CHECKPOINT, before, after)
 
 
+class AnnouncementTranslations:
+    """Keeps the translations of the announcements still to be shown current.
+
+    Announcements have no change feed: the worker reads them all at each run (a few dozen at
+    most, old ones are removed) and refreshes those not yet over, which costs one Query each
+    when nothing changed and translates only a new or changed title or body. An announcement
+    over for a day is left alone; a deleted one's translations are never read again."""
+
+    def __init__(
+        self, announcements: AnnouncementRepository, refresher: TranslationRefresher, clock: Clock
+    ) -> None:
+        self._announcements = announcements
+        self._refresher = refresher
+        self._clock = clock
+
+    def run(self) -> Refreshed:
+        # A day of margin: overseas departments end their announcements after Paris does.
+        yesterday = self._clock.now().date() - timedelta(days=1)
+        translated = kept = removed = 0
+        for announcement in self._announcements.list_all():
+            if announcement.end_date is not None and announcement.end_date < yesterday:
+                continue
+            result = self._refresher.refresh_texts(
+                announcement_owner(announcement.id), announcement_texts(announcement)
+            )
+            translated += result.translated
+            kept += result.kept
+            removed += result.removed
+        return Refreshed(translated=translated, kept=kept, removed=removed)
+
+
 def _place_of(change: Change) -> Place | None:
     if change.place is None:
         return None
@@ -226,6 +275,21 @@ class Localizer:
             for view, place_id, found in zip(views, ids, texts, strict=True)
         ]
 
+    def announcements(
+        self, views: Sequence[PublicAnnouncement], lang: Language
+    ) -> list[PublicAnnouncement]:
+        """Public announcements in ``lang``, their translations read in one batch."""
+        if lang == SOURCE or not views:
+            return list(views)
+        owners = [announcement_owner(view.id) for view in views]
+        texts = [announcement_texts(view) for view in views]
+        wanted = {owner: list(found) for owner, found in zip(owners, texts, strict=True)}
+        stored = self._store.of_places(wanted, lang)
+        return [
+            _localized(view, found, stored.get(owner, {}), lang)
+            for view, owner, found in zip(views, owners, texts, strict=True)
+        ]
+
 
 def _localized(
     view: V, texts: Mapping[str, str], stored: Mapping[str, StoredTranslation], lang: Language
@@ -265,14 +329,29 @@ class PlaceTranslations(DomainModel):
     texts: list[TranslatedText]
 
 
+class AnnouncementTranslationsView(DomainModel):
+    announcement_id: str
+    lang: Language
+    announcement_version: int = Field(description="Send it as If-Match to correct.")
+    texts: list[TranslatedText]
+
+
 MAX_CORRECTION_CHARS = 10_000
 
 
 class TranslationCorrections:
-    """A moderator's reading and correction of a place's translations in one language."""
+    """A moderator's reading and correction of the translations of a place (moderators of its
+    department) or an announcement (admins, who write announcements) in one language."""
 
-    def __init__(self, places: PlaceRepository, store: TranslationStore, clock: Clock) -> None:
+    def __init__(
+        self,
+        places: PlaceRepository,
+        announcements: AnnouncementRepository,
+        store: TranslationStore,
+        clock: Clock,
+    ) -> None:
         self._places = places
+        self._announcements = announcements
         self._store = store
         self._clock = clock
 
@@ -282,15 +361,43 @@ class TranslationCorrections:
         require_department(principal, place.address.department_code)
         return place
 
+    def _announcement(self, principal: Principal, announcement_id: str) -> Announcement:
+        require(can_manage_announcements(principal), ADMINS_ONLY, code="role_required")
+        return self._announcements.get(announcement_id)
+
     def view(self, principal: Principal, place_id: str, lang: str) -> PlaceTranslations:
         language = _target(lang)
         place = self._place(principal, place_id)
-        return self._view(place, language)
+        return self._place_view(place, language)
 
-    def _view(self, place: Place, lang: Language) -> PlaceTranslations:
-        stored = self._store.of_place(place.id, lang)
+    def _place_view(self, place: Place, lang: Language) -> PlaceTranslations:
+        rows = self._rows(place.id, texts_of(place), lang)
+        return PlaceTranslations(
+            place_id=place.id, lang=lang, place_version=place.version, texts=rows
+        )
+
+    def announcement_view(
+        self, principal: Principal, announcement_id: str, lang: str
+    ) -> AnnouncementTranslationsView:
+        language = _target(lang)
+        announcement = self._announcement(principal, announcement_id)
+        return self._announcement_view(announcement, language)
+
+    def _announcement_view(
+        self, announcement: Announcement, lang: Language
+    ) -> AnnouncementTranslationsView:
+        owner = announcement_owner(announcement.id)
+        return AnnouncementTranslationsView(
+            announcement_id=announcement.id,
+            lang=lang,
+            announcement_version=announcement.version,
+            texts=self._rows(owner, announcement_texts(announcement), lang),
+        )
+
+    def _rows(self, owner: str, texts: Mapping[str, str], lang: Language) -> list[TranslatedText]:
+        stored = self._store.of_place(owner, lang)
         rows = []
-        for path, french in texts_of(place).items():
+        for path, french in texts.items():
             found = stored.get(path)
             current = found is not None and found.is_current(source_hash(french))
             rows.append(
@@ -303,9 +410,7 @@ class TranslationCorrections:
                     version=None if found is None else found.version,
                 )
             )
-        return PlaceTranslations(
-            place_id=place.id, lang=lang, place_version=place.version, texts=rows
-        )
+        return rows
 
     def correct(
         self,
@@ -321,14 +426,54 @@ class TranslationCorrections:
         A stale version is a 409 with the current one; an unknown field a 400."""
         language = _target(lang)
         place = self._place(principal, place_id)
+        self._write(
+            principal,
+            _Owner(place.id, "place", place.version, texts_of(place)),
+            language,
+            texts,
+            expected_version=place_version,
+        )
+        return self._place_view(place, language)
+
+    def correct_announcement(
+        self,
+        principal: Principal,
+        announcement_id: str,
+        lang: str,
+        texts: Mapping[str, Any],
+        *,
+        announcement_version: int,
+    ) -> AnnouncementTranslationsView:
+        """As ``correct``, for an announcement's title and body."""
+        language = _target(lang)
+        announcement = self._announcement(principal, announcement_id)
+        owner = _Owner(
+            announcement_owner(announcement.id),
+            "announcement",
+            announcement.version,
+            announcement_texts(announcement),
+        )
+        self._write(principal, owner, language, texts, expected_version=announcement_version)
+        return self._announcement_view(announcement, language)
+
+    def _write(
+        self,
+        principal: Principal,
+        owner: _Owner,
+        language: Language,
+        texts: Mapping[str, Any],
+        *,
+        expected_version: int,
+    ) -> None:
         if not texts:
             raise InvalidInput("give at least one field to correct", field="body")
-        french = texts_of(place)
+        french = owner.texts
         for path, text in texts.items():
-            if not is_translatable_path(path) or path not in french:
+            if not owner.is_translatable(path) or path not in french:
                 known = ", ".join(french) or "none"
                 raise InvalidInput(
-                    f"{path[:200]!r} is not a translatable text of this place; it has: {known}",
+                    f"{path[:200]!r} is not a translatable text of this {owner.kind}; "
+                    f"it has: {known}",
                     field=path[:200],
                     code="unknown_field",
                 )
@@ -338,19 +483,19 @@ class TranslationCorrections:
                 raise InvalidInput(
                     f"a translation is at most {MAX_CORRECTION_CHARS} characters", field=path
                 )
-        if place.version != place_version:
+        if owner.version != expected_version:
             raise VersionConflict(
-                f"the place is at version {place.version}, not {place_version}: read its "
-                "French texts again",
-                current_version=place.version,
+                f"the {owner.kind} is at version {owner.version}, not {expected_version}: "
+                "read its French texts again",
+                current_version=owner.version,
             )
-        stored = self._store.of_place(place.id, language)
+        stored = self._store.of_place(owner.key, language)
         now = self._clock.now()
         for path, text in texts.items():
             before = stored.get(path)
             self._store.put(
                 StoredTranslation(
-                    place_id=place.id,
+                    place_id=owner.key,
                     lang=language,
                     field=path,
                     text=text.strip(),
@@ -362,7 +507,22 @@ class TranslationCorrections:
                 ),
                 expected_version=None if before is None else before.version,
             )
-        return self._view(place, language)
+
+
+@dataclass(frozen=True)
+class _Owner:
+    """What translations are corrected for: its key in the store, its kind (for messages),
+    the version the corrector read, and its French texts."""
+
+    key: str
+    kind: Literal["place", "announcement"]
+    version: int
+    texts: Mapping[str, str]
+
+    def is_translatable(self, path: str) -> bool:
+        if self.kind == "announcement":
+            return path in ANNOUNCEMENT_FIELDS
+        return is_translatable_path(path)
 
 
 def _target(lang: str) -> Language:

@@ -94,3 +94,72 @@ def test_bad_corrections_are_400s_naming_the_field(
 def test_volunteers_cannot_correct(admin_api: AdminApi, store: InMemoryTranslationStore) -> None:
     status, payload, _ = admin_api.call("PUT", PATH, VOLUNTEER_75, {"description": "x"}, if_match=4)
     assert status == 403, payload
+
+
+# Announcements: admins correct their translations; the public reads them -----------------------
+
+LOCKDOWN_ANNOUNCEMENT = {
+    "title": "Confinement",
+    "body": "La plupart des distributions sont déplacées.",
+    "start_date": "2020-03-17",
+    "departments": [],
+}
+
+
+def test_an_announcement_is_read_in_the_readers_language_after_an_admins_correction(
+    admin_api: AdminApi, store: InMemoryTranslationStore
+) -> None:
+    _, created, _ = admin_api.call("POST", "/admin/announcements", ADMIN, LOCKDOWN_ANNOUNCEMENT)
+    path = f"/admin/announcements/{created['id']}/translations/uk"
+    french = admin_api.client.http.get("/announcements")
+    status, payload, headers = admin_api.call("GET", path, ADMIN)
+    assert (status, headers["ETag"]) == (200, '"1"')
+    assert [row["field"] for row in payload["texts"]] == ["title", "body"]
+
+    status, payload, _ = admin_api.call("PUT", path, ADMIN, {"title": "Карантин"}, if_match=1)
+    assert status == 200, payload
+
+    public = admin_api.client.http.get("/announcements?lang=uk")
+    assert public.status_code == 200
+    shown = public.json_body["announcements"][0]
+    assert shown["title"] == "Карантин"
+    assert shown["body"] == LOCKDOWN_ANNOUNCEMENT["body"]  # not translated yet: French, flagged
+    assert shown["content_language"] == {"title": "uk", "body": "fr"}
+    assert public.headers["Content-Language"] == "uk"
+    assert "Accept-Language" in public.headers["Vary"]
+    by_header = admin_api.client.http.get("/announcements", headers={"Accept-Language": "uk-UA"})
+    assert by_header.json_body == public.json_body
+    # French: the bytes (and ETag) of before translations existed.
+    again = admin_api.client.http.get("/announcements")
+    assert (again.body, again.headers["ETag"]) == (french.body, french.headers["ETag"])
+    assert "content_language" not in again.json_body["announcements"][0]
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("moderator", "uk", {"title": "x"}, 1, 403, "role_required"),
+        ("admin", "uk", {"description": "x"}, 1, 400, "unknown_field"),
+        ("admin", "de", {"title": "x"}, 1, 400, "unsupported_language"),
+        ("admin", "uk", {"title": "x"}, 2, 409, "version_conflict"),
+    ],
+)
+def test_bad_announcement_corrections_are_4xx_json(
+    admin_api: AdminApi,
+    store: InMemoryTranslationStore,
+    case: tuple[str, str, dict[str, str], int, int, str],
+) -> None:
+    principal, lang, body, if_match, status, code = case
+    _, created, _ = admin_api.call("POST", "/admin/announcements", ADMIN, LOCKDOWN_ANNOUNCEMENT)
+    who = ADMIN if principal == "admin" else MODERATOR_75
+    path = f"/admin/announcements/{created['id']}/translations/{lang}"
+    got, payload, _ = admin_api.call("PUT", path, who, body, if_match=if_match)
+    assert (got, payload["code"]) == (status, code), payload
+    assert store.items == {}
+
+
+def test_public_announcements_refuse_an_unsupported_language(admin_api: AdminApi) -> None:
+    response = admin_api.client.http.get("/announcements?lang=de")
+    assert response.status_code == 400
+    assert response.json_body["code"] == "unsupported_language"
+    assert response.json_body["field"] == "lang"

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.domain.announcements.models import Announcement, public_announcement
 from chalicelib.domain.auth import Principal, Role
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.errors import Forbidden, InvalidInput, VersionConflict
@@ -14,13 +15,15 @@ from chalicelib.domain.hours.models import TemporaryMessage
 from chalicelib.domain.places.models import Place
 from chalicelib.domain.places.views import place_detail
 from chalicelib.domain.taxonomy.taxonomy import default_taxonomy
-from chalicelib.domain.translations.fields import texts_of
+from chalicelib.domain.translations.fields import announcement_owner, texts_of
 from chalicelib.domain.translations.languages import TARGETS
 from chalicelib.domain.translations.service import (
+    AnnouncementTranslations,
     Localizer,
     TranslationCorrections,
     TranslationRefresher,
 )
+from tests.backoffice_fakes import InMemoryAnnouncementRepository
 from tests.builders import make_place
 from tests.fakes import InMemoryPlaceRepository
 from tests.translation_fakes import FakeTranslator, InMemoryTranslationStore
@@ -81,7 +84,9 @@ def test_a_human_translation_is_never_overwritten_while_its_french_text_stands()
     places = InMemoryPlaceRepository()
     places.add(place())
     refresher.refresh(place())
-    corrections = TranslationCorrections(places, store, FixedClock(NOW))
+    corrections = TranslationCorrections(
+        places, InMemoryAnnouncementRepository(), store, FixedClock(NOW)
+    )
     corrections.correct(MODERATOR, "p1", "uk", {"description": "Гарячі страви"}, place_version=1)
     refresher.refresh(place(version=2))
     human = store.of_place("p1", "uk")["description"]
@@ -96,7 +101,9 @@ def test_a_human_translation_is_stale_once_the_french_changes_hidden_then_retran
     store, _, refresher = setup()
     places = InMemoryPlaceRepository()
     places.add(place())
-    corrections = TranslationCorrections(places, store, FixedClock(NOW))
+    corrections = TranslationCorrections(
+        places, InMemoryAnnouncementRepository(), store, FixedClock(NOW)
+    )
     corrections.correct(MODERATOR, "p1", "uk", {"description": "Гарячі страви"}, place_version=1)
     changed = place("Repas froids", version=2)
     detail = place_detail(changed, at=NOW, base_url="https://x", taxonomy=default_taxonomy())
@@ -116,7 +123,9 @@ def test_corrections_refuse_unknown_fields_stale_versions_french_and_volunteers(
     store = InMemoryTranslationStore()
     places = InMemoryPlaceRepository()
     places.add(place(version=3))
-    corrections = TranslationCorrections(places, store, FixedClock(NOW))
+    corrections = TranslationCorrections(
+        places, InMemoryAnnouncementRepository(), store, FixedClock(NOW)
+    )
     with pytest.raises(InvalidInput) as unknown:
         corrections.correct(MODERATOR, "p1", "uk", {"name": "Назва"}, place_version=3)
     assert unknown.value.code == "unknown_field"
@@ -140,3 +149,111 @@ def test_removed_french_texts_lose_their_translations() -> None:
     result = refresher.refresh(place(description=None, version=2))  # type: ignore[arg-type]
     assert result.removed == len(TARGETS)
     assert "description" not in store.of_place("p1", "ar")
+
+
+# Announcements: the lockdown's pop-up, in the reader's language --------------------------------
+
+ADMIN = Principal(subject="admin-1", role=Role.ADMIN)
+
+
+def announcement(body: str = "Les distributions changent", version: int = 1) -> Announcement:
+    return Announcement(
+        id="a1",
+        title="Covid-19",
+        body=body,
+        start_date=date(2026, 11, 20),
+        created_at=NOW,
+        updated_at=NOW,
+        created_by="admin-1",
+        version=version,
+    )
+
+
+def sweep_setup() -> tuple[
+    InMemoryTranslationStore,
+    FakeTranslator,
+    InMemoryAnnouncementRepository,
+    AnnouncementTranslations,
+]:
+    store, translator, refresher = setup()
+    announcements = InMemoryAnnouncementRepository()
+    return (
+        store,
+        translator,
+        announcements,
+        AnnouncementTranslations(announcements, refresher, FixedClock(NOW)),
+    )
+
+
+def test_announcements_are_translated_once_then_again_only_when_their_french_changes() -> None:
+    store, translator, announcements, sweep = sweep_setup()
+    announcements.add(announcement())
+    assert sweep.run().translated == 2 * len(TARGETS)
+    translator.calls.clear()
+    assert sweep.run().translated == 0
+    assert translator.calls == []
+    announcements.items["a1"] = announcement("Les distributions reprennent", version=2)
+    assert sweep.run().translated == len(TARGETS)  # the body alone
+    assert translator.texts_sent() == ["Les distributions reprennent"] * len(TARGETS)
+    owner = announcement_owner("a1")
+    assert store.of_place(owner, "ar")["body"].text == "[ar] Les distributions reprennent"
+    assert store.of_place(owner, "ar")["title"].text == "[ar] Covid-19"
+
+
+def test_an_announcement_over_for_more_than_a_day_is_left_alone() -> None:
+    _, translator, announcements, sweep = sweep_setup()
+    over = announcement().model_copy(update={"end_date": date(2026, 11, 29)})
+    announcements.add(over)
+    assert sweep.run().translated == 0
+    assert translator.calls == []
+    # Over yesterday (Paris): overseas departments may still show it today.
+    announcements.items["a1"] = over.model_copy(update={"end_date": date(2026, 11, 30)})
+    assert sweep.run().translated == 2 * len(TARGETS)
+
+
+def test_public_announcements_are_shown_translated_with_each_texts_language() -> None:
+    store, _, announcements, sweep = sweep_setup()
+    announcements.add(announcement())
+    sweep.run()
+    corrections = TranslationCorrections(
+        InMemoryPlaceRepository(), announcements, store, FixedClock(NOW)
+    )
+    corrections.correct_announcement(
+        ADMIN, "a1", "uk", {"title": "Ковід-19"}, announcement_version=1
+    )
+    views = [public_announcement(announcement("Texte modifié", version=2))]
+    localizer = Localizer(store)
+    shown = localizer.announcements(views, "uk")[0]
+    assert shown.title == "Ковід-19"  # the human translation
+    assert shown.body == "Texte modifié"  # the stored one is of an older French text
+    assert shown.content_language == {"title": "uk", "body": "fr"}
+    assert localizer.announcements(views, "fr") == views  # French: as it was, not flagged
+    assert "content_language" not in views[0].model_dump()
+
+
+def test_announcement_corrections_are_for_admins_on_title_and_body_at_the_read_version() -> None:
+    store = InMemoryTranslationStore()
+    announcements = InMemoryAnnouncementRepository()
+    announcements.add(announcement(version=2))
+    corrections = TranslationCorrections(
+        InMemoryPlaceRepository(), announcements, store, FixedClock(NOW)
+    )
+    with pytest.raises(Forbidden):
+        corrections.correct_announcement(
+            MODERATOR, "a1", "uk", {"title": "x"}, announcement_version=2
+        )
+    with pytest.raises(InvalidInput) as unknown:
+        corrections.correct_announcement(
+            ADMIN, "a1", "uk", {"description": "x"}, announcement_version=2
+        )
+    assert unknown.value.code == "unknown_field"
+    with pytest.raises(VersionConflict) as stale:
+        corrections.correct_announcement(ADMIN, "a1", "uk", {"title": "x"}, announcement_version=1)
+    assert stale.value.current_version == 2
+    assert store.items == {}
+    view = corrections.correct_announcement(
+        ADMIN, "a1", "es", {"body": "Las distribuciones cambian"}, announcement_version=2
+    )
+    body = next(row for row in view.texts if row.field == "body")
+    assert (body.text, body.origin, body.stale) == ("Las distribuciones cambian", "human", False)
+    assert view.announcement_version == 2
