@@ -15,7 +15,8 @@ in the npm package: nothing is compiled or downloaded at install time).
             # or AWS_ENDPOINT_URL_DYNAMODB=server.endpoint_url for PynamoDB
 
 It listens on 127.0.0.1 only, on a free port, with its LevelDB store in a temporary directory
-(or ``path``), tables ACTIVE at once (``--createTableMs 0`` and the same for delete/update).
+(or ``path``), tables ACTIVE at once (``--createTableMs 0`` and the same for delete/update),
+that is once its store write is done: CreateTable answers first, so wait for ACTIVE.
 
 Checked against dynalite 4.0.0 with boto3 (endpoint_url, dummy credentials, eu-west-3);
 ``python -m bench.anchors.dynalite_check`` repeats every check below, and the unit tests run it:

@@ -24,6 +24,30 @@ LANG = param(
     required=True,
 )
 
+CORRECTIONS = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "minProperties": 1,
+                "additionalProperties": {"type": "string", "minLength": 1},
+            }
+        }
+    },
+}
+"""A correction's body: ``{field: translation}``, for a place's texts or an announcement's."""
+
+
+def corrected() -> dict[str, Any]:
+    """A correction's responses: a new dict per route, since the build adds each route's own
+    response schema to its 200."""
+    return {
+        "200": private_response("The texts after the correction.", etag=True),
+        **WRITE_ERRORS,
+        "412": error("A weak ETag in If-Match never matches."),
+    }
+
 
 def part() -> tuple[dict[str, Any], dict[str, Any]]:
     paths: dict[str, Any] = {
@@ -50,23 +74,8 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 "unknown_field; names and addresses are never translated. " + AUTH,
                 "operationId": "adminCorrectTranslations",
                 "parameters": [PLACE_ID, LANG, IF_MATCH],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "minProperties": 1,
-                                "additionalProperties": {"type": "string", "minLength": 1},
-                            }
-                        }
-                    },
-                },
-                "responses": {
-                    "200": private_response("The texts after the correction.", etag=True),
-                    **WRITE_ERRORS,
-                    "412": error("A weak ETag in If-Match never matches."),
-                },
+                "requestBody": CORRECTIONS,
+                "responses": corrected(),
             },
         },
         "/admin/announcements/{announcement_id}/translations/{lang}": {
@@ -91,23 +100,8 @@ def part() -> tuple[dict[str, Any], dict[str, Any]]:
                 "the announcement version whose French texts were read. " + AUTH,
                 "operationId": "adminCorrectAnnouncementTranslations",
                 "parameters": [ANNOUNCEMENT_ID, LANG, IF_MATCH],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "minProperties": 1,
-                                "additionalProperties": {"type": "string", "minLength": 1},
-                            }
-                        }
-                    },
-                },
-                "responses": {
-                    "200": private_response("The texts after the correction.", etag=True),
-                    **WRITE_ERRORS,
-                    "412": error("A weak ETag in If-Match never matches."),
-                },
+                "requestBody": CORRECTIONS,
+                "responses": corrected(),
             },
         },
     }

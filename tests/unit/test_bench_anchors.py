@@ -281,6 +281,12 @@ def dynalite(tmp_path: Path) -> Iterator[DynaliteServer]:
 def test_dynalite_gsi_between_and_batch_get(dynalite: DynaliteServer) -> None:
     client = _client(dynalite)
     _create_table(client)
+    # dynalite answers CreateTable before its store write marks the table ACTIVE (even with
+    # --createTableMs 0): on a loaded machine a DescribeTable can come first. Wait as any
+    # client of DynamoDB must.
+    client.get_waiter("table_exists").wait(
+        TableName="places", WaiterConfig={"Delay": 0.1, "MaxAttempts": 100}
+    )
     assert client.describe_table(TableName="places")["Table"]["TableStatus"] == "ACTIVE"
     items = _items(60)
     for start in range(0, len(items), 25):
