@@ -19,6 +19,7 @@ from chalicelib.domain.search.models import (
     Territory,
 )
 from chalicelib.domain.search.ports import TerritoryKind
+from chalicelib.domain.translations.languages import SUPPORTED_TEXT
 
 # Digits are spelled [0-9], never \d: in pydantic's (Rust) patterns and in Python's ``re`` on
 # str, \d is any Unicode digit, so "7５" (a full-width 5) passed and found nothing. Python
@@ -55,10 +56,15 @@ class Params(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True, allow_inf_nan=False)
 
 
+OPEN_DESCRIPTION = (
+    "not_closed hides places temporarily or permanently closed today; now: open at this "
+    "instant; today: opens at some point today; any: no filter."
+)
 LANG_FIELD_DESCRIPTION = (
-    "The language of the answer's texts (fr, en, ar, uk, ru, fa, ps, es, ro); wins over "
-    "Accept-Language. Texts with no current translation stay in French, flagged in "
-    "content_language. Unsupported: 400 listing the supported ones."
+    f"The language of the answer's texts: one of {SUPPORTED_TEXT} (French, the source, by "
+    "default); wins over Accept-Language. Texts without a current translation stay in French, "
+    "flagged in content_language. Unsupported: 400 unsupported_language, listing the "
+    "supported ones."
 )
 
 
@@ -74,21 +80,75 @@ class LangParams(Params):
     lang: str | None = lang_field()
 
 
+def _setting_bounds(maximum: str, default: str) -> dict[str, Any]:
+    """The document's bounds of a parameter the settings bound (checked in ``to_query``):
+    the settings' defaults, those of a stage that does not change them."""
+    fields = Settings.model_fields
+    return {"maximum": fields[maximum].default, "default": fields[default].default}
+
+
 class SearchParams(Params):
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
-    radius_km: float | None = Field(default=None, gt=0)
-    department: Department | None = None
-    postal_code: str | None = Field(default=None, pattern=r"^[0-9]{5}$")
-    city_code: str | None = Field(default=None, pattern=r"^([0-9]{5}|2A[0-9]{3}|2B[0-9]{3})$")
-    category: list[str] = Field(default_factory=list, max_length=20)
-    q: str | None = Field(default=None, min_length=1, max_length=200)
-    open: OpenFilter = OpenFilter.NOT_CLOSED
-    audience: list[str] = Field(default_factory=list, max_length=10)
-    modality: list[ModalityFilter] = Field(default_factory=list, max_length=10)
-    language: list[str] = Field(default_factory=list, max_length=10)
-    limit: int | None = Field(default=None, ge=1)
-    cursor: SearchCursor | None = None
+    """The query string of ``GET /search``. Its descriptions are the OpenAPI document's
+    (devtools/openapi/contract.py); the bounds the settings decide (radius, page size) are
+    checked in ``to_query`` and documented with the settings' defaults."""
+
+    lat: float | None = Field(default=None, ge=-90, le=90, description="Latitude.")
+    lon: float | None = Field(default=None, ge=-180, le=180, description="Longitude.")
+    radius_km: float | None = Field(
+        default=None,
+        gt=0,
+        description="Radius around lat/lon.",
+        json_schema_extra=_setting_bounds("search_max_radius_km", "search_default_radius_km"),
+    )
+    department: Department | None = Field(
+        default=None, description="Department code (75, 2A, 971...)."
+    )
+    postal_code: str | None = Field(
+        default=None, pattern=r"^[0-9]{5}$", description="Five-digit postal code."
+    )
+    city_code: str | None = Field(
+        default=None,
+        pattern=r"^([0-9]{5}|2A[0-9]{3}|2B[0-9]{3})$",
+        description="INSEE code of the commune.",
+    )
+    category: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Category id (repeatable, or comma-separated); matches its descendants.",
+    )
+    q: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Words, case- and accent-insensitive, over name, organisation, description "
+        "and category labels; results ranked by relevance.",
+    )
+    open: OpenFilter = Field(default=OpenFilter.NOT_CLOSED, description=OPEN_DESCRIPTION)
+    audience: list[str] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Who is looking: keeps places that welcome them.",
+        # Checked by ``_audience`` (its message lists them); the document names them too.
+        json_schema_extra={"items": {"type": "string", "enum": list(AUDIENCE_VALUES)}},
+    )
+    modality: list[ModalityFilter] = Field(
+        default_factory=list, max_length=10, description="Access conditions required."
+    )
+    language: list[str] = Field(
+        default_factory=list,
+        max_length=10,
+        description="ISO 639-1 codes or 'lsf'.",
+        json_schema_extra={"items": {"type": "string", "pattern": _LANGUAGE.pattern}},
+    )
+    limit: int | None = Field(
+        default=None,
+        ge=1,
+        description="Page size.",
+        json_schema_extra=_setting_bounds("search_max_limit", "search_default_limit"),
+    )
+    cursor: SearchCursor | None = Field(
+        default=None, description="next_cursor of the previous page."
+    )
     lang: str | None = lang_field()
 
     @field_validator("audience")
@@ -168,7 +228,16 @@ class SearchParams(Params):
 
 
 class DepartmentListingParams(Params):
-    category: list[str] = Field(default_factory=list, max_length=20)
-    open: OpenFilter = OpenFilter.NOT_CLOSED
-    limit_per_category: int = Field(default=200, ge=1, le=1000)
+    category: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Category id (repeatable, or comma-separated); matches its descendants.",
+    )
+    open: OpenFilter = Field(default=OpenFilter.NOT_CLOSED, description=OPEN_DESCRIPTION)
+    limit_per_category: int = Field(
+        default=200,
+        ge=1,
+        le=1000,
+        description="Places listed per category (totals count them all).",
+    )
     lang: str | None = lang_field()
