@@ -64,6 +64,10 @@ API's own metrics use (chalicelib/adapters/opensearch/fallback.py)."""
 
 NO_METRICS_WARNING = "No application metrics to publish*"
 """What log_metrics warns after every invocation that added no metric: most add none."""
+# Process-wide as well as around each flush (below): ``warnings.catch_warnings`` is not
+# thread-safe, and `make run` runs two workers due at the same minute in two threads, where
+# one's exit restored the filters the other's flush then warned under.
+warnings.filterwarnings("ignore", NO_METRICS_WARNING)
 
 
 class MalformedEvent(ValueError):
