@@ -156,6 +156,28 @@ def _seed(synthetic_count: int) -> int:
     return services().adapters.places.load_fresh(places)
 
 
+def _translate_paris_in_background() -> None:
+    """The seed loads places without writes, so no change brings them to the translations
+    worker: its backfill (docs/translations.md) translates Paris's, the leaflet's 30, as a
+    deployed stage's first backfill would all of France. Other departments are translated
+    when edited, or by `make invoke FN=translations EVENT='{"snapshot": true}'` (minutes of
+    moto writes on this machine). A restored state costs reads only: current translations
+    are kept."""
+    import threading
+
+    from devtools.invoke import run_worker
+
+    def backfill() -> None:
+        try:
+            answer = run_worker("translations", {"snapshot": True, "department": "75"})
+        except Exception as error:  # a console line, never a dead stack
+            print(f"translations backfill: {type(error).__name__}: {error}")
+            return
+        print(f"translations backfill (Paris): {answer}")
+
+    threading.Thread(target=backfill, name="translations-backfill", daemon=True).start()
+
+
 def _start_workers(table_prefix: str) -> LocalScheduler:
     """What the API and the workers invoke: the newsletter-preview worker (served by this
     process as Lambda would, devtools/local_lambda.py, docs/newsletters.md "Preview"), the
@@ -211,6 +233,7 @@ def main() -> int:  # noqa: PLR0915 - one startup sequence, read top to bottom
     pump = start_mail_pump(REGION)  # the mailer, bounces and complaints, .local/outbox/
 
     scheduler = _start_workers(settings.table_prefix)
+    _translate_paris_in_background()
 
     # Not `chalice local`: its listen backlog of 5 refuses a sixth concurrent client and its
     # access log prints tokens; devtools/local_api.py serves the same gateway without either.

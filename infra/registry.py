@@ -388,6 +388,11 @@ WORKERS: tuple[Worker, ...] = (
             table("announcements", "read"),
             table("translations", "read", "write"),
             translate("translate"),
+            # The backfill reads the feed's snapshot (the online places, through the search
+            # records) and its cursors are signed with the stage's key (docs/translations.md).
+            table("places", "read"),
+            table("search-cells", "read"),
+            secret("submissions-hash", env="REPERE_SUBMISSIONS_HASH_SECRET", delivery="value"),
         ),
     ),
     Worker(

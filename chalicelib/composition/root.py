@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.translations.service import (
         AnnouncementTranslations,
         Localizer,
+        TranslationBackfill,
         TranslationCorrections,
         TranslationFeed,
     )
@@ -285,6 +286,10 @@ class Services:
     @cached_property
     def translation_feed(self) -> TranslationFeed:
         return translations.translation_feed(self.adapters, self.clock)
+
+    @cached_property
+    def translation_backfill(self) -> TranslationBackfill:
+        return translations.translation_backfill(self.adapters, self.clock, self.change_feed)
 
     @cached_property
     def announcement_translations(self) -> AnnouncementTranslations:

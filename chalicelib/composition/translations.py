@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from chalicelib.composition.adapters import Adapters
+    from chalicelib.domain.changes.service import ChangeFeed
     from chalicelib.domain.clock import Clock
     from chalicelib.domain.translations.service import (
         AnnouncementTranslations,
         Localizer,
+        TranslationBackfill,
         TranslationCorrections,
         TranslationFeed,
         TranslationRefresher,
@@ -33,6 +35,14 @@ def translation_feed(adapters: Adapters, clock: Clock) -> TranslationFeed:
     from chalicelib.domain.translations.service import TranslationFeed
 
     return TranslationFeed(adapters.change_log, adapters.translations, _refresher(adapters, clock))
+
+
+def translation_backfill(
+    adapters: Adapters, clock: Clock, change_feed: ChangeFeed
+) -> TranslationBackfill:
+    from chalicelib.domain.translations.service import TranslationBackfill
+
+    return TranslationBackfill(change_feed, _refresher(adapters, clock))
 
 
 def announcement_translations(adapters: Adapters, clock: Clock) -> AnnouncementTranslations:

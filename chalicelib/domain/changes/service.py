@@ -117,6 +117,11 @@ class ChangeFeed:
             return self._snapshot(position, limit)
         return self._changes(position, limit)
 
+    def in_snapshot(self, cursor: str, department: str | None) -> bool:
+        """Whether ``cursor`` (one of this feed's, for ``department``) still points into
+        the snapshot rather than at the changes after it (InvalidCursor when tampered)."""
+        return self._codec.decode(cursor, department or NATIONAL).phase == SNAPSHOT
+
     def _changes(self, position: Position, limit: int) -> ChangePage:
         partition = position.partition
         changes = self._log.read(partition, position.seq, limit)

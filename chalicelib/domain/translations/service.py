@@ -30,6 +30,7 @@ from chalicelib.domain.auth import (
 )
 from chalicelib.domain.changes.models import NATIONAL, Change, ChangeType
 from chalicelib.domain.changes.ports import ChangeLog
+from chalicelib.domain.changes.service import ChangeFeed
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.errors import InvalidInput, VersionConflict
 from chalicelib.domain.hours.models import DomainModel
@@ -162,7 +163,7 @@ class TranslationFeed:
         if not changes and after < self._log.last_seq(NATIONAL):
             # The changes after our checkpoint expired (the worker was off for 35 days):
             # start again from the oldest kept. Places changed in the gap are translated at
-            # their next change (docs/translations.md).
+            # their next change, or by the backfill (docs/translations.md).
             first = self._log.first_seq(NATIONAL)
             if first is not None and first > after + 1:
                 skipped_gap = True
@@ -201,6 +202,46 @@ class TranslationFeed:
     def _advance(self, before: int, after: int) -> None:
         if after != before:
             self._store.advance(FEED_CHECKPOINT, before, after)
+
+
+@dataclass(frozen=True)
+class BackfillRun:
+    places: int
+    translated: int
+    next_cursor: str | None
+    """Where to go on (``cursor`` of the next run); None: the snapshot is done."""
+
+
+class TranslationBackfill:
+    """Translates the places online now, read from the change feed's snapshot (what a new
+    mirror reads first, docs/changes.md).
+
+    The feed reader translates what changes; this is for what was there before it: a stage
+    whose places predate translations, places loaded without a write (the local demo seed),
+    or a worker that lost changes to the feed's retention (``translations_feed_gap``).
+    Resumable page by page; idempotent, since current translations are kept: a second run
+    costs reads only."""
+
+    def __init__(self, feed: ChangeFeed, refresher: TranslationRefresher) -> None:
+        self._feed = feed
+        self._refresher = refresher
+
+    def run(self, *, department: str | None, cursor: str | None, limit: int) -> BackfillRun:
+        """One page of the snapshot of ``department`` (None: France) from ``cursor`` (None:
+        the start). A foreign or tampered cursor is an InvalidCursor."""
+        if cursor is not None and not self._feed.in_snapshot(cursor, department):
+            return BackfillRun(places=0, translated=0, next_cursor=None)
+        page = self._feed.read(department=department, since=cursor, limit=limit)
+        places = translated = 0
+        for change in page.changes:
+            place = _place_of(change)
+            if place is not None:
+                translated += self._refresher.refresh(place).translated
+                places += 1
+        go_on = self._feed.in_snapshot(page.next_cursor, department)
+        return BackfillRun(
+            places=places, translated=translated, next_cursor=page.next_cursor if go_on else None
+        )
 
 
 class AnnouncementTranslations:
