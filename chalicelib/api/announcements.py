@@ -61,7 +61,7 @@ def active_announcements() -> Response:
     params = parse_query(request, ActiveParams)
     lang = answer_language(request, params.lang)
     shown = services().announcement_service.active(params.department, params.audience)
-    if lang != SOURCE:
+    if lang != SOURCE:  # French never builds the translations store (no PynamoDB loaded)
         shown = services().localizer.announcements(shown, lang)
     payload = to_json(ActiveAnnouncements.model_construct(announcements=list(shown)))
     response = cacheable_json(request, payload, max_age=get_settings().public_cache_seconds)

@@ -5,9 +5,7 @@ stale report is refused."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,28 +23,14 @@ from tests import composition_support as roots
 from tests.builders import make_place
 from tests.conftest import TEST_REGION, TEST_TABLE_PREFIX
 from tests.integration.backoffice.conftest import ADMIN, MODERATOR_75
+from tests.integration.json_api import JsonApi
 
 NOW = datetime(2026, 12, 4, 10, 15, 30, tzinfo=UTC)
 BUCKET = "repere-test-exports"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
 
 
-@dataclass
-class Api:
-    client: Client
-
-    def call(
-        self, method: str, path: str, *, headers: dict[str, str] | None = None, body: Any = None
-    ) -> tuple[int, Any, dict[str, str]]:
-        send = getattr(self.client.http, method.lower())
-        extra: dict[str, Any] = {}
-        if body is not None:
-            extra["body"] = json.dumps(body).encode()
-            headers = {"Content-Type": "application/json", **(headers or {})}
-        response = send(path, headers=headers or {}, **extra)
-        payload = json.loads(response.body) if response.body else None
-        return response.status_code, payload, dict(response.headers)
-
+class Api(JsonApi):
     def upload(self, fixture: str, *, fmt: str = "data-inclusion-json") -> str:
         status, created, headers = self.call(
             "POST", "/admin/imports", headers=ADMIN, body={"format": fmt, "source": "exemple"}

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,26 +27,12 @@ from tests import composition_support as roots
 from tests.builders import make_place
 from tests.conftest import TEST_TABLE_PREFIX
 from tests.integration.backoffice.conftest import ADMIN, MODERATOR_75
+from tests.integration.json_api import JsonApi
 
 NOW = datetime(2026, 12, 4, 10, 15, 30, tzinfo=UTC)
 
 
-@dataclass
-class Api:
-    client: Client
-
-    def call(
-        self, method: str, path: str, *, headers: dict[str, str] | None = None, body: Any = None
-    ) -> tuple[int, Any, dict[str, str]]:
-        send = getattr(self.client.http, method.lower())
-        extra: dict[str, Any] = {}
-        if body is not None:
-            extra["body"] = json.dumps(body).encode()
-            headers = {"Content-Type": "application/json", **(headers or {})}
-        response = send(path, headers=headers or {}, **extra)
-        payload = json.loads(response.body) if response.body else None
-        return response.status_code, payload, dict(response.headers)
-
+class Api(JsonApi):
     def issue(self, *scopes: str, quota: dict[str, int] | None = None) -> str:
         body: dict[str, Any] = {"name": "kiosque Paris 19", "scopes": list(scopes)}
         if quota is not None:

@@ -34,7 +34,6 @@ SERVICE_FIELDS: tuple[str, ...] = (
 )
 ANNOUNCEMENT_FIELDS: tuple[str, ...] = ("title", "body")
 SERVICES = "services"
-MAX_PATH_CHARS = 200
 ANNOUNCEMENT_OWNER = "announcement#"
 """Translations belong to a place (keyed by its id) or to an announcement (keyed by this
 prefix and its id: no place id has a ``#``)."""
@@ -82,18 +81,6 @@ def announcement_texts(announcement: Any) -> dict[str, str]:
         if text is not None:
             found[path] = text
     return found
-
-
-def is_translatable_path(path: str) -> bool:
-    """A path of the form a translation can have (whether the place has it is another
-    question: ``texts_of``)."""
-    if len(path) > MAX_PATH_CHARS:
-        return False
-    if path in PLACE_FIELDS:
-        return True
-    head, _, rest = path.partition(".")
-    service_id, _, field = rest.partition(".")
-    return head == SERVICES and bool(service_id) and field in SERVICE_FIELDS
 
 
 def with_texts(model: BaseModel, texts: dict[str, str]) -> BaseModel:

@@ -37,10 +37,8 @@ from chalicelib.domain.hours.models import DomainModel
 from chalicelib.domain.places.models import Place
 from chalicelib.domain.places.ports import PlaceRepository
 from chalicelib.domain.translations.fields import (
-    ANNOUNCEMENT_FIELDS,
     announcement_owner,
     announcement_texts,
-    is_translatable_path,
     source_hash,
     texts_of,
     with_texts,
@@ -510,7 +508,9 @@ class TranslationCorrections:
             raise InvalidInput("give at least one field to correct", field="body")
         french = owner.texts
         for path, text in texts.items():
-            if not owner.is_translatable(path) or path not in french:
+            # ``french`` holds the owner's translatable texts only: a name, an address or a
+            # text the owner lacks is not among them.
+            if path not in french:
                 known = ", ".join(french) or "none"
                 raise InvalidInput(
                     f"{path[:200]!r} is not a translatable text of this {owner.kind}; "
@@ -559,11 +559,6 @@ class _Owner:
     kind: Literal["place", "announcement"]
     version: int
     texts: Mapping[str, str]
-
-    def is_translatable(self, path: str) -> bool:
-        if self.kind == "announcement":
-            return path in ANNOUNCEMENT_FIELDS
-        return is_translatable_path(path)
 
 
 def _target(lang: str) -> Language:
