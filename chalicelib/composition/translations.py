@@ -1,5 +1,5 @@
 """Translations (docs/translations.md): the public views' localizer, the worker's feed
-reader and announcement sweep, the moderators' corrections."""
+reader, backfill and announcement sweep, the moderators' corrections."""
 
 from __future__ import annotations
 
